@@ -1,0 +1,9 @@
+//! `volc-im`: read the message history of Volcengine RTC IM conversations.
+//!
+//! The library holds everything the `volc-im` binary does: the signed API client
+//! ([`api`]), the message model ([`model`]), the paging logic ([`pager`]) and the rest.
+
+pub mod api;
+pub mod model;
+pub mod pager;
+pub mod secret;

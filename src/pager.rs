@@ -1,0 +1,427 @@
+//! Walking one conversation's history page by page: the decisions, without I/O.
+//!
+//! The [`Pager`] says which page to ask for next, takes each answer, drops messages
+//! it has already handed out, and stops when history ends or when the server
+//! misbehaves (a cursor handed back twice, pages that bring nothing twice in a row),
+//! so that a walk can never loop forever. The export and the terminal UI both drive
+//! their fetches with it.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::api::wire::{PAGE_LIMIT, Page};
+use crate::model::{Cursor, Message, MessageId};
+
+/// How many pages in a row may bring no new message (while claiming `HasMore`)
+/// before the walk stops with an error.
+pub const MAX_FRUITLESS_PAGES: u32 = 2;
+
+/// Which way a walk goes through history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From the first message to the newest (`Reverse=0`, starting at `Cursor=0`).
+    OldestFirst,
+    /// From the newest message back to the first (`Reverse=1`, starting at `i64::MAX`).
+    NewestFirst,
+}
+
+impl Direction {
+    /// The `Reverse` value sent.
+    pub fn reverse_flag(self) -> i32 {
+        match self {
+            Direction::OldestFirst => 0,
+            Direction::NewestFirst => 1,
+        }
+    }
+
+    /// The cursor a walk starts from unless told otherwise.
+    pub fn default_start(self) -> Cursor {
+        match self {
+            Direction::OldestFirst => Cursor::OLDEST,
+            Direction::NewestFirst => Cursor::NEWEST,
+        }
+    }
+}
+
+/// A page to fetch: what to send, and a number that ties the answer to the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Increases with each request of this pager; an answer for another is stale.
+    pub seq: u64,
+    /// `Cursor`.
+    pub cursor: Cursor,
+    /// `Reverse`.
+    pub reverse: i32,
+    /// `Limit`, always [`PAGE_LIMIT`].
+    pub limit: u32,
+}
+
+/// Why a walk stopped before the end of history.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PagingError {
+    /// `HasMore` was true but `NewCursor` was a cursor this walk already sent.
+    #[error(
+        "the server handed back cursor {0} again while claiming more history; stopped to avoid a loop"
+    )]
+    RepeatedCursor(Cursor),
+    /// `HasMore` was true on pages that brought nothing new, too many times in a row.
+    #[error(
+        "the server sent {0} pages in a row with no new message while claiming more history; stopped to avoid a loop"
+    )]
+    FruitlessPages(u32),
+    /// `HasMore` was true but no `NewCursor` came with it.
+    #[error("the server claimed more history but sent no NewCursor")]
+    MissingCursor,
+}
+
+/// Where the walk stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PagerState {
+    /// More history may exist; the next request starts at this cursor.
+    HaveMore(Cursor),
+    /// History ended (`HasMore` was false).
+    Done,
+    /// The walk stopped because the server misbehaved.
+    Stopped(PagingError),
+}
+
+/// What became of an answer.
+#[derive(Debug)]
+pub enum Accepted {
+    /// The answer belongs to the request in flight: its new messages, in received order.
+    Page {
+        /// Messages not handed out before.
+        messages: Vec<Message>,
+        /// How many received messages were dropped as already seen.
+        duplicates: usize,
+    },
+    /// The answer was for a request no longer in flight (superseded or reset); ignored.
+    Stale,
+}
+
+/// The paging state of one conversation walked in one direction.
+#[derive(Clone, Debug)]
+pub struct Pager {
+    direction: Direction,
+    state: PagerState,
+    in_flight: Option<PageRequest>,
+    next_seq: u64,
+    used_cursors: HashSet<Cursor>,
+    seen: HashSet<MessageId>,
+    fruitless: u32,
+    pages: u64,
+    delivered: u64,
+}
+
+impl Pager {
+    /// A walk from the direction's default start.
+    pub fn new(direction: Direction) -> Self {
+        Pager::starting_at(direction, direction.default_start())
+    }
+
+    /// A walk from the given cursor (a configured newest cursor, or a resume point).
+    pub fn starting_at(direction: Direction, start: Cursor) -> Self {
+        Pager {
+            direction,
+            state: PagerState::HaveMore(start),
+            in_flight: None,
+            next_seq: 0,
+            used_cursors: HashSet::new(),
+            seen: HashSet::new(),
+            fruitless: 0,
+            pages: 0,
+            delivered: 0,
+        }
+    }
+
+    /// The walk's direction.
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// Where the walk stands.
+    pub fn state(&self) -> &PagerState {
+        &self.state
+    }
+
+    /// True once history has ended.
+    pub fn is_done(&self) -> bool {
+        self.state == PagerState::Done
+    }
+
+    /// True while a request is out.
+    pub fn is_in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// True when another page may be fetched now or later (not done, not stopped).
+    pub fn has_more(&self) -> bool {
+        matches!(self.state, PagerState::HaveMore(_))
+    }
+
+    /// The cursor the next request would start from: where to resume an interrupted walk.
+    pub fn resume_cursor(&self) -> Option<Cursor> {
+        match self.state {
+            PagerState::HaveMore(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Pages accepted so far.
+    pub fn pages(&self) -> u64 {
+        self.pages
+    }
+
+    /// Messages handed out so far.
+    pub fn delivered(&self) -> u64 {
+        self.delivered
+    }
+
+    /// The next page to fetch, marking it in flight; `None` while one is in flight,
+    /// once history ended, or after the walk stopped. One request at a time.
+    pub fn next_request(&mut self) -> Option<PageRequest> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        let PagerState::HaveMore(cursor) = self.state else {
+            return None;
+        };
+        let req = PageRequest {
+            seq: self.next_seq,
+            cursor,
+            reverse: self.direction.reverse_flag(),
+            limit: PAGE_LIMIT,
+        };
+        self.next_seq += 1;
+        self.in_flight = Some(req);
+        Some(req)
+    }
+
+    /// The request in flight failed (after the client's own retries): the same page
+    /// may be asked for again with [`Pager::next_request`]. A stale failure is ignored.
+    pub fn failed(&mut self, req: &PageRequest) {
+        if self.in_flight.as_ref() == Some(req) {
+            self.in_flight = None;
+        }
+    }
+
+    /// Takes the answer to a request.
+    pub fn accept(&mut self, req: &PageRequest, page: Page) -> Accepted {
+        if self.in_flight.as_ref() != Some(req) {
+            return Accepted::Stale;
+        }
+        self.in_flight = None;
+        self.used_cursors.insert(req.cursor);
+        self.pages += 1;
+        let received = page.messages.len();
+        let messages: Vec<Message> = page
+            .messages
+            .into_iter()
+            .filter(|m| match m.id() {
+                Some(id) => self.seen.insert(id),
+                // Without an id a message cannot be a known duplicate: keep it.
+                None => true,
+            })
+            .collect();
+        let duplicates = received - messages.len();
+        self.delivered += messages.len() as u64;
+        self.state = if !page.has_more {
+            PagerState::Done
+        } else {
+            self.fruitless = if messages.is_empty() {
+                self.fruitless + 1
+            } else {
+                0
+            };
+            match page.new_cursor {
+                None => PagerState::Stopped(PagingError::MissingCursor),
+                Some(c) if self.used_cursors.contains(&c) => {
+                    PagerState::Stopped(PagingError::RepeatedCursor(c))
+                }
+                Some(_) if self.fruitless >= MAX_FRUITLESS_PAGES => {
+                    PagerState::Stopped(PagingError::FruitlessPages(self.fruitless))
+                }
+                Some(c) => PagerState::HaveMore(c),
+            }
+        };
+        Accepted::Page {
+            messages,
+            duplicates,
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::OldestFirst => "oldest first",
+            Direction::NewestFirst => "newest first",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn msg(id: i64) -> Message {
+        Message::from_value(
+            &json!({"MessageId": id, "Sender": 1, "MsgType": 10001, "Content": "x", "CreateTime": id, "IndexInConversation": id}),
+        )
+    }
+
+    fn page(ids: &[i64], has_more: bool, cursor: i64) -> Page {
+        Page {
+            has_more,
+            new_cursor: Some(Cursor(cursor)),
+            messages: ids.iter().map(|&i| msg(i)).collect(),
+        }
+    }
+
+    fn ids(acc: &Accepted) -> Vec<i64> {
+        match acc {
+            Accepted::Page { messages, .. } => messages.iter().map(|m| m.id().unwrap().0).collect(),
+            Accepted::Stale => panic!("stale"),
+        }
+    }
+
+    #[test]
+    fn oldest_first_starts_at_zero_and_feeds_the_cursor_back() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        assert_eq!((r.cursor, r.reverse, r.limit), (Cursor(0), 0, 20));
+        assert!(p.next_request().is_none(), "one request at a time");
+        let a = p.accept(&r, page(&[1, 2, 3], true, 777));
+        assert_eq!(ids(&a), vec![1, 2, 3]);
+        let r2 = p.next_request().unwrap();
+        assert_eq!(r2.cursor, Cursor(777), "NewCursor is passed back unchanged");
+        p.accept(&r2, page(&[4], false, 0));
+        assert!(p.is_done());
+        assert!(p.next_request().is_none());
+        assert_eq!((p.pages(), p.delivered()), (2, 4));
+    }
+
+    #[test]
+    fn newest_first_starts_at_max_with_reverse() {
+        let mut p = Pager::new(Direction::NewestFirst);
+        let r = p.next_request().unwrap();
+        assert_eq!((r.cursor, r.reverse), (Cursor(i64::MAX), 1));
+        let mut p = Pager::starting_at(Direction::NewestFirst, Cursor(5000));
+        assert_eq!(p.next_request().unwrap().cursor, Cursor(5000));
+    }
+
+    #[test]
+    fn repeated_boundary_messages_are_dropped() {
+        let mut p = Pager::new(Direction::NewestFirst);
+        let r = p.next_request().unwrap();
+        p.accept(&r, page(&[10, 9, 8], true, 8));
+        let r = p.next_request().unwrap();
+        let a = p.accept(&r, page(&[8, 7, 6], true, 6));
+        assert_eq!(ids(&a), vec![7, 6]);
+        assert!(matches!(a, Accepted::Page { duplicates: 1, .. }));
+    }
+
+    #[test]
+    fn a_repeated_cursor_stops_the_walk() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        p.accept(&r, page(&[1], true, 5));
+        let r = p.next_request().unwrap();
+        let a = p.accept(&r, page(&[2], true, 5));
+        assert_eq!(ids(&a), vec![2], "the page's messages are still delivered");
+        assert_eq!(
+            p.state(),
+            &PagerState::Stopped(PagingError::RepeatedCursor(Cursor(5)))
+        );
+        assert!(p.next_request().is_none());
+    }
+
+    #[test]
+    fn a_cursor_equal_to_the_start_is_a_repeat() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        p.accept(&r, page(&[1], true, 0));
+        assert_eq!(
+            p.state(),
+            &PagerState::Stopped(PagingError::RepeatedCursor(Cursor(0)))
+        );
+    }
+
+    #[test]
+    fn two_empty_pages_in_a_row_stop_the_walk_but_one_does_not() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        p.accept(&r, page(&[], true, 1));
+        assert!(p.has_more(), "one empty page is tolerated");
+        let r = p.next_request().unwrap();
+        p.accept(&r, page(&[1], true, 2));
+        let r = p.next_request().unwrap();
+        p.accept(&r, page(&[], true, 3));
+        let r = p.next_request().unwrap();
+        p.accept(&r, page(&[1], true, 4)); // only a duplicate: nothing new
+        assert_eq!(
+            p.state(),
+            &PagerState::Stopped(PagingError::FruitlessPages(2))
+        );
+    }
+
+    #[test]
+    fn has_more_false_ends_even_with_an_odd_cursor() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        p.accept(
+            &r,
+            Page {
+                has_more: false,
+                new_cursor: None,
+                messages: vec![msg(1)],
+            },
+        );
+        assert!(p.is_done());
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        p.accept(
+            &r,
+            Page {
+                has_more: true,
+                new_cursor: None,
+                messages: vec![msg(1)],
+            },
+        );
+        assert_eq!(p.state(), &PagerState::Stopped(PagingError::MissingCursor));
+    }
+
+    #[test]
+    fn a_failure_allows_the_same_page_again_and_stale_answers_are_ignored() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r1 = p.next_request().unwrap();
+        p.failed(&r1);
+        let r2 = p.next_request().unwrap();
+        assert_eq!(r2.cursor, r1.cursor);
+        assert_ne!(r2.seq, r1.seq);
+        assert!(matches!(
+            p.accept(&r1, page(&[1], true, 9)),
+            Accepted::Stale
+        ));
+        assert!(p.is_in_flight(), "a stale answer does not free the slot");
+        assert_eq!(ids(&p.accept(&r2, page(&[1], true, 9))), vec![1]);
+        assert_eq!(p.resume_cursor(), Some(Cursor(9)));
+    }
+
+    #[test]
+    fn messages_without_an_id_are_kept() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        let odd = Message::from_value(&json!({"Content": "no id"}));
+        let a = p.accept(
+            &r,
+            Page {
+                has_more: false,
+                new_cursor: None,
+                messages: vec![odd.clone(), odd],
+            },
+        );
+        assert!(matches!(a, Accepted::Page { ref messages, .. } if messages.len() == 2));
+    }
+}
