@@ -1,8 +1,10 @@
 //! The Volcengine OpenAPI: signing, the wire format, errors and the client.
 //! Knows HTTP, and nothing of terminals.
 
+pub mod client;
 pub mod error;
 pub mod sign;
 pub mod wire;
 
+pub use client::{Client, ClientSettings, ClientStats};
 pub use error::{ApiError, TransportKind};
