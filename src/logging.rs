@@ -1,0 +1,39 @@
+//! Logs go to a file in the platform's state (or data) directory, never to the
+//! screen: the terminal belongs to the UI and to the command's output.
+
+use std::path::PathBuf;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+/// The environment variable that sets the log filter (`tracing` syntax), e.g. `debug`.
+pub const LOG_ENV: &str = "VOLC_IM_LOG";
+
+/// The directory logs are written to (Linux: `~/.local/state/volc-im`).
+pub fn log_dir() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "volc-im")?;
+    Some(
+        dirs.state_dir()
+            .unwrap_or_else(|| dirs.data_local_dir())
+            .to_path_buf(),
+    )
+}
+
+/// Starts logging to `volc-im.log` in [`log_dir`]. Returns the guard that flushes
+/// the log when dropped, or `None` when no log file could be opened (then nothing
+/// is logged: the screen is never used for logs).
+pub fn init() -> Option<WorkerGuard> {
+    let dir = log_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "volc-im.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter =
+        EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("volc_im=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

@@ -1,0 +1,137 @@
+//! From command-line options to a ready client: configuration, credentials,
+//! endpoint, and the in-process demo server when there is no account to use.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::api::client::{Client, ClientSettings};
+use crate::config::{Config, CredentialSource, NamedConversation, resolve_credentials};
+use crate::demo::{DemoOptions, DemoServer, demo_credentials};
+
+/// How to reach the service: shared by every command that calls it.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ConnectArgs {
+    /// Configuration file [default: config.toml in the platform config directory]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// OpenAPI endpoint, e.g. https://rtc.volcengineapi.com [default: from the region]
+    #[arg(long, value_name = "URL", global = true)]
+    pub endpoint: Option<String>,
+    /// Signing region [default: from the config file, else cn-north-1]
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Allow a plain http:// endpoint that is not loopback
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
+    /// Use the built-in demo data, served by an in-process demo server
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+/// What to do when no credentials are found anywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DemoFallback {
+    /// Fail with a message saying where credentials go.
+    Never,
+    /// Start on the demo data (the browser does this, so it runs with no setup).
+    WhenNoCredentials,
+}
+
+/// A configured client, ready to call.
+#[derive(Debug)]
+pub struct Session {
+    /// The client every request goes through (one rate limiter for the process).
+    pub client: Client,
+    /// The configuration in effect.
+    pub config: Config,
+    /// The in-process demo server, while in demo mode; dropping it stops it.
+    pub demo: Option<DemoServer>,
+    /// True in demo mode.
+    pub is_demo: bool,
+    /// Where the credentials came from (`None` in demo mode).
+    pub credential_source: Option<CredentialSource>,
+}
+
+/// One line on how to use a real account, shown in demo mode and when credentials are missing.
+pub const CONFIGURE_HINT: &str = "set VOLC_ACCESSKEY and VOLC_SECRETKEY (or ~/.volc/credentials, or access_key_id in the config file) to read your own conversations";
+
+impl ConnectArgs {
+    /// Loads the configuration, finds credentials and builds the client. With
+    /// `--demo`, or with no credentials and [`DemoFallback::WhenNoCredentials`],
+    /// starts the in-process demo server and points the client at it.
+    pub async fn open(&self, fallback: DemoFallback) -> anyhow::Result<Session> {
+        let config = Config::load(self.config.as_deref())?;
+        if self.demo {
+            return Session::demo(config).await;
+        }
+        let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+        let resolved = resolve_credentials(&config, &|k| std::env::var(k).ok(), home.as_deref())?;
+        let Some(resolved) = resolved else {
+            if fallback == DemoFallback::WhenNoCredentials && self.endpoint.is_none() {
+                return Session::demo(config).await;
+            }
+            bail!("no credentials found: {CONFIGURE_HINT}; or try the demo data with --demo");
+        };
+        let region = self.region.clone().unwrap_or_else(|| config.region.clone());
+        let endpoint =
+            config.endpoint_url(self.endpoint.as_deref(), &region, self.allow_insecure_http)?;
+        tracing::info!(endpoint = %endpoint, region, source = %resolved.source, access_key = %resolved.credentials.access_key, "connecting");
+        let client = Client::new(
+            config.client_settings(endpoint, &region),
+            resolved.credentials,
+        )?;
+        Ok(Session {
+            client,
+            config,
+            demo: None,
+            is_demo: false,
+            credential_source: Some(resolved.source),
+        })
+    }
+}
+
+impl Session {
+    /// A session on the in-process demo server, with its demo key pair.
+    pub async fn demo(config: Config) -> anyhow::Result<Session> {
+        let server = DemoServer::start(DemoOptions::default())
+            .await
+            .context("cannot start the demo server on loopback")?;
+        let endpoint: url::Url = server.endpoint().parse().context("demo server address")?;
+        let mut settings = ClientSettings::new(endpoint, crate::config::DEFAULT_REGION);
+        settings.connect_timeout = config.connect_timeout;
+        settings.timeout = config.timeout;
+        tracing::info!(endpoint = %server.endpoint(), "demo mode");
+        let client = Client::new(settings, demo_credentials())?;
+        Ok(Session {
+            client,
+            config,
+            demo: Some(server),
+            is_demo: true,
+            credential_source: None,
+        })
+    }
+
+    /// The conversations to offer: the demo's in demo mode, else the configured ones.
+    pub fn named_conversations(&self) -> Vec<NamedConversation> {
+        if self.is_demo {
+            demo_conversations()
+        } else {
+            self.config.conversations.clone()
+        }
+    }
+}
+
+/// The demo app's conversations, named as the demo data names them.
+pub fn demo_conversations() -> Vec<NamedConversation> {
+    let data = crate::demo::demo_data();
+    data.conversations()
+        .iter()
+        .map(|c| NamedConversation {
+            name: c.name().to_owned(),
+            app_id: data.app_id().0,
+            conversation_id: c.id().0,
+            live: c.kind() == crate::model::ConversationKind::LiveGroup,
+        })
+        .collect()
+}
