@@ -1,0 +1,87 @@
+//! What happens (actions, into `App::update`) and what to do about it (commands, out
+//! to the worker).
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::api::ApiError;
+use crate::api::wire::{ConversationsResult, Page, UsersResult};
+use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
+use crate::pager::PageRequest;
+
+/// Identifies one opening of a conversation. An answer for a view that is no longer
+/// open (the user went back to the picker, or the view was reopened) is dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ViewId(pub u64);
+
+/// Something that happened: input, time, or a worker's answer.
+#[derive(Debug)]
+pub enum Action {
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// The mouse was used.
+    Mouse(MouseEvent),
+    /// The terminal changed size.
+    Resize { width: u16, height: u16 },
+    /// Time passed (animates the spinner, lets a settled selection fetch what it quotes).
+    Tick,
+    /// A page of history arrived.
+    PageLoaded {
+        view: ViewId,
+        request: PageRequest,
+        page: Page,
+    },
+    /// A page of history could not be fetched (after the client's own retries).
+    PageFailed {
+        view: ViewId,
+        request: PageRequest,
+        error: ApiError,
+    },
+    /// Display names arrived (or not).
+    UsersLoaded {
+        app: AppId,
+        ids: Vec<UserId>,
+        result: Result<UsersResult, ApiError>,
+    },
+    /// Referenced messages arrived (or not).
+    ReferencedLoaded {
+        view: ViewId,
+        ids: Vec<MessageId>,
+        result: Result<Vec<Message>, ApiError>,
+    },
+    /// Conversation descriptions arrived (or not).
+    ConversationsLoaded {
+        app: AppId,
+        ids: Vec<ConversationId>,
+        result: Result<ConversationsResult, ApiError>,
+    },
+    /// The terminal's input ended; nothing more can be asked of the user.
+    InputClosed,
+}
+
+/// Work for the worker. Each command's answer comes back as one [`Action`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `GetConversationMessages` for one page.
+    FetchPage {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        request: PageRequest,
+    },
+    /// `BatchGetUser` for at most [`crate::api::wire::USER_BATCH_LIMIT`] ids.
+    FetchUsers { app: AppId, ids: Vec<UserId> },
+    /// `GetMessages` for messages quoted by replies.
+    FetchReferenced {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        ids: Vec<MessageId>,
+    },
+    /// `BatchGetConversations`, for names and types.
+    FetchConversations {
+        app: AppId,
+        ids: Vec<ConversationId>,
+    },
+    /// Leave.
+    Quit,
+}

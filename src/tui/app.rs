@@ -1,0 +1,499 @@
+//! The application state and its one entry point for change: [`App::update`] takes an
+//! [`Action`] and returns the [`Command`]s it calls for. Nothing here waits for the
+//! network or touches the terminal.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::tz::TimeZone;
+use ratatui::layout::Rect;
+
+use crate::api::wire::USER_BATCH_LIMIT;
+use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
+use crate::pager::Direction;
+
+use super::action::{Action, Command, ViewId};
+use super::conversation::ConversationView;
+use super::detail::{self, DetailScroll, DocContext};
+use super::layout::{self, Areas};
+use super::{Start, Target};
+
+/// Shown when a live group is asked to open at its oldest message.
+pub const LIVE_GROUP_NOTICE: &str =
+    "live groups can only be read newest-first: opened at the newest message";
+/// The most conversation ids per `BatchGetConversations`.
+pub const CONVERSATION_BATCH_LIMIT: usize = 50;
+
+/// What the app starts from.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The conversations to show; one opens directly, several open the picker.
+    pub targets: Vec<Target>,
+    /// Where a conversation opens.
+    pub start: Start,
+    /// The cursor a newest-first walk starts from.
+    pub newest_cursor: Cursor,
+    /// Talking to the built-in demo server.
+    pub is_demo: bool,
+    /// One line on how to configure real credentials, shown in demo mode.
+    pub demo_hint: Option<String>,
+    /// Times are shown in this zone.
+    pub time_zone: TimeZone,
+}
+
+/// Which screen is up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Picker,
+    Conversation,
+}
+
+/// Which pane takes the movement keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Detail,
+}
+
+/// A sender's display name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Name {
+    Requested,
+    Known(String),
+    /// The server has no name (or could not be asked): the id is shown.
+    Unknown,
+}
+
+/// The picker's selection and scroll offset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Picker {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+/// Everything the screen shows.
+#[derive(Debug)]
+pub struct App {
+    pub(crate) targets: Vec<Target>,
+    pub(crate) start: Start,
+    pub(crate) newest_cursor: Cursor,
+    pub(crate) is_demo: bool,
+    pub(crate) demo_hint: Option<String>,
+    pub(crate) tz: TimeZone,
+    pub(crate) screen: Screen,
+    pub(crate) picker: Picker,
+    pub(crate) view: Option<ConversationView>,
+    pub(crate) focus: Focus,
+    pub(crate) show_detail: bool,
+    pub(crate) help: bool,
+    pub(crate) size: Rect,
+    pub(crate) names: HashMap<(AppId, UserId), Name>,
+    pub(crate) names_version: u64,
+    /// `BatchGetUser` calls out.
+    pub(crate) users_in_flight: usize,
+    pub(crate) infos: HashMap<(AppId, ConversationId), ConversationInfo>,
+    /// The last error of a side request (names), for the status bar.
+    pub(crate) side_error: Option<String>,
+    pub(crate) ticks: u64,
+    pub(crate) next_view: u64,
+    pub(crate) quit: bool,
+}
+
+impl App {
+    /// The app for a terminal of `width`×`height`, and its first commands (conversation
+    /// descriptions, and the first page when one conversation opens directly).
+    pub fn new(settings: Settings, width: u16, height: u16) -> (App, Vec<Command>) {
+        let single = settings.targets.len() == 1;
+        let mut app = App {
+            targets: settings.targets,
+            start: settings.start,
+            newest_cursor: settings.newest_cursor,
+            is_demo: settings.is_demo,
+            demo_hint: settings.demo_hint,
+            tz: settings.time_zone,
+            screen: Screen::Picker,
+            picker: Picker::default(),
+            view: None,
+            focus: Focus::List,
+            show_detail: true,
+            help: false,
+            size: Rect::new(0, 0, width, height),
+            names: HashMap::new(),
+            names_version: 0,
+            users_in_flight: 0,
+            infos: HashMap::new(),
+            side_error: None,
+            ticks: 0,
+            next_view: 0,
+            quit: false,
+        };
+        let mut by_app: BTreeMap<AppId, Vec<ConversationId>> = BTreeMap::new();
+        for t in &app.targets {
+            by_app.entry(t.app_id).or_default().push(t.conversation);
+        }
+        let mut commands: Vec<Command> = by_app
+            .into_iter()
+            .flat_map(|(app, ids)| {
+                ids.chunks(CONVERSATION_BATCH_LIMIT)
+                    .map(|c| Command::FetchConversations {
+                        app,
+                        ids: c.to_vec(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if single {
+            app.open(0);
+        }
+        commands.extend(app.settle());
+        (app, commands)
+    }
+
+    /// Applies one action; returns what it calls for.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        let mut commands = match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Mouse(mouse) => self.on_mouse(mouse),
+            Action::Resize { width, height } => {
+                self.size = Rect::new(0, 0, width, height);
+                if let Some(view) = &mut self.view {
+                    // Row starts depend on the width: restart the line.
+                    view.detail_scroll.offset = 0;
+                }
+                Vec::new()
+            }
+            Action::Tick => {
+                self.ticks += 1;
+                let now = self.ticks;
+                self.view
+                    .as_mut()
+                    .and_then(|v| v.due_ref_fetch(now))
+                    .into_iter()
+                    .collect()
+            }
+            Action::PageLoaded {
+                view,
+                request,
+                page,
+            } => {
+                let h = self.list_height();
+                let tz = self.tz.clone();
+                match self.view_mut(view) {
+                    Some(v) => {
+                        let app = v.target.app_id;
+                        let senders = v.page_loaded(&request, page, &tz, h);
+                        self.request_names(app, senders)
+                    }
+                    None => {
+                        tracing::debug!(?view, "dropped a page for a closed conversation");
+                        Vec::new()
+                    }
+                }
+            }
+            Action::PageFailed {
+                view,
+                request,
+                error,
+            } => {
+                if let Some(v) = self.view_mut(view) {
+                    v.page_failed(&request, &error);
+                }
+                Vec::new()
+            }
+            Action::UsersLoaded { app, ids, result } => {
+                self.users_loaded(app, &ids, result);
+                Vec::new()
+            }
+            Action::ReferencedLoaded { view, ids, result } => {
+                if let Some(v) = self.view_mut(view) {
+                    v.referenced_loaded(&ids, result);
+                }
+                Vec::new()
+            }
+            Action::ConversationsLoaded { app, ids, result } => {
+                self.conversations_loaded(app, &ids, result);
+                Vec::new()
+            }
+            Action::InputClosed => {
+                self.quit = true;
+                return vec![Command::Quit];
+            }
+        };
+        commands.extend(self.settle());
+        commands
+    }
+
+    /// True while anything is being fetched (the spinner turns).
+    pub fn is_fetching(&self) -> bool {
+        self.users_in_flight > 0
+            || self
+                .view
+                .as_ref()
+                .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0)
+    }
+
+    /// True once the user asked to quit.
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Which screen is up.
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// Which pane has the focus.
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    /// True while the help overlay is open.
+    pub fn help_open(&self) -> bool {
+        self.help
+    }
+
+    /// The open conversation.
+    pub fn view(&self) -> Option<&ConversationView> {
+        self.view.as_ref()
+    }
+
+    /// The picker's state.
+    pub fn picker(&self) -> Picker {
+        self.picker
+    }
+
+    /// The conversations offered.
+    pub fn targets(&self) -> &[Target] {
+        &self.targets
+    }
+
+    /// The screen's regions for the current size.
+    pub fn areas(&self) -> Areas {
+        self.areas_for(self.size)
+    }
+
+    /// The screen's regions for a given size.
+    pub fn areas_for(&self, size: Rect) -> Areas {
+        let detail = self.screen == Screen::Conversation && self.show_detail;
+        layout::areas(size, detail, self.status_lines())
+    }
+
+    /// The status bar's wanted height: a second line for the demo hint.
+    pub fn status_lines(&self) -> u16 {
+        if self.is_demo && self.demo_hint.is_some() {
+            2
+        } else {
+            1
+        }
+    }
+
+    pub(crate) fn list_height(&self) -> i32 {
+        i32::from(self.areas().list.height)
+    }
+
+    fn view_mut(&mut self, id: ViewId) -> Option<&mut ConversationView> {
+        self.view.as_mut().filter(|v| v.id == id)
+    }
+
+    /// A sender's display name, when known.
+    pub fn display_name(&self, app: AppId, user: UserId) -> Option<&str> {
+        match self.names.get(&(app, user)) {
+            Some(Name::Known(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// What is known of a target's conversation (name, type).
+    pub fn info(&self, target: &Target) -> Option<&ConversationInfo> {
+        self.infos.get(&(target.app_id, target.conversation))
+    }
+
+    /// A target's conversation type, when known.
+    pub fn kind_of(&self, target: &Target) -> Option<ConversationKind> {
+        if target.live {
+            return Some(ConversationKind::LiveGroup);
+        }
+        self.info(target).map(ConversationInfo::kind)
+    }
+
+    /// Opens a target: a fresh view whose first page `settle` asks for.
+    pub(crate) fn open(&mut self, index: usize) {
+        let Some(target) = self.targets.get(index).cloned() else {
+            return;
+        };
+        let live = self.kind_of(&target) == Some(ConversationKind::LiveGroup);
+        let (direction, notice) = match self.start {
+            Start::Newest => (Direction::NewestFirst, None),
+            Start::Oldest if live => (Direction::NewestFirst, Some(LIVE_GROUP_NOTICE)),
+            Start::Oldest => (Direction::OldestFirst, None),
+        };
+        let start = match direction {
+            Direction::NewestFirst => self.newest_cursor,
+            Direction::OldestFirst => Cursor::OLDEST,
+        };
+        self.next_view += 1;
+        let mut view = ConversationView::new(ViewId(self.next_view), target, direction, start);
+        view.notice = notice.map(str::to_owned);
+        tracing::info!(conversation = %view.target.conversation, %direction, "opened");
+        self.view = Some(view);
+        self.screen = Screen::Conversation;
+        self.focus = Focus::List;
+        self.picker.selected = index;
+    }
+
+    /// Back to the picker; answers for the closed view will be dropped.
+    pub(crate) fn close(&mut self) {
+        self.view = None;
+        self.screen = Screen::Picker;
+        self.focus = Focus::List;
+    }
+
+    fn request_names(&mut self, app: AppId, senders: Vec<UserId>) -> Vec<Command> {
+        let new: Vec<UserId> = senders
+            .into_iter()
+            .filter(|id| !self.names.contains_key(&(app, *id)))
+            .collect();
+        for id in &new {
+            self.names.insert((app, *id), Name::Requested);
+        }
+        let commands: Vec<Command> = new
+            .chunks(USER_BATCH_LIMIT)
+            .map(|ids| Command::FetchUsers {
+                app,
+                ids: ids.to_vec(),
+            })
+            .collect();
+        self.users_in_flight += commands.len();
+        commands
+    }
+
+    fn users_loaded(
+        &mut self,
+        app: AppId,
+        ids: &[UserId],
+        result: Result<crate::api::wire::UsersResult, crate::api::ApiError>,
+    ) {
+        self.users_in_flight = self.users_in_flight.saturating_sub(1);
+        match result {
+            Ok(r) => {
+                for user in r.users {
+                    let name = match user.nick_name {
+                        Some(n) if !n.trim().is_empty() => Name::Known(n),
+                        _ => Name::Unknown,
+                    };
+                    self.names.insert((app, user.user_id), name);
+                }
+                self.side_error = None;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "fetching display names failed");
+                self.side_error = Some(format!("names: {}", e.short()));
+            }
+        }
+        for id in ids {
+            let name = self.names.entry((app, *id)).or_insert(Name::Unknown);
+            if *name == Name::Requested {
+                *name = Name::Unknown;
+            }
+        }
+        self.names_version += 1;
+    }
+
+    fn conversations_loaded(
+        &mut self,
+        app: AppId,
+        ids: &[ConversationId],
+        result: Result<crate::api::wire::ConversationsResult, crate::api::ApiError>,
+    ) {
+        match result {
+            Ok(r) => {
+                for info in r.conversation_core_infos {
+                    self.infos.insert((app, info.conversation_short_id), info);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, ?ids, "fetching conversation descriptions failed");
+            }
+        }
+        // A live group opened oldest-first would only earn a server error: reopen it.
+        let reopen = self.view.as_ref().is_some_and(|v| {
+            v.direction() == Direction::OldestFirst
+                && self.kind_of(&v.target) == Some(ConversationKind::LiveGroup)
+        });
+        if reopen {
+            let index = self.picker.selected;
+            self.open(index);
+        }
+    }
+
+    /// Brings derived state in line after any change: scroll position, prefetching,
+    /// the detail document, the quoted message to fetch.
+    fn settle(&mut self) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let areas = self.areas();
+        let h = i32::from(areas.list.height);
+        if areas.detail.is_none() {
+            self.focus = Focus::List;
+        }
+        self.settle_picker(usize::from(layout::picker_rows(areas.list).height));
+        let now = self.ticks;
+        let Some(view) = self.view.as_mut() else {
+            return commands;
+        };
+        let mut scroll = view.scroll;
+        super::viewport::normalize(&view.model(), &mut scroll, h);
+        view.scroll = scroll;
+        if view.wants_page(h) {
+            commands.extend(view.request_page());
+        }
+        if areas.detail.is_some() {
+            let key = (view.selection_serial, self.names_version, view.refs_version);
+            if view.detail_key != Some(key) {
+                let same_message = view.detail_key.map(|k| k.0) == Some(key.0);
+                view.detail = match view.selected() {
+                    Some(entry) => {
+                        let sender_name = entry.message.body.sender.and_then(|u| {
+                            match self.names.get(&(view.target.app_id, u)) {
+                                Some(Name::Known(n)) => Some(n.as_str()),
+                                _ => None,
+                            }
+                        });
+                        let referenced = match view.selected_ref_id() {
+                            Some(id) => view.ref_content(id),
+                            None => detail::RefContent::Unknown,
+                        };
+                        let ctx = DocContext {
+                            sender_name,
+                            time_zone: &self.tz,
+                            referenced,
+                        };
+                        detail::build(&entry.message, &ctx)
+                    }
+                    None => detail::DetailDoc::default(),
+                };
+                if !same_message {
+                    view.detail_scroll = DetailScroll::default();
+                }
+                view.detail_key = Some(key);
+            }
+            view.want_selected_ref(now);
+        } else {
+            view.pending_ref = None;
+        }
+        commands
+    }
+
+    fn settle_picker(&mut self, h: usize) {
+        let n = self.targets.len();
+        let p = &mut self.picker;
+        p.selected = p.selected.min(n.saturating_sub(1));
+        if h == 0 {
+            return;
+        }
+        if p.selected < p.offset {
+            p.offset = p.selected;
+        } else if p.selected >= p.offset + h {
+            p.offset = p.selected + 1 - h;
+        }
+        p.offset = p.offset.min(n.saturating_sub(h));
+    }
+}

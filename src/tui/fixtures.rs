@@ -1,0 +1,153 @@
+//! Shared test fixtures: messages, pages, keys and app settings. Used by unit tests,
+//! the integration tests in `tests/tui_*.rs` and the render benchmark.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+
+use crate::api::wire::Page;
+use crate::model::{AppId, ConversationId, Cursor, Message, MessageId};
+
+use super::action::Action;
+use super::app::{App, Settings};
+use super::store::Entry;
+use super::{Start, Target};
+
+/// 2024-05-07 09:00:00 UTC, in milliseconds: the first fixture message's time.
+pub const BASE_MS: i64 = 1_715_072_400_000;
+/// The fixture app and conversation.
+pub const APP: AppId = AppId(1001);
+pub const CONVERSATION: ConversationId = ConversationId(42);
+/// Fixture senders.
+pub const SENDERS: [i64; 3] = [10001, 10002, 10003];
+
+/// The id of the message numbered `n`.
+pub fn id(n: i64) -> MessageId {
+    MessageId(7_000_000_000_000_000_000 + n)
+}
+
+/// The number of a fixture message (its index in the conversation).
+pub fn number(m: &Message) -> i64 {
+    m.body
+        .index_in_conversation
+        .expect("fixture messages have an index")
+}
+
+/// A text message numbered `n`: id, index and minute all follow `n`.
+pub fn message_json(n: i64) -> Value {
+    json!({
+        "AppId": APP.0,
+        "ConversationShortId": CONVERSATION.0,
+        "ConversationType": 2,
+        "MessageId": 7_000_000_000_000_000_000i64 + n,
+        "Sender": SENDERS[n.rem_euclid(SENDERS.len() as i64) as usize],
+        "MsgType": 10001,
+        "Content": json!({"text": format!("message {n}")}).to_string(),
+        "CreateTime": BASE_MS + n * 60_000,
+        "Status": 0,
+        "IndexInConversation": n,
+    })
+}
+
+/// [`message_json`] with fields replaced or added.
+pub fn message_with(n: i64, patch: Value) -> Message {
+    let mut m = message_json(n);
+    if let (Value::Object(base), Value::Object(extra)) = (&mut m, patch) {
+        base.extend(extra);
+    }
+    Message::from_value(&m)
+}
+
+/// A text message numbered `n`.
+pub fn message(n: i64) -> Message {
+    Message::from_value(&message_json(n))
+}
+
+/// A message from any JSON.
+pub fn message_from(value: Value) -> Message {
+    Message::from_value(&value)
+}
+
+/// A message numbered `n` prepared for the list, in UTC.
+pub fn entry(n: i64) -> Entry {
+    Entry::new(message(n), &TimeZone::UTC)
+}
+
+/// A page of the numbered messages, in the order given.
+pub fn page(numbers: impl IntoIterator<Item = i64>, has_more: bool, new_cursor: i64) -> Page {
+    Page {
+        has_more,
+        new_cursor: Some(Cursor(new_cursor)),
+        messages: numbers.into_iter().map(message).collect(),
+    }
+}
+
+/// A page of given messages.
+pub fn page_of(messages: Vec<Message>, has_more: bool, new_cursor: i64) -> Page {
+    Page {
+        has_more,
+        new_cursor: Some(Cursor(new_cursor)),
+        messages,
+    }
+}
+
+/// The fixture conversation as a target.
+pub fn target() -> Target {
+    Target {
+        name: Some("Team chat".into()),
+        app_id: APP,
+        conversation: CONVERSATION,
+        live: false,
+    }
+}
+
+/// Settings for one conversation, UTC, not demo.
+pub fn settings(start: Start) -> Settings {
+    Settings {
+        targets: vec![target()],
+        start,
+        newest_cursor: Cursor::NEWEST,
+        is_demo: false,
+        demo_hint: None,
+        time_zone: TimeZone::UTC,
+    }
+}
+
+/// A key press.
+pub fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+/// A key press with Ctrl.
+pub fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// A special key press.
+pub fn code(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// An app with `n` messages loaded newest-first (numbers `1..=n`), more history
+/// available before them. Built directly, without the paging dance.
+pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
+    let (mut app, commands) = App::new(settings(Start::Newest), width, height);
+    let (view, request) = commands
+        .iter()
+        .find_map(|c| match c {
+            super::action::Command::FetchPage { view, request, .. } => Some((*view, *request)),
+            _ => None,
+        })
+        .expect("the first page is asked for");
+    let page = Page {
+        has_more: true,
+        new_cursor: Some(Cursor(0)),
+        messages: (1..=n).rev().map(message).collect(),
+    };
+    app.update(Action::PageLoaded {
+        view,
+        request,
+        page,
+    });
+    app
+}

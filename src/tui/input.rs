@@ -1,0 +1,263 @@
+//! What keys and the mouse do to the app's state.
+
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Position;
+
+use crate::pager::Direction;
+
+use super::action::Command;
+use super::app::{App, Focus, Screen};
+use super::detail::DetailScroll;
+use super::keys::{self, Op};
+use super::layout;
+use super::viewport::{self, Item};
+
+/// Messages (or detail rows) one wheel notch moves.
+pub const WHEEL_STEP: isize = 3;
+
+impl App {
+    pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(op) = keys::op_for(key) else {
+            return Vec::new();
+        };
+        if op == Op::Quit {
+            self.quit = true;
+            return vec![Command::Quit];
+        }
+        if self.help {
+            if matches!(op, Op::Help | Op::Back | Op::Focus) {
+                self.help = false;
+            }
+            return Vec::new();
+        }
+        if op == Op::Help {
+            self.help = true;
+            return Vec::new();
+        }
+        match self.screen {
+            Screen::Picker => {
+                self.picker_op(op);
+                Vec::new()
+            }
+            Screen::Conversation => self.conversation_op(op),
+        }
+    }
+
+    fn picker_op(&mut self, op: Op) {
+        let n = self.targets.len();
+        if n == 0 {
+            return;
+        }
+        let h = usize::from(layout::picker_rows(self.areas().list).height).max(1);
+        let p = &mut self.picker;
+        match op {
+            Op::Down => p.selected = (p.selected + 1).min(n - 1),
+            Op::Up => p.selected = p.selected.saturating_sub(1),
+            Op::HalfPageDown => p.selected = (p.selected + h / 2).min(n - 1),
+            Op::HalfPageUp => p.selected = p.selected.saturating_sub(h / 2),
+            Op::PageDown => p.selected = (p.selected + h).min(n - 1),
+            Op::PageUp => p.selected = p.selected.saturating_sub(h),
+            Op::First => p.selected = 0,
+            Op::Last => p.selected = n - 1,
+            Op::Focus => {
+                let index = p.selected;
+                self.open(index);
+            }
+            _ => {}
+        }
+    }
+
+    fn conversation_op(&mut self, op: Op) -> Vec<Command> {
+        let areas = self.areas();
+        match op {
+            Op::Back => {
+                if self.focus == Focus::Detail {
+                    self.focus = Focus::List;
+                } else if self.targets.len() > 1 {
+                    self.close();
+                }
+                return Vec::new();
+            }
+            Op::Focus => {
+                if self.focus == Focus::Detail {
+                    self.focus = Focus::List;
+                } else {
+                    self.show_detail = true;
+                    if self.areas().detail.is_some() {
+                        self.focus = Focus::Detail;
+                    }
+                }
+                return Vec::new();
+            }
+            Op::ToggleDetail => {
+                self.show_detail = !self.show_detail;
+                if !self.show_detail {
+                    self.focus = Focus::List;
+                }
+                return Vec::new();
+            }
+            Op::Retry => {
+                return self
+                    .view
+                    .as_mut()
+                    .and_then(|v| v.retry())
+                    .into_iter()
+                    .collect();
+            }
+            _ => {}
+        }
+        if self.focus == Focus::Detail
+            && let Some(inner) = areas.detail_inner()
+        {
+            self.detail_op(op, inner.width, inner.height);
+            return Vec::new();
+        }
+        let h = i32::from(areas.list.height);
+        let Some(view) = self.view.as_mut() else {
+            return Vec::new();
+        };
+        // Moving past the loaded edge after a failure tries again.
+        let toward_edge = match view.direction() {
+            Direction::NewestFirst => {
+                matches!(op, Op::Up | Op::HalfPageUp | Op::PageUp | Op::First)
+            }
+            Direction::OldestFirst => {
+                matches!(op, Op::Down | Op::HalfPageDown | Op::PageDown | Op::Last)
+            }
+        };
+        let mut commands = Vec::new();
+        if toward_edge && view.failed && view.at_fetch_edge() {
+            commands.extend(view.retry());
+        }
+        let half = (h / 2).max(1);
+        let full = (h - 1).max(1);
+        match op {
+            Op::Down => view.step(1, h),
+            Op::Up => view.step(-1, h),
+            Op::HalfPageDown => view.page(half, h),
+            Op::HalfPageUp => view.page(-half, h),
+            Op::PageDown => view.page(full, h),
+            Op::PageUp => view.page(-full, h),
+            Op::First => view.select(0, 0, h),
+            Op::Last => view.select(view.store.len().saturating_sub(1), h - 1, h),
+            _ => {}
+        }
+        commands
+    }
+
+    fn detail_op(&mut self, op: Op, width: u16, height: u16) {
+        let Some(view) = self.view.as_mut() else {
+            return;
+        };
+        let doc = &view.detail;
+        let scroll = &mut view.detail_scroll;
+        let half = usize::from(height / 2).max(1);
+        let full = usize::from(height.saturating_sub(1)).max(1);
+        match op {
+            Op::Down => doc.scroll_down(scroll, width, height, 1),
+            Op::Up => doc.scroll_up(scroll, width, 1),
+            Op::HalfPageDown => doc.scroll_down(scroll, width, height, half),
+            Op::HalfPageUp => doc.scroll_up(scroll, width, half),
+            Op::PageDown => doc.scroll_down(scroll, width, height, full),
+            Op::PageUp => doc.scroll_up(scroll, width, full),
+            Op::First => *scroll = DetailScroll::default(),
+            Op::Last => doc.scroll_to_end(scroll, width, height),
+            _ => {}
+        }
+    }
+
+    pub(crate) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
+        let at = Position::new(mouse.column, mouse.row);
+        let areas = self.areas();
+        let delta = match mouse.kind {
+            MouseEventKind::ScrollDown => WHEEL_STEP,
+            MouseEventKind::ScrollUp => -WHEEL_STEP,
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.click(at);
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        if self.help {
+            return Vec::new();
+        }
+        match self.screen {
+            Screen::Picker => {
+                let op = if delta > 0 { Op::Down } else { Op::Up };
+                for _ in 0..delta.unsigned_abs() {
+                    self.picker_op(op);
+                }
+                Vec::new()
+            }
+            Screen::Conversation => {
+                if let Some(inner) = areas
+                    .detail_inner()
+                    .filter(|_| areas.detail.is_some_and(|d| d.contains(at)))
+                    && let Some(view) = self.view.as_mut()
+                {
+                    let n = delta.unsigned_abs();
+                    if delta > 0 {
+                        view.detail.scroll_down(
+                            &mut view.detail_scroll,
+                            inner.width,
+                            inner.height,
+                            n,
+                        );
+                    } else {
+                        view.detail
+                            .scroll_up(&mut view.detail_scroll, inner.width, n);
+                    }
+                    return Vec::new();
+                }
+                let h = i32::from(areas.list.height);
+                if let Some(view) = self.view.as_mut() {
+                    view.step(delta, h);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn click(&mut self, at: Position) {
+        if self.help {
+            self.help = false;
+            return;
+        }
+        let areas = self.areas();
+        match self.screen {
+            Screen::Picker => {
+                let rows = layout::picker_rows(areas.list);
+                if rows.contains(at) {
+                    let index = self.picker.offset + usize::from(at.y - rows.y);
+                    if index < self.targets.len() {
+                        self.picker.selected = index;
+                    }
+                }
+            }
+            Screen::Conversation => {
+                if areas.detail.is_some_and(|d| d.contains(at)) {
+                    self.focus = Focus::Detail;
+                    return;
+                }
+                if !areas.list.contains(at) {
+                    return;
+                }
+                self.focus = Focus::List;
+                let h = i32::from(areas.list.height);
+                let row = i32::from(at.y - areas.list.y);
+                let Some(view) = self.view.as_mut() else {
+                    return;
+                };
+                let placed = viewport::place(&view.model(), view.scroll, h);
+                let hit = placed
+                    .iter()
+                    .find(|p| p.top <= row && row < p.top + p.height);
+                if let Some(p) = hit
+                    && let Item::Message(m) = p.item
+                {
+                    view.select(m, p.top + p.height - 1, h);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Key bindings: which key does what, and the help text listing them.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// What a key asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Down,
+    Up,
+    HalfPageDown,
+    HalfPageUp,
+    PageDown,
+    PageUp,
+    First,
+    Last,
+    /// Move focus between the list and the detail pane (or open the picked conversation).
+    Focus,
+    ToggleDetail,
+    Retry,
+    Help,
+    /// Close an overlay, leave the detail pane, or go back to the picker.
+    Back,
+    Quit,
+}
+
+/// The operation bound to a key press; `None` for unbound keys and key releases.
+pub fn op_for(key: KeyEvent) -> Option<Op> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match key.code {
+        KeyCode::Char('c') if ctrl => Op::Quit,
+        KeyCode::Char('d') if ctrl => Op::HalfPageDown,
+        KeyCode::Char('u') if ctrl => Op::HalfPageUp,
+        KeyCode::Char('f') if ctrl => Op::PageDown,
+        KeyCode::Char('b') if ctrl => Op::PageUp,
+        _ if ctrl => return None,
+        KeyCode::Char('j') | KeyCode::Down => Op::Down,
+        KeyCode::Char('k') | KeyCode::Up => Op::Up,
+        KeyCode::PageDown => Op::PageDown,
+        KeyCode::PageUp => Op::PageUp,
+        KeyCode::Char('g') | KeyCode::Home => Op::First,
+        KeyCode::Char('G') | KeyCode::End => Op::Last,
+        KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => Op::Focus,
+        KeyCode::Char('d') => Op::ToggleDetail,
+        KeyCode::Char('r') => Op::Retry,
+        KeyCode::Char('?') | KeyCode::F(1) => Op::Help,
+        KeyCode::Esc => Op::Back,
+        KeyCode::Char('q') => Op::Quit,
+        _ => return None,
+    })
+}
+
+/// Every binding, as the help overlay lists it: keys, then what they do.
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "j ↓  k ↑",
+        "next / previous message (scrolls the detail pane when focused)",
+    ),
+    ("Ctrl-d  Ctrl-u", "half a page down / up"),
+    ("PgDn  PgUp", "a page down / up (also Ctrl-f / Ctrl-b)"),
+    ("g Home  G End", "first / last loaded message"),
+    (
+        "Tab  Enter",
+        "focus the detail pane and back; Enter opens in the picker",
+    ),
+    ("d", "hide / show the detail pane"),
+    ("r", "retry after an error"),
+    ("mouse", "wheel scrolls, click selects"),
+    ("?  F1", "this help"),
+    (
+        "Esc",
+        "close help, leave the detail pane, back to the picker",
+    ),
+    ("q  Ctrl-c", "quit"),
+];
+
+/// What the status bar suggests.
+pub const SHORT_HINT: &str = "? help";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn ctrl_d_pages_but_plain_d_toggles_the_detail() {
+        assert_eq!(
+            op_for(key(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            Some(Op::HalfPageDown)
+        );
+        assert_eq!(
+            op_for(key(KeyCode::Char('d'), KeyModifiers::NONE)),
+            Some(Op::ToggleDetail)
+        );
+        assert_eq!(
+            op_for(key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Op::Quit)
+        );
+        assert_eq!(
+            op_for(key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Op::Last)
+        );
+        assert_eq!(op_for(key(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+    }
+
+    #[test]
+    fn releases_are_ignored() {
+        let mut k = key(KeyCode::Char('j'), KeyModifiers::NONE);
+        k.kind = KeyEventKind::Release;
+        assert_eq!(op_for(k), None);
+    }
+}

@@ -1,0 +1,87 @@
+//! The conversation browser: a terminal UI over one or more conversations' history.
+//!
+//! Data flows one way: input and time become [`Action`]s; [`App::update`] changes state
+//! and returns [`Command`]s; the [`worker`] carries those out with the API client and
+//! sends the answers back as actions. Drawing ([`ui::draw`]) is a pure function of the
+//! state. The UI never waits for the network.
+
+pub mod action;
+pub mod app;
+pub mod conversation;
+pub mod detail;
+#[doc(hidden)]
+pub mod fixtures;
+mod input;
+pub mod keys;
+pub mod layout;
+mod logging;
+pub mod store;
+pub mod terminal;
+pub mod text;
+pub mod ui;
+pub mod viewport;
+pub mod worker;
+
+use std::path::PathBuf;
+
+use crate::api::client::Client;
+use crate::model::{AppId, ConversationId, Cursor};
+
+pub use action::{Action, Command, ViewId};
+pub use app::{App, Settings};
+
+/// Where a conversation opens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Start {
+    /// At the newest message, at the bottom; scrolling up loads older pages.
+    #[default]
+    Newest,
+    /// At the first message, at the top; scrolling down loads newer pages. Live groups
+    /// cannot be read this way and open at the newest message instead.
+    Oldest,
+}
+
+/// A conversation to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// A name from the configuration, if any.
+    pub name: Option<String>,
+    pub app_id: AppId,
+    pub conversation: ConversationId,
+    /// A live group (readable newest-first only).
+    pub live: bool,
+}
+
+/// Everything the browser needs.
+#[derive(Clone, Debug)]
+pub struct TuiOptions {
+    /// The API client (shares its rate limiter with every clone).
+    pub client: Client,
+    /// One target opens directly; several open the conversation picker.
+    pub targets: Vec<Target>,
+    /// Where conversations open.
+    pub start: Start,
+    /// The cursor newest-first walks start from.
+    pub newest_cursor: Cursor,
+    /// Reading the built-in demo data.
+    pub is_demo: bool,
+    /// In demo mode, one line on how to configure a real account.
+    pub demo_hint: Option<String>,
+    /// Where the log file goes; the platform's state directory when `None`.
+    pub log_dir: Option<PathBuf>,
+}
+
+/// Runs the browser until the user quits. The terminal is restored on the way out,
+/// also after an error or a panic.
+pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    let _log = logging::init(opts.log_dir.clone());
+    let settings = Settings {
+        targets: opts.targets,
+        start: opts.start,
+        newest_cursor: opts.newest_cursor,
+        is_demo: opts.is_demo,
+        demo_hint: opts.demo_hint,
+        time_zone: jiff::tz::TimeZone::system(),
+    };
+    terminal::run(opts.client, settings).await
+}

@@ -1,0 +1,386 @@
+//! Making strangers' text safe and measurable for the terminal.
+//!
+//! Message text, names, hints and server error messages come from other people.
+//! Everything shown passes through here first: control characters and escape
+//! sequences become visible placeholders (so nothing reaches the terminal as a
+//! command), bidi controls are neutralised, tabs become spaces, and widths are
+//! measured exactly as ratatui measures them so that columns stay aligned.
+
+use std::borrow::Cow;
+
+use ratatui::buffer::CellWidth;
+use unicode_segmentation::{Graphemes, UnicodeSegmentation};
+
+/// Columns between tab stops.
+pub const TAB_WIDTH: usize = 4;
+/// Marks text that was cut.
+pub const ELLIPSIS: &str = "…";
+/// Stands for a line break in one-line text.
+pub const NEWLINE_MARK: &str = "↵";
+/// Shown for C1 controls and bidi embedding/override/isolate controls.
+pub const REPLACEMENT: char = '\u{FFFD}';
+/// The most characters one grapheme may keep (a family emoji needs about 11); the rest
+/// of a pile of combining marks is dropped.
+pub const MAX_GRAPHEME_CHARS: usize = 16;
+
+const SPACES: &str = "                ";
+
+/// What becomes of one character.
+enum CharFate {
+    Keep,
+    Drop,
+    Show(char),
+}
+
+fn fate(c: char) -> CharFate {
+    match c {
+        // C0 controls: the Unicode "control pictures" block (ESC → ␛, CR → ␍, ...).
+        '\u{0}'..='\u{1f}' => match char::from_u32(0x2400 + c as u32) {
+            Some(picture) => CharFate::Show(picture),
+            None => CharFate::Show(REPLACEMENT),
+        },
+        '\u{7f}' => CharFate::Show('\u{2421}'),
+        // C1 controls (CSI U+009B, OSC U+009D, NEL U+0085, ...).
+        '\u{80}'..='\u{9f}' => CharFate::Show(REPLACEMENT),
+        // Bidi embeddings, overrides and isolates: they would reorder the row.
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => CharFate::Show(REPLACEMENT),
+        // Bidi marks: invisible and only influence ordering; dropped.
+        '\u{200e}' | '\u{200f}' | '\u{061c}' => CharFate::Drop,
+        _ => CharFate::Keep,
+    }
+}
+
+fn is_line_break(g: &str) -> bool {
+    matches!(g, "\n" | "\r\n" | "\u{2028}" | "\u{2029}")
+}
+
+/// One grapheme made safe; borrowed when it needed no change.
+fn clean_grapheme(g: &str) -> Cow<'_, str> {
+    let needs_change = g.chars().count() > MAX_GRAPHEME_CHARS
+        || g.chars().any(|c| !matches!(fate(c), CharFate::Keep));
+    if !needs_change {
+        return Cow::Borrowed(g);
+    }
+    let mut out = String::new();
+    for c in g.chars().take(MAX_GRAPHEME_CHARS) {
+        match fate(c) {
+            CharFate::Keep => out.push(c),
+            CharFate::Drop => {}
+            CharFate::Show(p) => out.push(p),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The width ratatui gives a clean grapheme (0 means ratatui would not draw it).
+fn grapheme_width(g: &str) -> usize {
+    if g.is_empty() {
+        0
+    } else {
+        usize::from(g.cell_width())
+    }
+}
+
+/// A piece of cleaned text.
+enum Piece<'a> {
+    Text(Cow<'a, str>, usize),
+    Break,
+}
+
+/// Walks text grapheme by grapheme, lazily: callers that stop early never look at
+/// the rest, so a megabyte of text costs no more than what is kept of it.
+struct Pieces<'a> {
+    graphemes: Graphemes<'a>,
+    col: usize,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(s: &'a str) -> Self {
+        Pieces {
+            graphemes: s.graphemes(true),
+            col: 0,
+        }
+    }
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Piece<'a>;
+
+    fn next(&mut self) -> Option<Piece<'a>> {
+        loop {
+            let g = self.graphemes.next()?;
+            if is_line_break(g) {
+                self.col = 0;
+                return Some(Piece::Break);
+            }
+            if g == "\t" {
+                let n = TAB_WIDTH - self.col % TAB_WIDTH;
+                self.col += n;
+                return Some(Piece::Text(Cow::Borrowed(&SPACES[..n]), n));
+            }
+            let clean = clean_grapheme(g);
+            let w = grapheme_width(&clean);
+            if w == 0 {
+                // ratatui skips zero-width graphemes; so does the measure.
+                continue;
+            }
+            self.col += w;
+            return Some(Piece::Text(clean, w));
+        }
+    }
+}
+
+/// Strangers' text as one safe line of at most `max_cols` columns: line breaks shown
+/// as `↵`, cut with `…`. Only as much of `s` is read as fits.
+pub fn one_line(s: &str, max_cols: usize) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    // Where the text stood while it still left room for the ellipsis.
+    let mut cut = (0, 0);
+    for piece in Pieces::new(s) {
+        let (text, w) = match piece {
+            Piece::Text(t, w) => (t, w),
+            Piece::Break => (Cow::Borrowed(NEWLINE_MARK), 1),
+        };
+        if col + w > max_cols {
+            out.truncate(cut.0);
+            if cut.1 < max_cols {
+                out.push_str(ELLIPSIS);
+            }
+            return out;
+        }
+        out.push_str(&text);
+        col += w;
+        if col < max_cols {
+            cut = (out.len(), col);
+        }
+    }
+    out
+}
+
+/// Strangers' text as safe lines (split at line breaks), tabs expanded.
+pub fn lines(s: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for piece in Pieces::new(s) {
+        match piece {
+            Piece::Text(t, _) => out.last_mut().expect("never empty").push_str(&t),
+            Piece::Break => out.push(String::new()),
+        }
+    }
+    out
+}
+
+/// The width of clean text in terminal columns, as ratatui draws it.
+pub fn width(s: &str) -> usize {
+    s.graphemes(true).map(grapheme_width).sum()
+}
+
+/// Clean text cut to `cols` columns, ending in `…` when it was cut.
+pub fn fit(s: &str, cols: usize) -> Cow<'_, str> {
+    let mut col = 0;
+    let mut cut = (0, 0);
+    for (at, g) in s.grapheme_indices(true) {
+        let w = grapheme_width(g);
+        if col + w > cols {
+            let mut out = s[..cut.0].to_owned();
+            if cut.1 < cols {
+                out.push_str(ELLIPSIS);
+            }
+            return Cow::Owned(out);
+        }
+        col += w;
+        if col < cols {
+            cut = (at + g.len(), col);
+        }
+    }
+    Cow::Borrowed(s)
+}
+
+/// Clean text cut or padded with spaces to exactly `cols` columns.
+pub fn fit_pad(s: &str, cols: usize) -> String {
+    let cut = fit(s, cols);
+    let w = width(&cut);
+    let mut out = cut.into_owned();
+    out.extend(std::iter::repeat_n(' ', cols.saturating_sub(w)));
+    out
+}
+
+/// One wrapped row of clean text: the row is `s[start..end]`, the next row starts at
+/// `next` (after a space the row broke at).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub end: usize,
+    pub next: usize,
+}
+
+/// Where the row starting at byte `start` of clean text ends when rows are `cols`
+/// wide. Breaks after a space when a word would be cut, else mid-word; always
+/// advances by at least one grapheme. Reads only the row's own text.
+pub fn next_row(s: &str, start: usize, cols: usize) -> Row {
+    let cols = cols.max(1);
+    let rest = &s[start..];
+    let mut col = 0;
+    let mut last_space: Option<usize> = None;
+    for (at, g) in rest.grapheme_indices(true) {
+        let w = grapheme_width(g);
+        if col + w > cols && at > 0 {
+            if g == " " {
+                return Row {
+                    end: start + at,
+                    next: start + at + 1,
+                };
+            }
+            if let Some(sp) = last_space.filter(|&sp| sp > 0) {
+                return Row {
+                    end: start + sp,
+                    next: start + sp + 1,
+                };
+            }
+            return Row {
+                end: start + at,
+                next: start + at,
+            };
+        }
+        if g == " " {
+            last_space = Some(at);
+        }
+        col += w;
+    }
+    Row {
+        end: s.len(),
+        next: s.len(),
+    }
+}
+
+/// The start of the row before the row starting at `offset` (a row start) in the same
+/// line; `None` at the first row. Rewraps from the line's start.
+pub fn previous_row_start(s: &str, offset: usize, cols: usize) -> Option<usize> {
+    if offset == 0 {
+        return None;
+    }
+    let mut start = 0;
+    loop {
+        let row = next_row(s, start, cols);
+        if row.next >= offset || row.next >= s.len() {
+            return Some(start);
+        }
+        start = row.next;
+    }
+}
+
+/// The start of the last row of clean text wrapped at `cols`.
+pub fn last_row_start(s: &str, cols: usize) -> usize {
+    let mut start = 0;
+    loop {
+        let row = next_row(s, start, cols);
+        if row.next >= s.len() {
+            return start;
+        }
+        start = row.next;
+    }
+}
+
+/// True when a string holds nothing that may not reach the terminal.
+pub fn is_terminal_safe(s: &str) -> bool {
+    s.chars().all(|c| matches!(fate(c), CharFate::Keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_placeholders() {
+        let s = one_line("a\u{1b}[31mred\u{1b}]0;title\u{7}b", 80);
+        assert_eq!(s, "a␛[31mred␛]0;title␇b");
+        assert!(is_terminal_safe(&s));
+    }
+
+    #[test]
+    fn c0_del_and_c1_controls_are_replaced() {
+        let s = one_line("x\u{8}\u{7f}\u{9b}2J\u{85}\u{0}y", 80);
+        assert_eq!(s, "x␈␡�2J�␀y");
+        assert!(is_terminal_safe(&s));
+    }
+
+    #[test]
+    fn carriage_return_alone_is_shown_but_crlf_is_a_line_break() {
+        assert_eq!(one_line("a\rb", 80), "a␍b");
+        assert_eq!(one_line("a\r\nb\nc", 80), "a↵b↵c");
+        assert_eq!(lines("a\r\nb\rc\n"), vec!["a", "b␍c", ""]);
+    }
+
+    #[test]
+    fn tabs_expand_to_the_next_stop() {
+        assert_eq!(one_line("a\tb", 80), "a   b");
+        assert_eq!(one_line("abcd\te", 80), "abcd    e");
+        assert_eq!(lines("x\n\ty"), vec!["x", "    y"]);
+    }
+
+    #[test]
+    fn bidi_controls_are_neutralised() {
+        let s = one_line("abc\u{202e}fed\u{202c} \u{2067}x\u{2069}\u{200f}!", 80);
+        assert_eq!(s, "abc�fed� �x�!");
+        assert!(is_terminal_safe(&s));
+        assert_eq!(width(&s), 13);
+    }
+
+    #[test]
+    fn widths_follow_unicode_width() {
+        assert_eq!(width("中文"), 4);
+        assert_eq!(width("e\u{301}"), 1, "combining mark");
+        assert_eq!(width("👍"), 2);
+        assert_eq!(
+            width("👨\u{200d}👩\u{200d}👧"),
+            2,
+            "ZWJ family is one glyph"
+        );
+        assert_eq!(width("🇯🇵"), 2, "flag");
+    }
+
+    #[test]
+    fn cutting_never_splits_a_wide_character() {
+        assert_eq!(one_line("中文字", 4), "中…");
+        assert_eq!(width(&one_line("中文字", 4)), 3);
+        assert_eq!(one_line("中文字", 5), "中文…");
+        assert_eq!(one_line("中文", 4), "中文");
+        assert_eq!(one_line("abcdef", 0), "");
+        assert_eq!(one_line("abcdef", 1), "…");
+        assert_eq!(fit("hello world", 5), "hell…");
+        assert_eq!(fit("hello", 5), "hello");
+        assert_eq!(fit_pad("ab", 4), "ab  ");
+        assert_eq!(fit_pad("中文字", 4), "中… ");
+    }
+
+    #[test]
+    fn one_line_reads_only_what_it_keeps() {
+        let big = "word ".repeat(200_000);
+        let s = one_line(&big, 20);
+        assert_eq!(width(&s), 20);
+        assert!(s.ends_with('…'));
+    }
+
+    #[test]
+    fn combining_mark_piles_are_capped() {
+        let zalgo = format!("a{}", "\u{301}".repeat(500));
+        let s = one_line(&zalgo, 10);
+        assert_eq!(s.chars().count(), MAX_GRAPHEME_CHARS);
+        assert_eq!(width(&s), 1);
+    }
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_always_advances() {
+        let s = "hello brave new world";
+        let r = next_row(s, 0, 11);
+        assert_eq!(&s[..r.end], "hello brave");
+        assert_eq!(&s[r.next..], "new world");
+        let r = next_row(s, 0, 3);
+        assert_eq!(&s[..r.end], "hel");
+        let wide = "中文";
+        let r = next_row(wide, 0, 1);
+        assert_eq!(&wide[..r.end], "中", "a too-wide grapheme still advances");
+        assert_eq!(previous_row_start(s, 12, 11), Some(0));
+        assert_eq!(previous_row_start(s, 0, 11), None);
+        assert_eq!(&s[last_row_start(s, 11)..], "new world");
+    }
+}

@@ -1,0 +1,51 @@
+//! The help overlay: every key.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+use crate::tui::keys::HELP;
+use crate::tui::text;
+
+use super::theme;
+
+/// Columns of the key column.
+const KEY_COLS: usize = 16;
+
+pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
+    let want_w = HELP
+        .iter()
+        .map(|(_, what)| KEY_COLS + text::width(what) + 2)
+        .max()
+        .unwrap_or(0) as u16;
+    let want_h = HELP.len() as u16 + 4;
+    let w = want_w.min(screen.width);
+    let h = want_h.min(screen.height);
+    let area = Rect::new(
+        screen.x + (screen.width - w) / 2,
+        screen.y + (screen.height - h) / 2,
+        w,
+        h,
+    );
+    let buf = frame.buffer_mut();
+    Clear.render(area, buf);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme::border(true))
+        .title(" Keys ")
+        .title_bottom(Line::from(" Esc closes ").right_aligned());
+    let inner = block.inner(area);
+    block.render(area, buf);
+    for (i, (keys, what)) in HELP.iter().enumerate() {
+        let y = inner.y + 1 + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let line = Line::from(vec![
+            Span::styled(text::fit_pad(keys, KEY_COLS), theme::bold()),
+            Span::raw(*what),
+        ]);
+        buf.set_line(inner.x + 1, y, &line, inner.width.saturating_sub(1));
+    }
+}

@@ -1,0 +1,220 @@
+//! The message list: one block of rows per message (day separator, reply hint, main
+//! line) and the edge rows. Lays out only the visible window.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::model::{MessageStatus, MsgType};
+use crate::pager::Direction;
+use crate::tui::app::{App, Focus};
+use crate::tui::conversation::ConversationView;
+use crate::tui::store::Entry;
+use crate::tui::text;
+use crate::tui::viewport::{self, EdgeRow, Item};
+
+use super::{spinner, theme};
+
+/// Columns of the time column (`HH:MM`).
+pub const TIME_COLS: usize = 5;
+/// The sender column's narrowest and widest.
+pub const SENDER_MIN_COLS: usize = 4;
+pub const SENDER_MAX_COLS: usize = 14;
+/// Marks the selected message.
+pub const SELECTED_MARK: &str = "▌";
+
+/// The sender column's width for a list `width` columns wide.
+fn sender_cols(width: u16) -> usize {
+    (usize::from(width) / 5).clamp(SENDER_MIN_COLS, SENDER_MAX_COLS)
+}
+
+/// Where the content starts: after the mark, the time and the sender.
+fn content_col(width: u16) -> usize {
+    1 + TIME_COLS + 1 + sender_cols(width) + 1
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let Some(view) = app.view() else {
+        return;
+    };
+    if area.is_empty() {
+        return;
+    }
+    let model = view.model();
+    let h = i32::from(area.height);
+    let buf = frame.buffer_mut();
+    for placed in viewport::place(&model, view.scroll, h) {
+        for r in 0..placed.height {
+            let y = placed.top + r;
+            if !(0..h).contains(&y) {
+                continue;
+            }
+            let row = Rect::new(area.x, area.y + y as u16, area.width, 1);
+            match placed.item {
+                Item::Top(edge) => edge_row(buf, row, app, view, edge, true),
+                Item::Bottom(edge) => edge_row(buf, row, app, view, edge, false),
+                Item::Message(m) => {
+                    let Some(entry) = view.store.get(m) else {
+                        continue;
+                    };
+                    let separator = model.day_separator(m);
+                    let hint_rows = i32::from(entry.hint.is_some());
+                    let sep_rows = i32::from(separator);
+                    if r < sep_rows {
+                        day_separator(buf, row, entry);
+                    } else if r < sep_rows + hint_rows {
+                        hint_row(buf, row, entry);
+                    } else {
+                        let selected = m == view.scroll.selected;
+                        main_row(buf, row, app, view, entry, selected);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `── label ──` across the row.
+fn centered_rule(buf: &mut Buffer, row: Rect, label: &str, style: Style) {
+    let label = text::fit(label, usize::from(row.width));
+    let w = usize::from(row.width);
+    let lw = text::width(&label);
+    let left = (w.saturating_sub(lw)) / 2;
+    let right = w.saturating_sub(lw + left);
+    let line = Line::from(vec![
+        Span::raw("─".repeat(left)),
+        Span::raw(label),
+        Span::raw("─".repeat(right)),
+    ])
+    .style(style);
+    buf.set_line(row.x, row.y, &line, row.width);
+}
+
+fn day_separator(buf: &mut Buffer, row: Rect, entry: &Entry) {
+    if let Some(local) = entry.local {
+        let label = format!(" {} ", local.date().strftime("%a %Y-%m-%d"));
+        centered_rule(buf, row, &label, theme::dim());
+    }
+}
+
+fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry) {
+    let Some(hint) = &entry.hint else {
+        return;
+    };
+    let indent = content_col(row.width);
+    let mut spans = vec![Span::raw(" ".repeat(indent)), Span::raw("┃ ↪ ")];
+    if let Some(info) = &entry.message.body.ref_msg_info {
+        let status = info.status();
+        if status != MessageStatus::Visible {
+            spans.push(Span::raw(format!("({}) ", status.label())));
+        }
+    }
+    let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
+    let room = usize::from(row.width).saturating_sub(used);
+    spans.push(Span::raw(text::fit(hint, room).into_owned()));
+    buf.set_line(
+        row.x,
+        row.y,
+        &Line::from(spans).style(theme::dim()),
+        row.width,
+    );
+}
+
+fn main_row(
+    buf: &mut Buffer,
+    row: Rect,
+    app: &App,
+    view: &ConversationView,
+    entry: &Entry,
+    selected: bool,
+) {
+    let message = &entry.message;
+    let focused = app.focus() == Focus::List;
+    if selected {
+        buf.set_style(row, theme::selected_row(focused));
+    }
+    let time = match entry.local {
+        Some(t) => format!("{:02}:{:02}", t.hour(), t.minute()),
+        None => "--:--".into(),
+    };
+    let label = message.sender_label();
+    let cols = sender_cols(row.width);
+    let name = message
+        .body
+        .sender
+        .and_then(|u| app.display_name(view.target.app_id, u))
+        .unwrap_or(&label);
+    let sender = text::fit_pad(&text::one_line(name, cols), cols);
+    let mut spans = vec![
+        if selected {
+            Span::styled(SELECTED_MARK, theme::gutter())
+        } else {
+            Span::raw(" ")
+        },
+        Span::styled(time, theme::dim()),
+        Span::raw(" "),
+        Span::styled(sender, theme::bold().fg(theme::sender_color(&label))),
+        Span::raw(" "),
+    ];
+    let kind = message.msg_type();
+    if kind != MsgType::Text {
+        spans.push(Span::styled(
+            format!("[{}] ", kind.label()),
+            theme::heading(),
+        ));
+    }
+    let status = message.status();
+    let visible = status == MessageStatus::Visible;
+    if !visible {
+        spans.push(Span::styled(format!("({}) ", status.label()), theme::dim()));
+    }
+    let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
+    let room = usize::from(row.width).saturating_sub(used);
+    let preview = text::fit(&entry.preview, room).into_owned();
+    spans.push(if visible {
+        Span::raw(preview)
+    } else {
+        Span::styled(preview, theme::dim())
+    });
+    buf.set_line(row.x, row.y, &Line::from(spans), row.width);
+}
+
+fn edge_row(
+    buf: &mut Buffer,
+    row: Rect,
+    app: &App,
+    view: &ConversationView,
+    edge: EdgeRow,
+    top: bool,
+) {
+    match edge {
+        EdgeRow::Loading => {
+            let what = match (view.store.is_empty(), top, view.direction()) {
+                (true, _, _) => "loading…",
+                (false, true, Direction::NewestFirst) => "loading older messages…",
+                _ => "loading newer messages…",
+            };
+            let line = Line::from(vec![
+                Span::raw(" "),
+                Span::styled(spinner(app), theme::gutter()),
+                Span::raw(" "),
+                Span::styled(what, theme::dim()),
+            ]);
+            buf.set_line(row.x, row.y, &line, row.width);
+        }
+        EdgeRow::Failed => {
+            let line = Line::styled(" ⚠ could not load more: r retries", theme::error());
+            buf.set_line(row.x, row.y, &line, row.width);
+        }
+        EdgeRow::Stopped => {
+            let line = Line::styled(" ⚠ stopped: the server's paging went wrong", theme::error());
+            buf.set_line(row.x, row.y, &line, row.width);
+        }
+        EdgeRow::Beginning => {
+            centered_rule(buf, row, " beginning of conversation ", theme::dim());
+        }
+        EdgeRow::End => centered_rule(buf, row, " end of conversation ", theme::dim()),
+    }
+}
