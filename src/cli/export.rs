@@ -1,0 +1,298 @@
+//! `volc-im export`: write whole conversation histories to a file or stdout.
+//! A thin layer over [`crate::export`]: arguments in, a summary or a resume hint out.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+
+use crate::cli::browse::resolve_conversation;
+use crate::export::progress::summary_line;
+use crate::export::{
+    ConversationTarget, ExportFailure, ExportOptions, Format, Output, check_direction, export,
+};
+use crate::model::{AppId, ConversationId, Cursor};
+use crate::pager::Direction;
+use crate::session::{ConnectArgs, DemoFallback};
+
+/// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
+#[derive(clap::Args, Clone, Debug)]
+#[command(after_help = "\
+Several --conversation values export concurrently into one output, each conversation's \
+messages together, in the order given.
+
+A failed or interrupted export keeps what it wrote and prints the command that resumes it \
+(with --cursor and --append); the resumed output has no gap and no duplicate.
+
+Examples:
+  volc-im export --demo --conversation demo-group --output group.jsonl
+  volc-im export --app-id 100001 --conversation 7300000000000000001 --format csv --output history.csv
+  volc-im export --conversation live-room --newest-first --max-messages 500 --format markdown")]
+pub struct ExportArgs {
+    /// The app of the conversations [default: the configured conversation's, else `app_id` from the config file]
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<i64>,
+    /// A conversation to export: its id, or the name of a configured conversation; repeat for several
+    #[arg(long, value_name = "ID|NAME", required = true)]
+    pub conversation: Vec<String>,
+    /// Oldest message first (the default)
+    #[arg(long, conflicts_with = "newest_first")]
+    pub from_start: bool,
+    /// Newest message first (the only order a live group can be read in)
+    #[arg(long)]
+    pub newest_first: bool,
+    /// Output format: jsonl, json and csv keep every message exactly as received
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    pub format: Format,
+    /// Write to this file [default: standard output]
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// At most this many messages per conversation
+    #[arg(long, value_name = "N")]
+    pub max_messages: Option<u64>,
+    /// Start the first --conversation at this cursor (to resume; a failed export prints it)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub cursor: Option<i64>,
+    /// Add to the --output file instead of replacing it; messages it already holds are not written again
+    #[arg(long, requires = "output")]
+    pub append: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+impl ExportArgs {
+    fn direction(&self) -> Direction {
+        if self.newest_first {
+            Direction::NewestFirst
+        } else {
+            Direction::OldestFirst
+        }
+    }
+}
+
+/// Runs `volc-im export`.
+pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
+    let session = args.connect.open(DemoFallback::Never).await?;
+    let named = session.named_conversations();
+    let targets = args
+        .conversation
+        .iter()
+        .map(|value| {
+            let found = resolve_conversation(value, args.app_id, &named, session.config.app_id)?;
+            Ok(ConversationTarget {
+                label: found.name,
+                app: AppId(found.app_id),
+                conversation: ConversationId(found.conversation_id),
+                live: found.live,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    check_direction(&targets, args.direction())?;
+    let output = match &args.output {
+        Some(path) if args.append => Output::append(path, args.format)?,
+        Some(path) => Output::create(path)?,
+        None => Output::stdout(),
+    };
+    let terminal = std::io::stderr().is_terminal();
+    let options = ExportOptions {
+        format: args.format,
+        direction: args.direction(),
+        first_cursor: args.cursor.map(Cursor),
+        newest_start: Cursor(session.config.newest_cursor),
+        max_messages: args.max_messages,
+        show_progress: terminal,
+    };
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No Ctrl-C handling on this platform: never interrupted.
+            std::future::pending::<()>().await;
+        }
+    };
+    match export(&session.client, &targets, &options, output, interrupted).await {
+        Ok(summary) => {
+            if terminal {
+                eprintln!(
+                    "{}",
+                    summary_line(
+                        summary.messages(),
+                        summary.pages(),
+                        targets.len(),
+                        summary.elapsed,
+                        summary.stats
+                    )
+                );
+            }
+            Ok(())
+        }
+        Err(failure) => Err(anyhow!(failure_report(&args, &failure))),
+    }
+}
+
+/// The error on its own first line, then what was kept and how to resume.
+fn failure_report(args: &ExportArgs, failure: &ExportFailure) -> String {
+    let mut report = failure.error.to_string().replace('\n', " ");
+    let Some(point) = failure.resume else {
+        return report;
+    };
+    let written = failure.summary.messages();
+    let target = match &args.output {
+        Some(path) => path.display().to_string(),
+        None => "stdout".into(),
+    };
+    report.push_str(&format!(
+        "\n{written} message{} written to {target} before stopping",
+        if written == 1 { "" } else { "s" }
+    ));
+    if failure.json_left_open && args.output.is_some() {
+        report.push_str(
+            " (the JSON array is left open, without its closing `]`: resuming completes it)",
+        );
+    }
+    match &args.output {
+        Some(_) => report.push_str("; to resume, run:\n  "),
+        None => report.push_str("; to fetch the rest (and add it to what you kept), run:\n  "),
+    }
+    report.push_str(&resume_command(
+        args,
+        point.conversation_index,
+        point.cursor,
+        point.written,
+    ));
+    report
+}
+
+/// The command that resumes `args` at conversation `index` from `cursor`, with
+/// `written` of that conversation's messages already in the output.
+pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor, written: u64) -> String {
+    let mut words: Vec<String> = vec!["volc-im".into(), "export".into()];
+    let mut flag = |name: &str, value: Option<String>| {
+        words.push(name.to_owned());
+        words.extend(value);
+    };
+    let connect = &args.connect;
+    if let Some(config) = &connect.config {
+        flag("--config", Some(config.display().to_string()));
+    }
+    if let Some(endpoint) = &connect.endpoint {
+        flag("--endpoint", Some(endpoint.clone()));
+    }
+    if let Some(region) = &connect.region {
+        flag("--region", Some(region.clone()));
+    }
+    if connect.allow_insecure_http {
+        flag("--allow-insecure-http", None);
+    }
+    if connect.demo {
+        flag("--demo", None);
+    }
+    if let Some(app) = args.app_id {
+        flag("--app-id", Some(app.to_string()));
+    }
+    let remaining = &args.conversation[index.min(args.conversation.len())..];
+    for conversation in remaining {
+        flag("--conversation", Some(conversation.clone()));
+    }
+    if args.newest_first {
+        flag("--newest-first", None);
+    }
+    flag("--format", Some(args.format.name().into()));
+    if let Some(max) = args.max_messages {
+        // An appended output counts what it holds toward the limit; stdout cannot,
+        // so there the first conversation's limit is what is left of it.
+        let max = if args.output.is_none() && remaining.len() == 1 {
+            max.saturating_sub(written)
+        } else {
+            max
+        };
+        flag("--max-messages", Some(max.to_string()));
+    }
+    flag("--cursor", Some(cursor.to_string()));
+    if let Some(output) = &args.output {
+        flag("--output", Some(output.display().to_string()));
+        flag("--append", None);
+    }
+    words
+        .iter()
+        .map(|w| shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        export: ExportArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<ExportArgs, clap::Error> {
+        Cli::try_parse_from(std::iter::once("export").chain(args.iter().copied())).map(|c| c.export)
+    }
+
+    #[test]
+    fn the_resume_command_repeats_the_arguments_from_the_stopped_conversation() {
+        let args = parse(&[
+            "--demo",
+            "--conversation",
+            "a",
+            "--conversation",
+            "team chat",
+            "--conversation",
+            "c",
+            "--newest-first",
+            "--format",
+            "csv",
+            "--max-messages",
+            "100",
+            "--output",
+            "out dir/x.csv",
+        ])
+        .unwrap();
+        let command = resume_command(&args, 1, Cursor(-5), 40);
+        assert_eq!(
+            command,
+            "volc-im export --demo --conversation 'team chat' --conversation c --newest-first \
+             --format csv --max-messages 100 --cursor -5 --output 'out dir/x.csv' --append"
+        );
+        let words = shlex::split(&command).unwrap();
+        let again = parse(&words.iter().skip(2).map(String::as_str).collect::<Vec<_>>()).unwrap();
+        assert_eq!(again.conversation, vec!["team chat", "c"]);
+        assert_eq!(again.cursor, Some(-5));
+        assert!(again.append);
+    }
+
+    #[test]
+    fn on_stdout_the_limit_left_is_carried_over() {
+        let args = parse(&[
+            "--conversation",
+            "1",
+            "--app-id",
+            "9",
+            "--max-messages",
+            "100",
+        ])
+        .unwrap();
+        assert_eq!(
+            resume_command(&args, 0, Cursor(77), 40),
+            "volc-im export --app-id 9 --conversation 1 --format jsonl --max-messages 60 --cursor 77"
+        );
+    }
+
+    #[test]
+    fn conflicting_or_incomplete_arguments_are_refused() {
+        assert!(parse(&["--conversation", "1", "--from-start", "--newest-first"]).is_err());
+        assert!(
+            parse(&["--conversation", "1", "--append"]).is_err(),
+            "--append needs --output"
+        );
+        assert!(parse(&[]).is_err(), "a conversation is required");
+        assert!(parse(&["--conversation", "1", "--format", "xml"]).is_err());
+        let args = parse(&["--conversation", "1", "--format", "markdown"]).unwrap();
+        assert_eq!(args.format, Format::Markdown);
+        assert_eq!(args.direction(), Direction::OldestFirst);
+    }
+}

@@ -1,0 +1,177 @@
+//! csv: a header and one row per message; the last column holds the raw JSON, so
+//! nothing the message came with is lost.
+
+use std::io;
+
+use super::{MessageWriter, Sink};
+use crate::export::ConversationTarget;
+use crate::model::Message;
+
+/// The header row.
+pub const CSV_HEADER: [&str; 13] = [
+    "conversation_id",
+    "message_id",
+    "index",
+    "create_time_ms",
+    "create_time",
+    "sender",
+    "msg_type",
+    "status",
+    "text",
+    "ref_message_id",
+    "ref_hint",
+    "ext",
+    "raw",
+];
+
+/// Writes rows with the `csv` crate (which does the quoting).
+///
+/// `conversation_id` is the message's `ConversationShortId`, or the exported
+/// conversation's id when the message has none; `create_time` is RFC 3339 in UTC;
+/// `text` is the decoded text, else the content as it came; `ext` is a JSON object.
+/// Fields a message lacks are empty.
+pub struct CsvWriter {
+    out: csv::Writer<Sink>,
+}
+
+impl CsvWriter {
+    /// A writer on `out`; the header is written unless the output already has one.
+    pub fn new(out: Sink, has_header: bool) -> io::Result<Self> {
+        let mut out = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(out);
+        if !has_header {
+            out.write_record(CSV_HEADER).map_err(io::Error::other)?;
+        }
+        Ok(CsvWriter { out })
+    }
+}
+
+/// The row of one message, in [`CSV_HEADER`]'s order.
+pub(crate) fn row(target: &ConversationTarget, message: &Message) -> [String; 13] {
+    let body = &message.body;
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let conversation = body.conversation_short_id.unwrap_or(target.conversation);
+    let text = message
+        .decoded_content()
+        .text
+        .unwrap_or_else(|| body.content.clone());
+    let create_time = body
+        .create_time
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let ext = if body.ext.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&body.ext).unwrap_or_default()
+    };
+    let reference = body.ref_msg_info.as_ref();
+    [
+        conversation.to_string(),
+        opt(message.id().map(|id| id.0)),
+        opt(body.index_in_conversation),
+        opt(body.create_time),
+        create_time,
+        message.sender_label(),
+        opt(body.msg_type.map(i64::from)),
+        body.status.to_string(),
+        text,
+        opt(reference
+            .and_then(|r| r.referenced_message_id)
+            .map(|id| id.0)),
+        reference.map(|r| r.hint.clone()).unwrap_or_default(),
+        ext,
+        message.raw_json().to_owned(),
+    ]
+}
+
+impl MessageWriter for CsvWriter {
+    fn begin_conversation(&mut self, _target: &ConversationTarget) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn write_message(&mut self, target: &ConversationTarget, message: &Message) -> io::Result<()> {
+        self.out
+            .write_record(row(target, message))
+            .map_err(io::Error::other)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::format::fixtures::{SharedBuf, odd_messages, target};
+
+    fn read(text: &str) -> Vec<csv::StringRecord> {
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn one_row_per_message_and_the_raw_column_round_trips() {
+        let buf = SharedBuf::default();
+        let mut w = CsvWriter::new(Box::new(buf.clone()), false).unwrap();
+        let messages = odd_messages();
+        for m in &messages {
+            w.write_message(&target(), m).unwrap();
+        }
+        w.finish().unwrap();
+        let text = buf.text();
+        let header = csv::Reader::from_reader(text.as_bytes())
+            .headers()
+            .unwrap()
+            .clone();
+        assert_eq!(header.iter().collect::<Vec<_>>(), CSV_HEADER);
+        let rows = read(&text);
+        assert_eq!(rows.len(), messages.len());
+        for (r, m) in rows.iter().zip(&messages) {
+            assert_eq!(&r[12], m.raw_json());
+            assert_eq!(r[0].to_string(), "7000000000000000001");
+        }
+        assert_eq!(
+            &rows[0][1], "9223372036854775806",
+            "ids never pass through f64"
+        );
+        assert_eq!(&rows[0][4], "2024-05-01T12:00:00.123Z");
+        assert_eq!(&rows[0][8], "hello, world");
+        assert_eq!(&rows[0][11], r#"{"k":"v"}"#);
+        assert_eq!(&rows[1][8], "你好，世界 👋");
+        assert_eq!(&rows[1][9], "9223372036854775806");
+        assert_eq!(&rows[1][10], "hello *quoted*");
+        assert!(
+            rows[2][8].contains('\n') && rows[2][8].contains('\u{1b}'),
+            "lossless"
+        );
+        assert_eq!(&rows[4][1], "5", "a string id is read");
+        assert_eq!(&rows[4][8], "42");
+        assert_eq!(&rows[5][1], "", "no id: empty");
+        assert_eq!(&rows[6][5], "user\"with,comma");
+        assert_eq!(rows[6][8].chars().count(), 100_000);
+    }
+
+    #[test]
+    fn an_appended_output_gets_no_second_header() {
+        let buf = SharedBuf::default();
+        let messages = odd_messages();
+        let mut w = CsvWriter::new(Box::new(buf.clone()), false).unwrap();
+        w.write_message(&target(), &messages[0]).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        let mut w = CsvWriter::new(Box::new(buf.clone()), true).unwrap();
+        w.write_message(&target(), &messages[1]).unwrap();
+        w.finish().unwrap();
+        assert_eq!(read(&buf.text()).len(), 2);
+        assert_eq!(buf.text().matches("conversation_id").count(), 1);
+    }
+}

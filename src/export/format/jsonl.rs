@@ -1,0 +1,94 @@
+//! jsonl: one message per line, the raw JSON exactly as received.
+
+use std::io::{self, Write};
+
+use super::{MessageWriter, Sink};
+use crate::export::ConversationTarget;
+use crate::model::Message;
+
+/// Writes each message's raw JSON on a line of its own.
+///
+/// The service sends compact JSON, so the line is the message byte for byte. Should a
+/// message ever arrive pretty-printed, its line breaks (which JSON only allows
+/// between tokens) are written as spaces, keeping one message per line.
+pub struct JsonlWriter {
+    out: Sink,
+}
+
+impl JsonlWriter {
+    /// A writer on `out`; jsonl has no header, so a fresh and an appended output start alike.
+    pub fn new(out: Sink) -> Self {
+        JsonlWriter { out }
+    }
+}
+
+/// The raw JSON on one line.
+pub(crate) fn one_line(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains(['\n', '\r']) {
+        raw.replace(['\n', '\r'], " ").into()
+    } else {
+        raw.into()
+    }
+}
+
+impl MessageWriter for JsonlWriter {
+    fn begin_conversation(&mut self, _target: &ConversationTarget) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn write_message(&mut self, _target: &ConversationTarget, message: &Message) -> io::Result<()> {
+        self.out
+            .write_all(one_line(message.raw_json()).as_bytes())?;
+        self.out.write_all(b"\n")
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::format::fixtures::{SharedBuf, odd_messages, raw, target};
+
+    #[test]
+    fn each_line_is_the_raw_message_byte_for_byte() {
+        let buf = SharedBuf::default();
+        let mut w = JsonlWriter::new(Box::new(buf.clone()));
+        let messages = odd_messages();
+        w.begin_conversation(&target()).unwrap();
+        for m in &messages {
+            w.write_message(&target(), m).unwrap();
+        }
+        w.finish().unwrap();
+        let text = buf.text();
+        let lines: Vec<&str> = text.split_terminator('\n').collect();
+        assert_eq!(lines.len(), messages.len());
+        for (line, m) in lines.iter().zip(&messages) {
+            assert_eq!(*line, m.raw_json());
+        }
+        assert!(text.ends_with('\n'));
+        assert!(
+            lines[0].contains(r#""Future":{"x":1.50}"#),
+            "numbers kept as sent"
+        );
+    }
+
+    #[test]
+    fn a_pretty_printed_message_stays_on_one_line_and_parses_the_same() {
+        let pretty = "{\n  \"MessageId\": 1,\r\n  \"Content\": \"a\\nb\"\n}";
+        let buf = SharedBuf::default();
+        let mut w = JsonlWriter::new(Box::new(buf.clone()));
+        w.write_message(&target(), &raw(pretty)).unwrap();
+        let text = buf.text();
+        assert_eq!(text.matches('\n').count(), 1);
+        let a: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+        let b: serde_json::Value = serde_json::from_str(pretty).unwrap();
+        assert_eq!(a, b);
+    }
+}

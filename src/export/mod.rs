@@ -1,0 +1,135 @@
+//! Exporting conversations' history to a file or stdout: the engine behind
+//! `volc-im export`, usable in-process by tests and benchmarks.
+//!
+//! The walk of each conversation is driven by a [`Pager`](crate::pager::Pager), one
+//! task per conversation, all sharing one [`PageSource`] (and so one rate limit).
+//! What is fetched goes through a [`format`] writer to the output, flushed page by
+//! page, so that a failed or interrupted export keeps everything it wrote and can be
+//! resumed from a [`ResumePoint`] with no gap and no duplicate. See [`run::export`]
+//! for how several conversations share one output.
+
+pub mod existing;
+pub mod format;
+pub mod progress;
+pub mod run;
+
+use std::fmt;
+use std::future::Future;
+
+use crate::api::ApiError;
+use crate::api::wire::Page;
+use crate::model::{AppId, ConversationId};
+use crate::pager::PageRequest;
+
+pub use existing::{ExistingOutput, ExistingOutputError};
+pub use format::{MessageWriter, new_writer};
+pub use run::{
+    ConversationSummary, ExportError, ExportFailure, ExportOptions, ExportSummary, Output,
+    ResumePoint, check_direction, export,
+};
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// One message per line, the raw JSON exactly as received.
+    #[default]
+    Jsonl,
+    /// One JSON array of the raw messages.
+    Json,
+    /// A header and one row per message, with the raw JSON in the last column.
+    Csv,
+    /// A readable transcript (not lossless).
+    Markdown,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 4] = [Format::Jsonl, Format::Json, Format::Csv, Format::Markdown];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One conversation to export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationTarget {
+    /// How the user named it: a configured name, or the id.
+    pub label: String,
+    /// The application it belongs to.
+    pub app: AppId,
+    /// Its `ConversationShortId`.
+    pub conversation: ConversationId,
+    /// Known to be a live group, which can only be read newest-first.
+    pub live: bool,
+}
+
+impl ConversationTarget {
+    /// A conversation known by its id only.
+    pub fn by_id(app: AppId, conversation: ConversationId) -> Self {
+        ConversationTarget {
+            label: conversation.to_string(),
+            app,
+            conversation,
+            live: false,
+        }
+    }
+}
+
+/// Request counters of a page source, shown in the progress display.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Requests that were attempts after a failure.
+    pub retries: u64,
+    /// Answers that said the caller was throttled.
+    pub throttled: u64,
+}
+
+/// Where pages come from: the API client in the program, an in-memory fake in tests.
+/// A fetch is expected to have done its own retrying: an error here ends the walk.
+pub trait PageSource: Clone + Send + Sync + 'static {
+    /// One page of `conversation`'s history, as `req` asks.
+    fn fetch_page(
+        &self,
+        app: AppId,
+        conversation: ConversationId,
+        req: &PageRequest,
+    ) -> impl Future<Output = Result<Page, ApiError>> + Send;
+
+    /// The source's request counters so far (shared by every walk using it).
+    fn stats(&self) -> SourceStats;
+}
+
+impl PageSource for crate::api::client::Client {
+    fn fetch_page(
+        &self,
+        app: AppId,
+        conversation: ConversationId,
+        req: &PageRequest,
+    ) -> impl Future<Output = Result<Page, ApiError>> + Send {
+        crate::api::client::Client::fetch_page(self, app, conversation, req)
+    }
+
+    fn stats(&self) -> SourceStats {
+        let stats = crate::api::client::Client::stats(self);
+        SourceStats {
+            requests: stats.requests,
+            retries: stats.retries,
+            throttled: stats.throttled,
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Progress on stderr: one spinner per conversation while an export runs, and a
+//! closing one-line summary. Only shown when stderr is a terminal; otherwise every
+//! call here does nothing.
+
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::SourceStats;
+
+/// How often the spinners redraw on their own (so the rate keeps moving while a
+/// request waits).
+const TICK: Duration = Duration::from_millis(120);
+
+/// The progress display of one export.
+pub struct Progress {
+    multi: Option<MultiProgress>,
+}
+
+impl Progress {
+    /// A display on stderr, or none when `enabled` is false.
+    pub fn new(enabled: bool) -> Self {
+        Progress {
+            multi: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+        }
+    }
+
+    /// True when something is shown.
+    pub fn is_shown(&self) -> bool {
+        self.multi.is_some()
+    }
+
+    /// A spinner for one conversation, below the others.
+    pub fn conversation(&self, label: &str) -> ConversationProgress {
+        let bar = self.multi.as_ref().map(|multi| {
+            let style = ProgressStyle::with_template(
+                "{spinner:.cyan} {prefix:.bold} {human_pos} messages ({per_sec}) · {msg}",
+            )
+            .expect("the template is valid");
+            let bar = multi.add(ProgressBar::no_length().with_style(style));
+            bar.set_prefix(
+                label
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .collect::<String>(),
+            );
+            bar.set_message("starting");
+            bar.enable_steady_tick(TICK);
+            bar
+        });
+        ConversationProgress { bar }
+    }
+
+    /// Prints a line above the spinners (or nowhere, when nothing is shown).
+    pub fn println(&self, line: &str) {
+        if let Some(multi) = &self.multi {
+            // A failure to draw progress is no reason to fail the export.
+            let _ = multi.println(line);
+        }
+    }
+}
+
+/// One conversation's spinner. Cheap to clone; each walk updates its own.
+#[derive(Clone)]
+pub struct ConversationProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl ConversationProgress {
+    /// A spinner that shows nothing.
+    pub fn hidden() -> Self {
+        ConversationProgress { bar: None }
+    }
+
+    /// A page arrived: `messages` and `pages` so far in this conversation; `stats`
+    /// are the shared client's (retries count every conversation's).
+    pub fn page(&self, messages: u64, pages: u64, stats: SourceStats) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(messages);
+            let mut msg = format!("{pages} pages");
+            if stats.retries > 0 {
+                msg.push_str(&format!(" · {} retries", stats.retries));
+            }
+            if stats.throttled > 0 {
+                msg.push_str(&format!(" · {} throttled", stats.throttled));
+            }
+            bar.set_message(msg);
+        }
+    }
+
+    /// The conversation ended; `note` says how (`done`, `stopped at --max-messages`...).
+    pub fn finish(&self, note: &str) {
+        if let Some(bar) = &self.bar {
+            let pages = bar.message();
+            let pages = pages.split(" · ").next().unwrap_or_default().to_owned();
+            bar.finish_with_message(format!("{pages} · {note}"));
+        }
+    }
+
+    /// The conversation failed or was abandoned: its spinner stops where it is.
+    pub fn abandon(&self, note: &str) {
+        if let Some(bar) = &self.bar {
+            bar.abandon_with_message(note.to_owned());
+        }
+    }
+}
+
+/// The closing summary: `exported 1234 messages (62 pages) from 2 conversations in 3.4s`.
+pub fn summary_line(
+    messages: u64,
+    pages: u64,
+    conversations: usize,
+    elapsed: Duration,
+    stats: SourceStats,
+) -> String {
+    let mut line = format!(
+        "exported {messages} message{} ({pages} page{}) from {conversations} conversation{} in {:.1}s",
+        plural(messages),
+        plural(pages),
+        plural(conversations as u64),
+        elapsed.as_secs_f64()
+    );
+    if stats.retries > 0 {
+        line.push_str(&format!(", {} retries", stats.retries));
+    }
+    line
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hidden_display_does_nothing_and_the_summary_reads_well() {
+        let p = Progress::new(false);
+        assert!(!p.is_shown());
+        let c = p.conversation("x");
+        c.page(1, 1, SourceStats::default());
+        c.finish("done");
+        p.println("nothing");
+        let line = summary_line(
+            1,
+            1,
+            1,
+            Duration::from_millis(1500),
+            SourceStats {
+                retries: 2,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            line,
+            "exported 1 message (1 page) from 1 conversation in 1.5s, 2 retries"
+        );
+        let line = summary_line(40, 2, 3, Duration::from_secs(2), SourceStats::default());
+        assert_eq!(
+            line,
+            "exported 40 messages (2 pages) from 3 conversations in 2.0s"
+        );
+    }
+}
