@@ -4,6 +4,13 @@
 //! ([`api`]), the message model ([`model`]), the paging logic ([`pager`]) and the rest.
 
 pub mod api;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod logging;
 pub mod model;
 pub mod pager;
 pub mod secret;
+pub mod session;
+pub mod tui;

@@ -1,0 +1,185 @@
+//! `volc-im` with no command: the conversation browser.
+
+use anyhow::bail;
+
+use crate::api::wire::BatchGetConversationsRequest;
+use crate::config::NamedConversation;
+use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
+use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, Session};
+use crate::tui::{Start, Target, TuiOptions};
+
+/// Options of the browser.
+#[derive(clap::Args, Debug, Default)]
+pub struct BrowseArgs {
+    /// The app of the conversation [default: `app_id` from the config file]
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<i64>,
+    /// The conversation to open: its id, or the name of a configured conversation
+    /// [default: the conversation picker]
+    #[arg(long, value_name = "ID|NAME")]
+    pub conversation: Option<String>,
+    /// Open at the oldest message instead of the newest
+    #[arg(long)]
+    pub from_start: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Finds the conversation a `--conversation` value names: a configured name, or an id
+/// with the app from `--app-id` or the configuration.
+pub fn resolve_conversation(
+    value: &str,
+    app_id: Option<i64>,
+    named: &[NamedConversation],
+    default_app: Option<i64>,
+) -> anyhow::Result<NamedConversation> {
+    if let Some(found) = named.iter().find(|c| c.name == value) {
+        let mut found = found.clone();
+        if let Some(app) = app_id {
+            found.app_id = app;
+        }
+        return Ok(found);
+    }
+    let Ok(id) = value.trim().parse::<i64>() else {
+        let names: Vec<&str> = named.iter().map(|c| c.name.as_str()).collect();
+        if names.is_empty() {
+            bail!(
+                "{value:?} is neither a conversation id nor the name of a configured conversation (none are configured)"
+            );
+        }
+        bail!(
+            "{value:?} is neither a conversation id nor a configured name ({})",
+            names.join(", ")
+        );
+    };
+    if let Some(known) = named
+        .iter()
+        .find(|c| c.conversation_id == id && app_id.is_none_or(|a| a == c.app_id))
+    {
+        return Ok(known.clone());
+    }
+    let Some(app) = app_id.or(default_app) else {
+        bail!("conversation {id}: which app? pass --app-id, or set app_id in the config file");
+    };
+    Ok(NamedConversation {
+        name: id.to_string(),
+        app_id: app,
+        conversation_id: id,
+        live: false,
+    })
+}
+
+/// Asks the service whether a conversation is a live group, when the configuration
+/// does not say. A failure here is not fatal: the browser reports errors itself.
+async fn learn_if_live(session: &Session, conv: &mut NamedConversation) {
+    let req = BatchGetConversationsRequest {
+        app_id: AppId(conv.app_id),
+        conversation_short_id: vec![ConversationId(conv.conversation_id)],
+        skip_member_count: Some(true),
+    };
+    match session.client.batch_get_conversations(&req).await {
+        Ok(result) => {
+            if let Some(info) = result.conversation_core_infos.first() {
+                conv.live = info.kind() == ConversationKind::LiveGroup;
+                if let Some(name) = info.name.as_ref().filter(|n| !n.is_empty())
+                    && conv.name == conv.conversation_id.to_string()
+                {
+                    conv.name = name.clone();
+                }
+            }
+        }
+        Err(e) => tracing::warn!(%e, "could not look up the conversation's type"),
+    }
+}
+
+/// Runs the browser.
+pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
+    let session = args.connect.open(DemoFallback::WhenNoCredentials).await?;
+    let named = session.named_conversations();
+    let default_app = if session.is_demo {
+        Some(crate::demo::DEMO_APP_ID)
+    } else {
+        session.config.app_id
+    };
+    let targets = match &args.conversation {
+        Some(value) => {
+            let mut conv = resolve_conversation(value, args.app_id, &named, default_app)?;
+            if !conv.live && !named.contains(&conv) {
+                learn_if_live(&session, &mut conv).await;
+            }
+            vec![conv]
+        }
+        None if named.is_empty() => bail!(
+            "no conversation to open: pass --app-id and --conversation, or name conversations in the config file (see config.example.toml)"
+        ),
+        None => named,
+    };
+    let options = TuiOptions {
+        client: session.client.clone(),
+        targets: targets
+            .into_iter()
+            .map(|c| Target {
+                name: Some(c.name),
+                app_id: AppId(c.app_id),
+                conversation: ConversationId(c.conversation_id),
+                live: c.live,
+            })
+            .collect(),
+        start: if args.from_start {
+            Start::Oldest
+        } else {
+            Start::Newest
+        },
+        newest_cursor: Cursor(session.config.newest_cursor),
+        is_demo: session.is_demo,
+        demo_hint: session
+            .is_demo
+            .then(|| format!("demo data: {CONFIGURE_HINT}")),
+        log_dir: crate::logging::log_dir(),
+    };
+    let result = crate::tui::run(options).await;
+    drop(session);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named() -> Vec<NamedConversation> {
+        vec![NamedConversation {
+            name: "team".into(),
+            app_id: 7,
+            conversation_id: 42,
+            live: false,
+        }]
+    }
+
+    #[test]
+    fn a_name_an_id_or_an_error() {
+        assert_eq!(
+            resolve_conversation("team", None, &named(), None)
+                .unwrap()
+                .conversation_id,
+            42
+        );
+        let by_id = resolve_conversation("42", None, &named(), None).unwrap();
+        assert_eq!((by_id.name.as_str(), by_id.app_id), ("team", 7));
+        let other = resolve_conversation("99", Some(3), &named(), None).unwrap();
+        assert_eq!((other.app_id, other.conversation_id), (3, 99));
+        assert_eq!(
+            resolve_conversation("99", None, &named(), Some(5))
+                .unwrap()
+                .app_id,
+            5
+        );
+        let err = resolve_conversation("99", None, &named(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--app-id"), "{err}");
+        let err = resolve_conversation("teem", None, &named(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("team"), "{err}");
+    }
+}

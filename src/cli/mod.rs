@@ -1,0 +1,62 @@
+//! The command line: `volc-im` browses, `volc-im export` writes whole histories,
+//! `volc-im api` makes a signed call, `volc-im demo-server` serves the demo data.
+
+pub mod api;
+pub mod browse;
+pub mod export;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Read the message history of Volcengine RTC IM conversations.
+///
+/// With no command, opens the conversation browser. With no credentials anywhere,
+/// it opens on built-in demo data.
+#[derive(Parser, Debug)]
+#[command(name = "volc-im", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub browse: browse::BrowseArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands besides browsing.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
+    Export(export::ExportArgs),
+    /// Call any IM action, signed, and print the JSON result
+    Api(api::ApiArgs),
+}
+
+/// Parses the command line and runs it; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log_guard = crate::logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("volc-im: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None => browse::run(cli.browse).await,
+            Some(Command::Export(args)) => export::run(args).await,
+            Some(Command::Api(args)) => api::run(args).await,
+        }
+    });
+    // Background tasks (the demo server, in-flight fetches) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("volc-im: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
