@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod browse;
+pub mod demo_server;
 pub mod export;
 
 use std::process::ExitCode;
