@@ -15,7 +15,7 @@ use super::Target;
 use super::action::{Command, ViewId};
 use super::detail::{DetailDoc, DetailScroll, RefContent};
 use super::store::{Entry, MessageStore};
-use super::viewport::{self, EdgeRow, ListModel, Scroll};
+use super::viewport::{self, EdgeRow, Gravity, ListModel, Scroll};
 
 /// Fetching starts when the selection comes within this many messages of the loaded
 /// edge (in the direction history is walked).
@@ -125,10 +125,15 @@ impl ConversationView {
             Direction::NewestFirst => (self.fetch_edge(), None),
             Direction::OldestFirst => (Some(EdgeRow::Beginning), self.fetch_edge()),
         };
+        let gravity = match self.direction() {
+            Direction::NewestFirst => Gravity::Bottom,
+            Direction::OldestFirst => Gravity::Top,
+        };
         ListModel {
             store: &self.store,
             top,
             bottom,
+            gravity,
         }
     }
 

@@ -147,8 +147,13 @@ fn cut_at_char(s: &str, max: usize) -> (&str, usize) {
 pub fn long_time(ms: i64, tz: &TimeZone) -> Option<String> {
     let ts = Timestamp::from_millisecond(ms).ok()?;
     let dt = tz.to_datetime(ts);
-    let offset = tz.to_offset(ts);
-    Some(format!("{} {offset}", dt.strftime("%a %Y-%m-%d %H:%M:%S")))
+    let offset = tz.to_offset(ts).seconds();
+    let sign = if offset < 0 { '-' } else { '+' };
+    let (h, m) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
+    Some(format!(
+        "{} {sign}{h:02}:{m:02}",
+        dt.strftime("%a %Y-%m-%d %H:%M:%S")
+    ))
 }
 
 /// Lays out a message for the detail pane.
@@ -366,7 +371,7 @@ impl DetailDoc {
     pub fn scroll_down(&self, scroll: &mut DetailScroll, width: u16, height: u16, n: usize) {
         for _ in 0..n {
             let ahead = self.rows(*scroll, width, usize::from(height) + 1);
-            if ahead.len() <= usize::from(height) {
+            if ahead.len() <= usize::from(height) || ahead.len() < 2 {
                 return;
             }
             let next = ahead[1];
@@ -445,7 +450,7 @@ mod tests {
         let all = texts(&doc).join("\n");
         for expected in [
             "From|Alice (10001)",
-            "Time|Tue 2024-05-07 09:01:00 +00",
+            "Time|Tue 2024-05-07 09:01:00 +00:00",
             "|1715072460000 ms",
             "MessageId|7",
             "Index|4",

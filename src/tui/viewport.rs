@@ -37,6 +37,7 @@ pub struct ListModel<'a> {
     pub store: &'a MessageStore,
     pub top: Option<EdgeRow>,
     pub bottom: Option<EdgeRow>,
+    pub gravity: Gravity,
 }
 
 impl ListModel<'_> {
@@ -107,6 +108,17 @@ impl ListModel<'_> {
     }
 }
 
+/// Which end of the window a list shorter than the window clings to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Gravity {
+    /// Newest-first reading: the newest message sits on the bottom row, and older
+    /// pages fill the space above without moving anything.
+    #[default]
+    Bottom,
+    /// Oldest-first reading: the first message sits at the top, newer pages fill below.
+    Top,
+}
+
 /// Where the list is scrolled: the selected message and the screen row of its main line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Scroll {
@@ -123,9 +135,9 @@ pub struct Placed {
 }
 
 /// Puts the scroll position right for a window of `h` rows: the selected message's
-/// main line on screen (its whole block when it fits), no empty rows at the top, and
-/// no empty rows at the bottom while there is more above to show. Walks at most a
-/// screenful each way.
+/// main line on screen (its whole block when it fits), and no empty rows at the end
+/// the list clings to ([`Gravity`]), nor at the other end while the list is longer
+/// than the window. Walks at most a screenful each way.
 pub fn normalize(model: &ListModel<'_>, scroll: &mut Scroll, h: i32) {
     if model.store.is_empty() || h <= 0 {
         scroll.selected = 0;
@@ -135,19 +147,39 @@ pub fn normalize(model: &ListModel<'_>, scroll: &mut Scroll, h: i32) {
     scroll.selected = scroll.selected.min(model.store.len() - 1);
     let item = model.item_of(scroll.selected);
     let hs = model.height(item);
-    let low = (hs - 1).min(h - 1);
-    scroll.row = scroll.row.clamp(low, h - 1);
-    let block_top = scroll.row - (hs - 1);
+    // At the first (last) message, the edge row beyond it belongs on screen too.
+    let top_extra = i32::from(scroll.selected == 0 && model.top.is_some());
+    let last = scroll.selected + 1 == model.store.len();
+    let bottom_extra = i32::from(last && model.bottom.is_some());
+    let low = (hs - 1 + top_extra).min(h - 1);
+    let high = (h - 1 - bottom_extra).max(low);
+    scroll.row = scroll.row.clamp(low, high);
     let above = model.rows_before(item, h);
-    if above < block_top {
-        scroll.row -= block_top - above;
-    }
-    let block_top = scroll.row - (hs - 1);
     let below = model.rows_after(item, h);
-    let gap = h - (scroll.row + 1) - below;
-    if gap > 0 {
-        let hidden_above = (above - block_top).max(0);
-        scroll.row += gap.min(hidden_above);
+    // Rows between the block and each edge of the window.
+    let room_above = |row: i32| row - (hs - 1);
+    let room_below = |row: i32| h - 1 - row;
+    match model.gravity {
+        Gravity::Top => {
+            if above < room_above(scroll.row) {
+                scroll.row -= room_above(scroll.row) - above;
+            }
+            let gap = room_below(scroll.row) - below;
+            if gap > 0 {
+                let hidden_above = (above - room_above(scroll.row)).max(0);
+                scroll.row += gap.min(hidden_above);
+            }
+        }
+        Gravity::Bottom => {
+            if below < room_below(scroll.row) {
+                scroll.row += room_below(scroll.row) - below;
+            }
+            let gap = room_above(scroll.row) - above;
+            if gap > 0 {
+                let hidden_below = (below - room_below(scroll.row)).max(0);
+                scroll.row -= gap.min(hidden_below);
+            }
+        }
     }
 }
 
@@ -247,6 +279,7 @@ mod tests {
             store: &s,
             top: Some(EdgeRow::Loading),
             bottom: None,
+            gravity: Gravity::Bottom,
         };
         let mut sc = Scroll {
             selected: 49,
@@ -260,13 +293,23 @@ mod tests {
     }
 
     #[test]
-    fn a_short_list_starts_at_the_top() {
+    fn a_short_list_clings_to_its_gravity() {
         let s = store(3);
-        let m = ListModel {
+        let mut m = ListModel {
             store: &s,
             top: Some(EdgeRow::Beginning),
             bottom: None,
+            gravity: Gravity::Bottom,
         };
+        let mut sc = Scroll {
+            selected: 0,
+            row: 0,
+        };
+        normalize(&m, &mut sc, 10);
+        let placed = place(&m, sc, 10);
+        assert_eq!(placed.last().unwrap().item, Item::Message(2));
+        assert_eq!(placed.last().unwrap().top, 9, "newest on the bottom row");
+        m.gravity = Gravity::Top;
         let mut sc = Scroll {
             selected: 2,
             row: 9,
@@ -284,6 +327,7 @@ mod tests {
             store: &s,
             top: None,
             bottom: None,
+            gravity: Gravity::Top,
         };
         // The first message has a day separator: two rows, in a one-row window.
         let mut sc = Scroll::default();

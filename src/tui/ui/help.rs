@@ -16,7 +16,8 @@ const KEY_COLS: usize = 16;
 pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
     let want_w = HELP
         .iter()
-        .map(|(_, what)| KEY_COLS + text::width(what) + 2)
+        // Borders, and a column of padding each side.
+        .map(|(_, what)| KEY_COLS + text::width(what) + 4)
         .max()
         .unwrap_or(0) as u16;
     let want_h = HELP.len() as u16 + 4;
