@@ -1,5 +1,6 @@
-//! The HTTP server: accepts loopback connections, checks each request's signature,
-//! applies the rate limit and the injected faults, and answers from the demo data.
+//! The HTTP server: accepts loopback connections, injects the configured faults,
+//! checks each request's signature, applies the rate limit and answers from the
+//! demo data.
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -220,16 +221,13 @@ impl Shared {
     }
 
     fn refuse(&self, refusal: Refusal, outcome: Outcome, ids: (&str, &str, &str)) -> Answer {
-        let (request_id, action, region) = ids;
         self.recorder.answered(outcome);
-        Answer::Reply {
-            status: refusal.status,
-            body: refusal.body(request_id, action, region),
-            error: Some(refusal.code),
-        }
+        reply(refusal, ids)
     }
 
-    /// Decides the answer: signature, action, rate limit, injected fault, then the work.
+    /// Decides the answer. Injected faults come first, as a failing network or
+    /// gateway would (they draw in arrival order, whatever the request); then the
+    /// signature, the action, the rate limit, and the work.
     fn answer(
         &self,
         parts: &Parts,
@@ -239,6 +237,18 @@ impl Shared {
     ) -> Answer {
         let (action, version) = (param(query, "Action"), param(query, "Version"));
         self.recorder.arrived(action);
+        let fault = self
+            .dice
+            .lock()
+            .expect("the dice lock is never poisoned")
+            .draw();
+        if let Some(fault) = fault {
+            self.recorder.answered(Outcome::Fault);
+            return match injected(fault) {
+                Some(refusal) => reply(refusal, (request_id, action, DEMO_REGION)),
+                None => Answer::Drop,
+            };
+        }
         let Some(body) = body else {
             let refusal = Refusal::invalid(format!(
                 "the body could not be read or is over {MAX_BODY_BYTES} bytes"
@@ -285,36 +295,6 @@ impl Shared {
             );
             return self.refuse(refusal, Outcome::QpsRejected, ids);
         }
-        let fault = self
-            .dice
-            .lock()
-            .expect("the dice lock is never poisoned")
-            .draw();
-        if let Some(fault) = fault {
-            let refusal = match fault {
-                Fault::InternalError => Refusal::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "InternalError",
-                    "injected fault: internal error",
-                )
-                .with_code_n(100014),
-                Fault::Throttled => Refusal::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "FlowLimitExceeded",
-                    "injected fault: throttled",
-                ),
-                Fault::Unavailable => Refusal::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "ServiceUnavailableTemp",
-                    "injected fault: service temporarily unavailable",
-                ),
-                Fault::DropConnection => {
-                    self.recorder.answered(Outcome::Fault);
-                    return Answer::Drop;
-                }
-            };
-            return self.refuse(refusal, Outcome::Fault, ids);
-        }
         match actions::dispatch(action, body, self.data) {
             Ok(result) => {
                 self.recorder.answered(Outcome::Served);
@@ -326,6 +306,38 @@ impl Shared {
             }
             Err(refusal) => self.refuse(refusal, Outcome::Refused, ids),
         }
+    }
+}
+
+/// The error an injected fault answers with; `None` for a dropped connection.
+fn injected(fault: Fault) -> Option<Refusal> {
+    Some(match fault {
+        Fault::InternalError => Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "injected fault: internal error",
+        )
+        .with_code_n(100014),
+        Fault::Throttled => Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "FlowLimitExceeded",
+            "injected fault: throttled",
+        ),
+        Fault::Unavailable => Refusal::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailableTemp",
+            "injected fault: service temporarily unavailable",
+        ),
+        Fault::DropConnection => return None,
+    })
+}
+
+fn reply(refusal: Refusal, ids: (&str, &str, &str)) -> Answer {
+    let (request_id, action, region) = ids;
+    Answer::Reply {
+        status: refusal.status,
+        body: refusal.body(request_id, action, region),
+        error: Some(refusal.code),
     }
 }
 
