@@ -27,7 +27,8 @@ pub const CSV_HEADER: [&str; 13] = [
 /// Writes rows with the `csv` crate (which does the quoting).
 ///
 /// `conversation_id` is the message's `ConversationShortId`, or the exported
-/// conversation's id when the message has none; `create_time` is RFC 3339 in UTC;
+/// conversation's id when the message has none; `create_time` is RFC 3339 in UTC
+/// with milliseconds;
 /// `text` is the decoded text, else the content as it came; `ext` is a JSON object.
 /// Fields a message lacks are empty.
 pub struct CsvWriter {
@@ -59,7 +60,7 @@ pub(crate) fn row(target: &ConversationTarget, message: &Message) -> [String; 13
     let create_time = body
         .create_time
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.to_string())
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default();
     let ext = if body.ext.is_empty() {
         String::new()
@@ -146,6 +147,10 @@ mod tests {
         assert_eq!(&rows[0][4], "2024-05-01T12:00:00.123Z");
         assert_eq!(&rows[0][8], "hello, world");
         assert_eq!(&rows[0][11], r#"{"k":"v"}"#);
+        assert_eq!(
+            &rows[1][4], "2024-05-01T12:01:00.000Z",
+            "always milliseconds"
+        );
         assert_eq!(&rows[1][8], "你好，世界 👋");
         assert_eq!(&rows[1][9], "9223372036854775806");
         assert_eq!(&rows[1][10], "hello *quoted*");

@@ -1,0 +1,231 @@
+//! `volc-im export` when things go wrong: injected faults, a wrong secret, a server
+//! that dies mid-way, Ctrl-C. Every stop keeps what was written and prints a resume
+//! command; running it completes the output with no gap and no duplicate.
+
+#[path = "export_common.rs"]
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::*;
+use volc_im::demo::{DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DemoOptions, DemoServer};
+
+fn export_args(
+    server: &DemoServer,
+    conversations: &[i64],
+    format: &str,
+    output: &Path,
+) -> Vec<String> {
+    let mut args = words(&[
+        "export",
+        "--endpoint",
+        &server.endpoint(),
+        "--app-id",
+        &DEMO_APP_ID.to_string(),
+    ]);
+    for c in conversations {
+        args.extend(words(&["--conversation", &c.to_string()]));
+    }
+    args.extend(words(&[
+        "--format",
+        format,
+        "--output",
+        output.to_str().unwrap(),
+    ]));
+    args
+}
+
+/// Waits until the server has answered `n` more requests.
+async fn served(
+    feed: &mut tokio::sync::broadcast::Receiver<volc_im::demo::LoggedRequest>,
+    n: usize,
+) {
+    let mut seen = 0;
+    while seen < n {
+        match tokio::time::timeout(Duration::from_secs(30), feed.recv()).await {
+            Ok(Ok(_)) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => seen += 1,
+            other => panic!("the server stopped answering: {other:?}"),
+        }
+    }
+}
+
+/// The demo data of `conversations`, ascending, as the lines a complete jsonl export holds.
+fn all_raw(conversations: &[i64]) -> Vec<&'static str> {
+    conversations.iter().flat_map(|&c| demo_raw(c)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_faults_lose_nothing_and_duplicate_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    // One conversation with the default client settings: its requests come in a fixed
+    // order, so the seed fixes the faults (some pages need several attempts).
+    let server = DemoServer::start(DemoOptions {
+        fail_rate: 0.25,
+        seed: 11,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let file = home.path().join("group.jsonl");
+    let ran = run(
+        &mut volc_im(home.path()),
+        &export_args(&server, &[DEMO_GROUP], "jsonl", &file),
+    )
+    .await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert_eq!(
+        jsonl_lines(&std::fs::read_to_string(&file).unwrap()),
+        demo_raw(DEMO_GROUP)
+    );
+    assert!(server.stats().faults_injected >= 5, "{:?}", server.stats());
+
+    // Two conversations at once, with more attempts allowed per page.
+    let server = DemoServer::start(DemoOptions {
+        fail_rate: 0.25,
+        seed: 5,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let config = home.path().join("volc-im.toml");
+    std::fs::write(&config, "max_attempts = 12\n").unwrap();
+    let file = home.path().join("both.csv");
+    let mut args = export_args(&server, &[DEMO_GROUP, DEMO_DIRECT], "csv", &file);
+    args.extend(words(&["--config", config.to_str().unwrap()]));
+    let ran = run(&mut volc_im(home.path()), &args).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let rows = csv_rows(&std::fs::read_to_string(&file).unwrap());
+    let raws: Vec<&str> = rows.iter().map(|r| &r[12]).collect();
+    assert_eq!(raws, all_raw(&[DEMO_GROUP, DEMO_DIRECT]));
+    assert!(server.stats().faults_injected > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_fails_at_once_with_code_and_request_id_then_the_resume_completes() {
+    let server = DemoServer::start(DemoOptions::default()).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("out.jsonl");
+    let args = export_args(&server, &[DEMO_GROUP, DEMO_DIRECT], "jsonl", &file);
+    let ran = run(
+        volc_im(home.path()).env("VOLC_SECRETKEY", "not-the-secret"),
+        &args,
+    )
+    .await;
+    assert!(!ran.status.success());
+    let first = ran.stderr.lines().next().unwrap();
+    assert!(
+        first.contains("SignatureDoesNotMatch") && first.contains("RequestId "),
+        "{first}"
+    );
+    assert!(!ran.stderr.contains("not-the-secret"));
+    assert!(ran.stderr.contains("0 messages written"), "{}", ran.stderr);
+    let resume = resume_args(&ran.stderr);
+    assert!(resume.contains(&"--append".to_owned()) && resume.contains(&"--cursor".to_owned()));
+
+    let ran = run(&mut volc_im(home.path()), &resume).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(jsonl_lines(&text), all_raw(&[DEMO_GROUP, DEMO_DIRECT]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_dying_mid_way_leaves_a_resumable_json_array() {
+    let home = tempfile::tempdir().unwrap();
+    let options = DemoOptions {
+        latency: Duration::from_millis(20),
+        ..DemoOptions::default()
+    };
+    let server = DemoServer::start(options.clone()).await.unwrap();
+    let port = server.addr().port();
+    let mut feed = server.subscribe();
+    let file = home.path().join("out.json");
+    let args = export_args(&server, &[DEMO_GROUP, DEMO_DIRECT], "json", &file);
+    let child = volc_im(home.path())
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    served(&mut feed, 8).await;
+    server.shutdown().await;
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .next()
+            .unwrap()
+            .contains("GetConversationMessages"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("left open"), "{stderr}");
+    let partial = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&partial).is_err(),
+        "the array is open"
+    );
+
+    let server = DemoServer::start(DemoOptions { port, ..options })
+        .await
+        .unwrap();
+    let ran = run(&mut volc_im(home.path()), &resume_args(&stderr)).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(json_raws(&text), all_raw(&[DEMO_GROUP, DEMO_DIRECT]));
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_keeps_what_was_written_and_the_resume_completes_it() {
+    let home = tempfile::tempdir().unwrap();
+    let server = DemoServer::start(DemoOptions {
+        latency: Duration::from_millis(20),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut feed = server.subscribe();
+    let file = home.path().join("out.md");
+    let mut args = export_args(&server, &[DEMO_GROUP], "markdown", &file);
+    args.push("--newest-first".into());
+    let child = volc_im(home.path())
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    served(&mut feed, 6).await;
+    let pid = child.id().unwrap() as libc::pid_t;
+    // SAFETY: signalling our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.starts_with("volc-im: interrupted"), "{stderr}");
+    let resume = resume_args(&stderr);
+    assert!(resume.contains(&"--newest-first".to_owned()));
+
+    let ran = run(&mut volc_im(home.path()), &resume).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let order: Vec<i64> = text
+        .lines()
+        .filter_map(|l| l.split("<!-- volc-im:message ").nth(1))
+        .map(|rest| rest.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    let mut want: Vec<i64> = demo_messages(DEMO_GROUP)
+        .iter()
+        .map(|m| m.id().unwrap().0)
+        .collect();
+    want.reverse();
+    assert_eq!(order, want, "no gap, no duplicate");
+    assert_eq!(
+        text.matches("\n## ").count(),
+        1,
+        "the heading is not repeated"
+    );
+    assert_transcript_shows(&text, &demo_messages(DEMO_GROUP));
+}
