@@ -204,10 +204,18 @@ impl App {
                 Vec::new()
             }
             Action::ReferencedLoaded { view, ids, result } => {
-                if let Some(v) = self.view_mut(view) {
-                    v.referenced_loaded(&ids, result);
+                let senders: Vec<UserId> = match &result {
+                    Ok(messages) => messages.iter().filter_map(|m| m.body.sender).collect(),
+                    Err(_) => Vec::new(),
+                };
+                match self.view_mut(view) {
+                    Some(v) => {
+                        let app = v.target.app_id;
+                        v.referenced_loaded(&ids, result);
+                        self.request_names(app, senders)
+                    }
+                    None => Vec::new(),
                 }
-                Vec::new()
             }
             Action::ConversationsLoaded { app, ids, result } => {
                 self.conversations_loaded(app, &ids, result);
@@ -451,18 +459,24 @@ impl App {
                 let same_message = view.detail_key.map(|k| k.0) == Some(key.0);
                 view.detail = match view.selected() {
                     Some(entry) => {
-                        let sender_name = entry.message.body.sender.and_then(|u| {
-                            match self.names.get(&(view.target.app_id, u)) {
-                                Some(Name::Known(n)) => Some(n.as_str()),
-                                _ => None,
-                            }
-                        });
+                        let name_of = |sender: Option<UserId>| match self
+                            .names
+                            .get(&(view.target.app_id, sender?))
+                        {
+                            Some(Name::Known(n)) => Some(n.as_str()),
+                            _ => None,
+                        };
                         let referenced = match view.selected_ref_id() {
                             Some(id) => view.ref_content(id),
                             None => detail::RefContent::Unknown,
                         };
+                        let ref_sender_name = match &referenced {
+                            detail::RefContent::Loaded(m) => name_of(m.body.sender),
+                            _ => None,
+                        };
                         let ctx = DocContext {
-                            sender_name,
+                            sender_name: name_of(entry.message.body.sender),
+                            ref_sender_name,
                             time_zone: &self.tz,
                             referenced,
                         };

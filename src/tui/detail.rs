@@ -70,6 +70,8 @@ pub enum RefContent<'a> {
 /// What the document needs besides the message.
 pub struct DocContext<'a> {
     pub sender_name: Option<&'a str>,
+    /// The display name of the referenced message's sender, when known.
+    pub ref_sender_name: Option<&'a str>,
     pub time_zone: &'a TimeZone,
     pub referenced: RefContent<'a>,
 }
@@ -201,7 +203,10 @@ pub fn build(message: &Message, ctx: &DocContext<'_>) -> DetailDoc {
         b.field_text("Hint", &r.hint);
         match &ctx.referenced {
             RefContent::Loaded(m) => {
-                b.field_text("From", &m.sender_label());
+                match ctx.ref_sender_name {
+                    Some(name) => b.field_text("From", &format!("{name} ({})", m.sender_label())),
+                    None => b.field_text("From", &m.sender_label()),
+                }
                 let decoded = m.decoded_content();
                 let text = match (&decoded.text, &decoded.json) {
                     (Some(t), _) => t.clone(),
@@ -424,6 +429,7 @@ mod tests {
     fn ctx(tz: &TimeZone) -> DocContext<'_> {
         DocContext {
             sender_name: Some("Alice"),
+            ref_sender_name: None,
             time_zone: tz,
             referenced: RefContent::Unknown,
         }

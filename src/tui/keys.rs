@@ -54,25 +54,17 @@ pub fn op_for(key: KeyEvent) -> Option<Op> {
 
 /// Every binding, as the help overlay lists it: keys, then what they do.
 pub const HELP: &[(&str, &str)] = &[
-    (
-        "j ↓  k ↑",
-        "next / previous message (scrolls the detail pane when focused)",
-    ),
+    ("j ↓  k ↑", "next / previous message"),
     ("Ctrl-d  Ctrl-u", "half a page down / up"),
-    ("PgDn  PgUp", "a page down / up (also Ctrl-f / Ctrl-b)"),
+    ("PgDn  PgUp", "a page down / up (Ctrl-f / Ctrl-b)"),
     ("g Home  G End", "first / last loaded message"),
-    (
-        "Tab  Enter",
-        "focus the detail pane and back; Enter opens in the picker",
-    ),
+    ("Tab", "focus the detail pane (j/k scroll it)"),
+    ("Enter", "the same; opens a picked conversation"),
     ("d", "hide / show the detail pane"),
     ("r", "retry after an error"),
     ("mouse", "wheel scrolls, click selects"),
     ("?  F1", "this help"),
-    (
-        "Esc",
-        "close help, leave the detail pane, back to the picker",
-    ),
+    ("Esc", "close help, leave detail, to picker"),
     ("q  Ctrl-c", "quit"),
 ];
 

@@ -54,12 +54,16 @@ fn is_line_break(g: &str) -> bool {
     matches!(g, "\n" | "\r\n" | "\u{2028}" | "\u{2029}")
 }
 
+/// The emoji presentation selector. Terminals disagree on the width of a narrow
+/// character followed by it (`❤️` is one column in some, two in others).
+const EMOJI_PRESENTATION: char = '\u{FE0F}';
+
 /// One grapheme made safe; borrowed when it needed no change.
 fn clean_grapheme(g: &str) -> Cow<'_, str> {
     let needs_change = g.chars().count() > MAX_GRAPHEME_CHARS
         || g.chars().any(|c| !matches!(fate(c), CharFate::Keep));
     if !needs_change {
-        return Cow::Borrowed(g);
+        return settle_presentation(Cow::Borrowed(g));
     }
     let mut out = String::new();
     for c in g.chars().take(MAX_GRAPHEME_CHARS) {
@@ -69,7 +73,21 @@ fn clean_grapheme(g: &str) -> Cow<'_, str> {
             CharFate::Show(p) => out.push(p),
         }
     }
-    Cow::Owned(out)
+    settle_presentation(Cow::Owned(out))
+}
+
+/// Drops the emoji presentation selector from a grapheme that is narrow without it,
+/// so that every terminal gives it the one column it is measured at.
+fn settle_presentation(g: Cow<'_, str>) -> Cow<'_, str> {
+    if !g.contains(EMOJI_PRESENTATION) {
+        return g;
+    }
+    let plain: String = g.chars().filter(|&c| c != EMOJI_PRESENTATION).collect();
+    if !plain.is_empty() && plain.cell_width() == 1 {
+        Cow::Owned(plain)
+    } else {
+        g
+    }
 }
 
 /// The width ratatui gives a clean grapheme (0 means ratatui would not draw it).
@@ -336,6 +354,17 @@ mod tests {
             "ZWJ family is one glyph"
         );
         assert_eq!(width("🇯🇵"), 2, "flag");
+    }
+
+    #[test]
+    fn narrow_characters_lose_the_emoji_selector_so_terminals_agree() {
+        assert_eq!(one_line("I \u{2764}\u{FE0F} it", 80), "I \u{2764} it");
+        assert_eq!(width(&one_line("\u{2764}\u{FE0F}", 80)), 1);
+        assert_eq!(
+            one_line("\u{1F44D}\u{FE0F}", 80),
+            "\u{1F44D}\u{FE0F}",
+            "wide stays"
+        );
     }
 
     #[test]

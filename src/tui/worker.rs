@@ -160,3 +160,148 @@ pub fn spawn<S: Source>(source: &S, command: Command, tx: UnboundedSender<Action
         .instrument(span),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ApiError;
+    use crate::model::{Cursor, MessageId, User, UserId};
+    use crate::tui::action::ViewId;
+    use crate::tui::fixtures;
+
+    /// Answers from fixtures; fails pages whose cursor is 13.
+    #[derive(Clone)]
+    struct Fake;
+
+    impl Source for Fake {
+        async fn fetch_page(
+            &self,
+            _app: AppId,
+            _conversation: ConversationId,
+            request: PageRequest,
+        ) -> Result<Page, ApiError> {
+            if request.cursor == Cursor(13) {
+                return Err(ApiError::Request("unlucky".into()));
+            }
+            Ok(fixtures::page([3, 2, 1], false, 0))
+        }
+
+        async fn get_messages(
+            &self,
+            request: GetMessagesRequest,
+        ) -> Result<Vec<Message>, ApiError> {
+            Ok(request
+                .message_ids
+                .iter()
+                .map(|id| fixtures::message(id.0))
+                .collect())
+        }
+
+        async fn batch_get_user(
+            &self,
+            request: BatchGetUserRequest,
+        ) -> Result<UsersResult, ApiError> {
+            Ok(UsersResult {
+                users: request
+                    .user_ids
+                    .iter()
+                    .map(|&user_id| User {
+                        user_id,
+                        nick_name: Some(format!("user {user_id}")),
+                        portrait: None,
+                        ext: None,
+                    })
+                    .collect(),
+                not_found_users: vec![],
+            })
+        }
+
+        async fn batch_get_conversations(
+            &self,
+            _request: BatchGetConversationsRequest,
+        ) -> Result<ConversationsResult, ApiError> {
+            Ok(ConversationsResult::default())
+        }
+    }
+
+    fn request(cursor: i64) -> PageRequest {
+        PageRequest {
+            seq: 7,
+            cursor: Cursor(cursor),
+            reverse: 1,
+            limit: 20,
+        }
+    }
+
+    #[tokio::test]
+    async fn each_command_comes_back_as_its_action() {
+        let page = Command::FetchPage {
+            view: ViewId(1),
+            app: fixtures::APP,
+            conversation: fixtures::CONVERSATION,
+            request: request(5),
+        };
+        match execute(&Fake, page).await {
+            Some(Action::PageLoaded {
+                view,
+                request,
+                page,
+            }) => {
+                assert_eq!((view, request.seq, page.messages.len()), (ViewId(1), 7, 3));
+            }
+            other => panic!("{other:?}"),
+        }
+        let failing = Command::FetchPage {
+            view: ViewId(1),
+            app: fixtures::APP,
+            conversation: fixtures::CONVERSATION,
+            request: request(13),
+        };
+        assert!(matches!(
+            execute(&Fake, failing).await,
+            Some(Action::PageFailed { request, .. }) if request.cursor == Cursor(13)
+        ));
+        let users = Command::FetchUsers {
+            app: fixtures::APP,
+            ids: vec![UserId(1), UserId(2)],
+        };
+        match execute(&Fake, users).await {
+            Some(Action::UsersLoaded { ids, result, .. }) => {
+                assert_eq!(ids.len(), 2);
+                assert_eq!(
+                    result.unwrap().users[1].nick_name.as_deref(),
+                    Some("user 2")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let refs = Command::FetchReferenced {
+            view: ViewId(2),
+            app: fixtures::APP,
+            conversation: fixtures::CONVERSATION,
+            ids: vec![MessageId(4)],
+        };
+        assert!(matches!(
+            execute(&Fake, refs).await,
+            Some(Action::ReferencedLoaded { view: ViewId(2), result: Ok(m), .. }) if m.len() == 1
+        ));
+        assert!(execute(&Fake, Command::Quit).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn spawned_commands_answer_on_the_channel() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        spawn(
+            &Fake,
+            Command::FetchConversations {
+                app: fixtures::APP,
+                ids: vec![fixtures::CONVERSATION],
+            },
+            tx,
+        );
+        assert!(matches!(
+            rx.recv().await,
+            Some(Action::ConversationsLoaded { .. })
+        ));
+    }
+}

@@ -11,7 +11,7 @@ use crate::tui::text;
 use super::theme;
 
 /// Columns of the key column.
-const KEY_COLS: usize = 16;
+const KEY_COLS: usize = 15;
 
 pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
     let want_w = HELP
@@ -43,9 +43,10 @@ pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
         if y >= inner.bottom() {
             break;
         }
+        let room = usize::from(inner.width.saturating_sub(2)).saturating_sub(KEY_COLS);
         let line = Line::from(vec![
             Span::styled(text::fit_pad(keys, KEY_COLS), theme::bold()),
-            Span::raw(*what),
+            Span::raw(text::fit(what, room)),
         ]);
         buf.set_line(inner.x + 1, y, &line, inner.width.saturating_sub(1));
     }
