@@ -1,0 +1,308 @@
+//! End to end: the real `volc-im` binary in a pseudo-terminal, reading the demo data
+//! from a demo server running as its own process. Waits for text on screen with a
+//! deadline, never with fixed sleeps.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use serde_json::Value;
+use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_GROUP, DEMO_SECRET_KEY, demo_data};
+use volc_im::model::ConversationId;
+
+const BIN: &str = env!("CARGO_BIN_EXE_volc-im");
+const DEADLINE: Duration = Duration::from_secs(20);
+const ROWS: u16 = 40;
+const COLS: u16 = 140;
+
+/// `volc-im demo-server --port 0 --log-requests`, with its request log.
+struct DemoProcess {
+    child: Child,
+    port: u16,
+    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+impl DemoProcess {
+    fn start() -> DemoProcess {
+        let mut child = Command::new(BIN)
+            .args(["demo-server", "--port", "0", "--log-requests"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the demo server starts");
+        let stdout = child.stdout.take().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (port_tx, port_rx) = mpsc::channel();
+        let log = Arc::clone(&requests);
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+                    let port: u16 = rest.trim().trim_end_matches('/').parse().unwrap();
+                    let _ = port_tx.send(port);
+                } else if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    log.lock().unwrap().push(v);
+                }
+            }
+        });
+        let port = port_rx
+            .recv_timeout(DEADLINE)
+            .expect("the demo server prints its port");
+        DemoProcess {
+            child,
+            port,
+            requests,
+        }
+    }
+
+    /// The bodies of the logged requests of one action.
+    fn bodies(&self, action: &str) -> Vec<Value> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r["action"] == action)
+            .map(|r| r["body"].clone())
+            .collect()
+    }
+}
+
+impl Drop for DemoProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The browser in a pseudo-terminal, its output parsed by a terminal emulator.
+struct Tui {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    output: Arc<Mutex<Vec<u8>>>,
+    started: Instant,
+}
+
+impl Tui {
+    fn start(args: &[&str], home: &Path) -> Tui {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.cwd(home);
+        cmd.env("HOME", home);
+        for var in [
+            "XDG_CONFIG_HOME",
+            "XDG_STATE_HOME",
+            "XDG_DATA_HOME",
+            "XDG_CACHE_HOME",
+        ] {
+            cmd.env(var, home.join(var.to_lowercase()));
+        }
+        cmd.env("VOLC_ACCESSKEY", DEMO_ACCESS_KEY);
+        cmd.env("VOLC_SECRETKEY", DEMO_SECRET_KEY);
+        cmd.env_remove("VOLC_SESSIONTOKEN");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("TZ", "UTC");
+        let started = Instant::now();
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            ROWS.try_into().unwrap(),
+            COLS.try_into().unwrap(),
+            0,
+        )));
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let (s, o) = (Arc::clone(&screen), Arc::clone(&output));
+        thread::spawn(move || {
+            // Keeps the master open until the reader is done.
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        s.lock().unwrap().process(&buf[..n]);
+                        o.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        });
+        Tui {
+            child,
+            writer,
+            screen,
+            output,
+            started,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits until the screen shows `text`; how long it took since start.
+    fn wait_for(&self, text: &str) -> Duration {
+        self.wait_until(&format!("{text:?} on screen"), || {
+            self.contents().contains(text)
+        });
+        self.started.elapsed()
+    }
+
+    fn wait_until(&self, what: &str, mut done: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for {what}; screen:\n{}", self.contents());
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the process to end; its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("the browser did not exit; screen:\n{}", self.contents());
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn raw_output(&self) -> Vec<u8> {
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Tui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Something of a message's text that a row shows whole: its first words in ASCII,
+/// else its first characters.
+fn recognisable(text: &str) -> String {
+    let ascii: String = text
+        .chars()
+        .take_while(|c| c.is_ascii() && !c.is_ascii_control())
+        .collect();
+    let ascii = ascii.trim().to_owned();
+    if ascii.len() >= 6 {
+        ascii.chars().take(24).collect()
+    } else {
+        text.chars().take(3).collect()
+    }
+}
+
+/// The demo group's messages, newest first.
+fn group_newest_first() -> Vec<volc_im::model::Message> {
+    let conv = demo_data()
+        .conversation(ConversationId(DEMO_GROUP))
+        .expect("the demo group exists");
+    let mut messages = conv.messages();
+    messages.sort_by_key(|m| std::cmp::Reverse(m.order_key()));
+    messages
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn browses_the_demo_group_pages_back_and_quits_cleanly() {
+    let demo = DemoProcess::start();
+    let home = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", demo.port);
+    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
+    let mut tui = Tui::start(
+        &[
+            "--endpoint",
+            &endpoint,
+            "--app-id",
+            &app,
+            "--conversation",
+            &group,
+        ],
+        home.path(),
+    );
+
+    // It opens on the newest message.
+    let newest = group_newest_first();
+    let newest_text = newest[0].decoded_content().summary();
+    let first_frame = tui.wait_for(&recognisable(&newest_text));
+    eprintln!("first frame with the newest message after {first_frame:?}");
+
+    // Moving up past the top asks for the page before, from the first NewCursor.
+    tui.send("g");
+    for _ in 0..5 {
+        tui.send("k");
+    }
+    tui.wait_until("a second GetConversationMessages", || {
+        demo.bodies("GetConversationMessages").len() >= 2
+    });
+    let pages = demo.bodies("GetConversationMessages");
+    assert_eq!(pages[0]["Cursor"], i64::MAX, "{pages:?}");
+    assert_eq!(pages[0]["Reverse"], 1);
+    let last_of_first = newest[19].body.index_in_conversation.unwrap();
+    assert_eq!(
+        pages[1]["Cursor"],
+        last_of_first - 1,
+        "the second page starts at the first page's NewCursor"
+    );
+    assert_eq!(pages[1]["Reverse"], 1);
+
+    // A reply shows its quoted hint.
+    tui.wait_for("↪");
+    assert!(
+        !demo.bodies("BatchGetUser").is_empty(),
+        "display names asked for"
+    );
+
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0, "q exits with status 0");
+    // The terminal is restored: main screen, cursor shown. (The reader may still be
+    // draining the last bytes the browser wrote, hence the wait.)
+    tui.wait_until("the sequences restoring the terminal", || {
+        let out = tui.raw_output();
+        contains(&out, b"\x1b[?1049l") && contains(&out, b"\x1b[?25h")
+    });
+    assert!(contains(&tui.raw_output(), b"\x1b[?1049h"));
+}
+
+#[test]
+fn demo_mode_opens_on_its_own_and_times_the_first_frame() {
+    let home = tempfile::tempdir().unwrap();
+    let group = DEMO_GROUP.to_string();
+    let mut tui = Tui::start(&["--demo", "--conversation", &group], home.path());
+    let newest = group_newest_first();
+    let text = newest[0].decoded_content().summary();
+    let first_frame = tui.wait_for(&recognisable(&text));
+    eprintln!("demo mode: first full frame after {first_frame:?}");
+    tui.wait_for("DEMO");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
