@@ -30,13 +30,18 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Call any IM action, signed, and print the JSON result
     Api(api::ApiArgs),
+    /// Serve the built-in demo data over the real protocol, on loopback
+    DemoServer(demo_server::DemoServerArgs),
 }
 
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _log_guard = crate::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("volc-im: cannot start the async runtime: {e}");
@@ -48,6 +53,7 @@ pub fn main() -> ExitCode {
             None => browse::run(cli.browse).await,
             Some(Command::Export(args)) => export::run(args).await,
             Some(Command::Api(args)) => api::run(args).await,
+            Some(Command::DemoServer(args)) => demo_server::run(args).await,
         }
     });
     // Background tasks (the demo server, in-flight fetches) must not hold the exit.
