@@ -122,16 +122,36 @@ impl Session {
     }
 }
 
-/// The demo app's conversations, named as the demo data names them.
+/// The demo app's conversations, by the short names the command line takes:
+/// `demo-group`, `demo-direct`, `demo-live`.
 pub fn demo_conversations() -> Vec<NamedConversation> {
     let data = crate::demo::demo_data();
     data.conversations()
         .iter()
-        .map(|c| NamedConversation {
-            name: c.name().to_owned(),
-            app_id: data.app_id().0,
-            conversation_id: c.id().0,
-            live: c.kind() == crate::model::ConversationKind::LiveGroup,
+        .map(|c| {
+            let live = c.kind() == crate::model::ConversationKind::LiveGroup;
+            let handle = match c.kind() {
+                crate::model::ConversationKind::LiveGroup => "demo-live",
+                crate::model::ConversationKind::OneToOne => "demo-direct",
+                _ => "demo-group",
+            };
+            NamedConversation {
+                name: handle.to_owned(),
+                app_id: data.app_id().0,
+                conversation_id: c.id().0,
+                live,
+            }
         })
         .collect()
+}
+
+/// The name to show for a conversation: the demo data's own name in demo mode.
+pub fn display_name(conv: &NamedConversation, is_demo: bool) -> String {
+    if is_demo
+        && let Some(c) = crate::demo::demo_data()
+            .conversation(crate::model::ConversationId(conv.conversation_id))
+    {
+        return c.name().to_owned();
+    }
+    conv.name.clone()
 }

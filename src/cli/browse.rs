@@ -5,7 +5,7 @@ use anyhow::bail;
 use crate::api::wire::BatchGetConversationsRequest;
 use crate::config::NamedConversation;
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
-use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, Session};
+use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, Session, display_name};
 use crate::tui::{Start, Target, TuiOptions};
 
 /// Options of the browser.
@@ -119,7 +119,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
         targets: targets
             .into_iter()
             .map(|c| Target {
-                name: Some(c.name),
+                name: Some(display_name(&c, session.is_demo)),
                 app_id: AppId(c.app_id),
                 conversation: ConversationId(c.conversation_id),
                 live: c.live,
