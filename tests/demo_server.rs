@@ -83,7 +83,17 @@ async fn post_with(
     body: &[u8],
     signing: Signing,
 ) -> Reply {
-    let url: url::Url = format!("{}/?Action={action}&Version=2020-12-01", server.endpoint())
+    post_to(http, &server.endpoint(), action, body, signing).await
+}
+
+async fn post_to(
+    http: &reqwest::Client,
+    endpoint: &str,
+    action: &str,
+    body: &[u8],
+    signing: Signing,
+) -> Reply {
+    let url: url::Url = format!("{endpoint}/?Action={action}&Version=2020-12-01")
         .parse()
         .unwrap();
     let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
@@ -705,4 +715,67 @@ async fn after_shutdown_nothing_listens() {
     let addr = server.addr();
     server.shutdown().await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn the_demo_server_command_serves_logs_and_stops_on_ctrl_c() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_volc-im"))
+        .args(["demo-server", "--port", "0", "--log-requests"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the binary starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    let endpoint = loop {
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("a banner line before the output ends");
+        banner.push(line.clone());
+        if let Some(endpoint) = line.strip_prefix("listening on ") {
+            break endpoint.to_owned();
+        }
+    };
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    // The rest of the banner comes before any request line.
+    loop {
+        let line = lines.next_line().await.unwrap().expect("the whole banner");
+        let last = line.contains("Ctrl-C");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    let banner = banner.join("\n");
+    assert!(banner.contains(volc_im::demo::DEMO_SECRET_KEY), "{banner}");
+    assert!(banner.contains(&DEMO_GROUP.to_string()), "{banner}");
+
+    let body = page_body(DEMO_GROUP, 0, 3, None);
+    let reply = post_to(
+        &reqwest::Client::new(),
+        &endpoint,
+        "GetConversationMessages",
+        body.to_string().as_bytes(),
+        Signing::default(),
+    )
+    .await;
+    assert_eq!(reply.status(), 200, "{reply:?}");
+    let logged: Value =
+        serde_json::from_str(&lines.next_line().await.unwrap().expect("a request line")).unwrap();
+    assert_eq!(
+        logged,
+        json!({"action": "GetConversationMessages", "body": body, "status": 200})
+    );
+
+    let pid = child.id().expect("still running") as libc::pid_t;
+    // SAFETY: signals the child this test started, by its own id.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "{status}");
 }
