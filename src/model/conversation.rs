@@ -73,12 +73,6 @@ pub struct ConversationInfo {
     pub ext: Option<BTreeMap<String, String>>,
 }
 
-impl Default for ConversationId {
-    fn default() -> Self {
-        ConversationId(0)
-    }
-}
-
 impl ConversationInfo {
     /// The kind from `ConversationType`.
     pub fn kind(&self) -> ConversationKind {
