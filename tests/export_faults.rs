@@ -10,6 +10,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
 use volc_im::demo::{DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DemoOptions, DemoServer};
 
 fn export_args(
@@ -228,4 +230,132 @@ async fn ctrl_c_keeps_what_was_written_and_the_resume_completes_it() {
         "the heading is not repeated"
     );
     assert_transcript_shows(&text, &demo_messages(DEMO_GROUP));
+}
+
+/// `volc-im demo-server` as a process of its own, printing each request it answers.
+struct DemoProcess {
+    child: Child,
+    endpoint: String,
+    port: u16,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl DemoProcess {
+    /// Starts it and waits for its `listening on` line.
+    async fn start(home: &Path, args: &[&str]) -> DemoProcess {
+        let mut child = volc_im(home)
+            .args(["demo-server", "--log-requests"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let endpoint = loop {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap()
+                .expect("the server announces itself");
+            if let Some(endpoint) = line.strip_prefix("listening on ") {
+                break endpoint.trim().to_owned();
+            }
+        };
+        let port = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+        DemoProcess {
+            child,
+            endpoint,
+            port,
+            lines,
+        }
+    }
+
+    /// Waits until it has answered `n` more requests.
+    async fn served(&mut self, n: usize) {
+        let mut seen = 0;
+        while seen < n {
+            let line = tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
+                .await
+                .expect("requests keep coming")
+                .unwrap()
+                .expect("the server runs");
+            if line.starts_with('{') {
+                seen += 1;
+            }
+        }
+    }
+
+    fn export_args(&self, conversations: &[i64], format: &str, output: &Path) -> Vec<String> {
+        let mut args = words(&[
+            "export",
+            "--endpoint",
+            &self.endpoint,
+            "--app-id",
+            &DEMO_APP_ID.to_string(),
+        ]);
+        for c in conversations {
+            args.extend(words(&["--conversation", &c.to_string()]));
+        }
+        args.extend(words(&[
+            "--format",
+            format,
+            "--output",
+            output.to_str().unwrap(),
+        ]));
+        args
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_a_faulty_demo_server_process_every_message_is_written_once() {
+    let home = tempfile::tempdir().unwrap();
+    let server = DemoProcess::start(
+        home.path(),
+        &["--port", "0", "--fail-rate", "0.25", "--seed", "11"],
+    )
+    .await;
+    let file = home.path().join("group.json");
+    let ran = run(
+        &mut volc_im(home.path()),
+        &server.export_args(&[DEMO_GROUP], "json", &file),
+    )
+    .await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert_eq!(
+        json_raws(&std::fs::read_to_string(&file).unwrap()),
+        demo_raw(DEMO_GROUP)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_demo_server_process_leaves_a_resumable_export() {
+    let home = tempfile::tempdir().unwrap();
+    let mut server = DemoProcess::start(home.path(), &["--port", "0", "--latency-ms", "20"]).await;
+    let file = home.path().join("out.jsonl");
+    let args = server.export_args(&[DEMO_DIRECT, DEMO_GROUP], "jsonl", &file);
+    let export = volc_im(home.path())
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    server.served(10).await;
+    server.child.kill().await.unwrap();
+    let out = export.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let first = stderr.lines().next().unwrap();
+    assert!(
+        first.starts_with("volc-im: conversation ") && first.contains("GetConversationMessages"),
+        "{first}"
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.ends_with('\n'), "whole lines only");
+
+    let port = server.port.to_string();
+    let _server = DemoProcess::start(home.path(), &["--port", &port]).await;
+    let ran = run(&mut volc_im(home.path()), &resume_args(&stderr)).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(jsonl_lines(&text), all_raw(&[DEMO_DIRECT, DEMO_GROUP]));
 }
