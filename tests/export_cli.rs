@@ -89,6 +89,12 @@ async fn json_csv_and_markdown_hold_every_message() {
                     "heading"
                 );
                 assert_transcript_shows(&text, &demo_messages(DEMO_GROUP));
+                for name in ["Alice Chen", "林小雨"] {
+                    assert!(
+                        text.contains(&format!("\n**{name}** ")),
+                        "sender names: {name}"
+                    );
+                }
             }
         }
     }

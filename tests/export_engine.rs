@@ -14,7 +14,7 @@ use volc_im::export::{
     ConversationTarget, ExistingOutput, ExportError, ExportFailure, ExportOptions, ExportSummary,
     Format, Output, PageSource, SourceStats, export,
 };
-use volc_im::model::{AppId, ConversationId, Cursor, Message};
+use volc_im::model::{AppId, ConversationId, Cursor, Message, UserId};
 use volc_im::pager::{Direction, PageRequest, PagingError};
 
 const APP: AppId = AppId(1);
@@ -32,6 +32,8 @@ struct Behaviour {
     stuck_at: Option<u64>,
     /// Conversations that refuse `Reverse=0` as a live group does.
     live: HashSet<ConversationId>,
+    /// Asking for sender names fails.
+    names_fail: bool,
 }
 
 #[derive(Clone)]
@@ -40,6 +42,7 @@ struct Fake {
     behaviour: Arc<Behaviour>,
     requests: Arc<AtomicU64>,
     stuck: Arc<Notify>,
+    name_lookups: Arc<AtomicU64>,
 }
 
 fn message(conversation: i64, index: i64) -> Message {
@@ -66,6 +69,7 @@ impl Fake {
             behaviour: Arc::new(behaviour),
             requests: Arc::default(),
             stuck: Arc::default(),
+            name_lookups: Arc::default(),
         }
     }
 
@@ -149,6 +153,22 @@ impl PageSource for Fake {
         }
         tokio::task::yield_now().await;
         self.answer(conversation, req)
+    }
+
+    async fn user_names(
+        &self,
+        app: AppId,
+        users: &[UserId],
+    ) -> Result<Vec<(UserId, String)>, ApiError> {
+        assert_eq!(app, APP);
+        self.name_lookups.fetch_add(1, Ordering::SeqCst);
+        if self.behaviour.names_fail {
+            return Err(service(403, "AccessDenied", "no BatchGetUser for you"));
+        }
+        Ok(users
+            .iter()
+            .map(|u| (*u, format!("User {}", u.0)))
+            .collect())
     }
 
     fn stats(&self) -> SourceStats {
@@ -585,4 +605,81 @@ async fn a_closed_json_array_is_not_appended_to() {
     let err = Output::append(&path, Format::Json).err().unwrap();
     assert!(err.to_string().contains("already closed"), "{err}");
     assert_eq!(ids_in(&path, Format::Json), ids(fake.messages(501)));
+}
+
+#[tokio::test]
+async fn a_transcript_names_its_senders_and_carries_on_without_names_when_they_cannot_be_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.md");
+    let sizes = [(501, 95), (502, 10)];
+    let targets = [target(501), target(502)];
+    let fake = Fake::new(&sizes, Behaviour::default());
+    run(
+        &fake,
+        &targets,
+        &options(Format::Markdown, Direction::OldestFirst),
+        &path,
+        false,
+    )
+    .await
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    for sender in [10, 11, 12] {
+        assert!(text.contains(&format!("\n**User {sender}** ")), "{sender}");
+    }
+    assert!(!text.contains("\n**10** "));
+    assert!(
+        fake.name_lookups.load(Ordering::SeqCst) <= 2,
+        "each sender asked for once"
+    );
+    let jsonl = dir.path().join("out.jsonl");
+    run(
+        &fake,
+        &targets,
+        &options(Format::Jsonl, Direction::OldestFirst),
+        &jsonl,
+        false,
+    )
+    .await
+    .unwrap();
+    let before = fake.name_lookups.load(Ordering::SeqCst);
+    run(
+        &fake,
+        &targets,
+        &options(Format::Csv, Direction::OldestFirst),
+        &jsonl,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        fake.name_lookups.load(Ordering::SeqCst),
+        before,
+        "only transcripts need names"
+    );
+
+    let fake = Fake::new(
+        &sizes,
+        Behaviour {
+            names_fail: true,
+            ..Behaviour::default()
+        },
+    );
+    run(
+        &fake,
+        &targets,
+        &options(Format::Markdown, Direction::OldestFirst),
+        &path,
+        false,
+    )
+    .await
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\n**10** "));
+    assert_eq!(ids_in(&path, Format::Markdown).len(), 105);
+    assert_eq!(
+        fake.name_lookups.load(Ordering::SeqCst),
+        1,
+        "not asked again after a failure"
+    );
 }

@@ -9,7 +9,8 @@ use anyhow::anyhow;
 use crate::cli::browse::resolve_conversation;
 use crate::export::progress::summary_line;
 use crate::export::{
-    ConversationTarget, ExportFailure, ExportOptions, Format, Output, check_direction, export,
+    ConversationTarget, ExportError, ExportFailure, ExportOptions, Format, Output, check_direction,
+    export,
 };
 use crate::model::{AppId, ConversationId, Cursor};
 use crate::pager::Direction;
@@ -124,8 +125,14 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        // The reader of stdout stopped reading (`| head`): it has what it wanted.
+        Err(failure) if args.output.is_none() && is_broken_pipe(&failure.error) => Ok(()),
         Err(failure) => Err(anyhow!(failure_report(&args, &failure))),
     }
+}
+
+fn is_broken_pipe(error: &ExportError) -> bool {
+    matches!(error, ExportError::Write { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// The error on its own first line, then what was kept and how to resume.

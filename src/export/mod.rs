@@ -18,7 +18,8 @@ use std::future::Future;
 
 use crate::api::ApiError;
 use crate::api::wire::Page;
-use crate::model::{AppId, ConversationId};
+use crate::api::wire::{BatchGetUserRequest, USER_BATCH_LIMIT};
+use crate::model::{AppId, ConversationId, UserId};
 use crate::pager::PageRequest;
 
 pub use existing::{ExistingOutput, ExistingOutputError};
@@ -112,6 +113,17 @@ pub trait PageSource: Clone + Send + Sync + 'static {
 
     /// The source's request counters so far (shared by every walk using it).
     fn stats(&self) -> SourceStats;
+
+    /// Display names of `users` (those that have one), for transcripts. A source
+    /// that knows no names answers with none.
+    fn user_names(
+        &self,
+        app: AppId,
+        users: &[UserId],
+    ) -> impl Future<Output = Result<Vec<(UserId, String)>, ApiError>> + Send {
+        let _ = (app, users);
+        std::future::ready(Ok(Vec::new()))
+    }
 }
 
 impl PageSource for crate::api::client::Client {
@@ -122,6 +134,26 @@ impl PageSource for crate::api::client::Client {
         req: &PageRequest,
     ) -> impl Future<Output = Result<Page, ApiError>> + Send {
         crate::api::client::Client::fetch_page(self, app, conversation, req)
+    }
+
+    async fn user_names(
+        &self,
+        app: AppId,
+        users: &[UserId],
+    ) -> Result<Vec<(UserId, String)>, ApiError> {
+        let mut names = Vec::new();
+        for batch in users.chunks(USER_BATCH_LIMIT) {
+            let req = BatchGetUserRequest {
+                app_id: app,
+                user_ids: batch.to_vec(),
+            };
+            let found = self.batch_get_user(&req).await?;
+            names.extend(found.users.into_iter().filter_map(|user| {
+                let name = user.nick_name.filter(|n| !n.trim().is_empty())?;
+                Some((user.user_id, name))
+            }));
+        }
+        Ok(names)
     }
 
     fn stats(&self) -> SourceStats {

@@ -1,10 +1,11 @@
 //! The export loop: one walk per conversation, one writer, one output.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::OpenOptions;
 use std::future::Future;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
@@ -16,7 +17,7 @@ use super::format::{Sink, new_writer};
 use super::progress::{ConversationProgress, Progress};
 use super::{ConversationTarget, Format, PageSource, SourceStats};
 use crate::api::ApiError;
-use crate::model::{Cursor, Message, MessageId};
+use crate::model::{AppId, Cursor, Message, MessageId, UserId};
 use crate::pager::{Accepted, Direction, Pager, PagerState, PagingError};
 
 /// How many pages a conversation waiting for its turn in the output may fetch
@@ -316,6 +317,8 @@ enum WalkEvent {
         messages: Vec<Message>,
         resume_after: Cursor,
         skipped: u64,
+        /// Display names of the page's senders.
+        names: Vec<(UserId, String)>,
     },
     /// The walk ended well.
     Finished { reached_max: bool },
@@ -375,6 +378,7 @@ pub async fn export<S: PageSource>(
     let mut receivers = Vec::with_capacity(targets.len());
     let mut walks = Walks(Vec::with_capacity(targets.len()));
     let mut bars = Vec::with_capacity(targets.len());
+    let names = (options.format == Format::Markdown).then(SenderNames::default);
     for (index, target) in targets.iter().enumerate() {
         let (tx, rx) = mpsc::channel(READ_AHEAD_PAGES);
         let bar = progress.conversation(&target.label);
@@ -389,6 +393,7 @@ pub async fn export<S: PageSource>(
                 .map(|max| max.saturating_sub(existing.count(target.conversation))),
             events: tx,
             progress: bar.clone(),
+            names: names.clone(),
         };
         let span = info_span!("export", conversation = %target.conversation);
         walks.0.push(tokio::spawn(walk.run().instrument(span)));
@@ -434,7 +439,9 @@ pub async fn export<S: PageSource>(
                     messages,
                     resume_after,
                     skipped,
+                    names,
                 }) => {
+                    writer.learn_names(&names);
                     let written = (|| {
                         if !begun {
                             writer.begin_conversation(target)?;
@@ -511,6 +518,60 @@ struct Walk<S> {
     remaining: Option<u64>,
     events: mpsc::Sender<WalkEvent>,
     progress: ConversationProgress,
+    /// Looks up senders' display names, for formats that show them.
+    names: Option<SenderNames>,
+}
+
+/// Senders' display names, shared by every walk of an export so that each sender
+/// is asked for once. A lookup holds the lock, so a walk whose senders another walk
+/// is asking for waits for that answer, and every page goes out with its senders'
+/// names. After a failed lookup no more are tried (ids are shown instead).
+#[derive(Clone, Default)]
+struct SenderNames(Arc<tokio::sync::Mutex<NameBook>>);
+
+#[derive(Default)]
+struct NameBook {
+    asked: HashSet<UserId>,
+    names: HashMap<UserId, String>,
+    failed: bool,
+}
+
+impl SenderNames {
+    /// The names of this page's senders, asking for those not asked for yet.
+    async fn of<S: PageSource>(
+        &self,
+        source: &S,
+        app: AppId,
+        messages: &[Message],
+    ) -> Vec<(UserId, String)> {
+        let mut book = self.0.lock().await;
+        let mut senders: Vec<UserId> = messages
+            .iter()
+            .filter(|m| m.body.sender_str.as_deref().is_none_or(str::is_empty))
+            .filter_map(|m| m.body.sender)
+            .collect();
+        senders.sort_unstable();
+        senders.dedup();
+        let new: Vec<UserId> = senders
+            .iter()
+            .copied()
+            .filter(|id| !book.asked.contains(id))
+            .collect();
+        if !new.is_empty() && !book.failed {
+            book.asked.extend(&new);
+            match source.user_names(app, &new).await {
+                Ok(names) => book.names.extend(names),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot look up sender names; showing ids");
+                    book.failed = true;
+                }
+            }
+        }
+        senders
+            .into_iter()
+            .filter_map(|id| Some((id, book.names.get(&id)?.clone())))
+            .collect()
+    }
 }
 
 impl<S: PageSource> Walk<S> {
@@ -565,10 +626,15 @@ impl<S: PageSource> Walk<S> {
             // cursor: resuming re-asks for that page instead (what it brought is
             // recognised in the output and not written again).
             let resume_after = pager.resume_cursor().unwrap_or(req.cursor);
+            let names = match &self.names {
+                Some(names) => names.of(&self.source, self.target.app, &messages).await,
+                None => Vec::new(),
+            };
             let page = WalkEvent::Page {
                 messages,
                 resume_after,
                 skipped,
+                names,
             };
             if self.events.send(page).await.is_err() {
                 return WalkEvent::Finished { reached_max: false };

@@ -1,12 +1,13 @@
 //! markdown: a transcript for people. Not lossless: jsonl, json and csv are.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use jiff::Timestamp;
 
 use super::{MessageWriter, Sink};
 use crate::export::ConversationTarget;
-use crate::model::{ConversationId, Message, MessageStatus, MsgType};
+use crate::model::{ConversationId, Message, MessageStatus, MsgType, UserId};
 
 /// The marker that ends a conversation heading; `--append` reads it back.
 pub(crate) const CONVERSATION_MARKER: &str = "<!-- volc-im:conversation ";
@@ -28,7 +29,7 @@ pub struct MarkdownPosition {
 }
 
 /// Writes a heading per conversation, a heading per day, and per message
-/// `**sender** HH:MM`, the quoted message (`> ↪ hint`) and the text. Media show as
+/// `**sender** HH:MM` (the sender's display name once learned, else the id), the quoted message (`> ↪ hint`) and the text. Media show as
 /// `[image](<url>)`-style links; messages with unreadable fields also show their raw
 /// JSON in a fenced block. Text is escaped for markdown and stripped of control
 /// characters, so a transcript never carries terminal escapes.
@@ -37,6 +38,7 @@ pub struct MarkdownPosition {
 /// (and message id), invisible once rendered, so that `--append` can carry on exactly.
 pub struct MarkdownWriter {
     out: Sink,
+    names: HashMap<UserId, String>,
     conversation: Option<ConversationId>,
     day: Option<String>,
 }
@@ -54,6 +56,7 @@ impl MarkdownWriter {
         };
         Ok(MarkdownWriter {
             out,
+            names: HashMap::new(),
             conversation: position.conversation,
             day: position.day,
         })
@@ -95,7 +98,13 @@ impl MessageWriter for MarkdownWriter {
                 self.day = Some(day);
             }
         }
-        let sender = escape_line(&sanitize_text(&message.sender_label()).replace('\n', " "));
+        let string_id = body.sender_str.as_deref().is_some_and(|s| !s.is_empty());
+        let sender = body
+            .sender
+            .filter(|_| !string_id)
+            .and_then(|id| self.names.get(&id).cloned())
+            .unwrap_or_else(|| message.sender_label());
+        let sender = escape_line(&sanitize_text(&sender).replace('\n', " "));
         let clock = time
             .map(|t| t.strftime("%H:%M").to_string())
             .unwrap_or_else(|| "--:--".into());
@@ -139,6 +148,10 @@ impl MessageWriter for MarkdownWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+
+    fn learn_names(&mut self, names: &[(UserId, String)]) {
+        self.names.extend(names.iter().cloned());
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -335,6 +348,28 @@ mod tests {
         let text = buf.text();
         assert!(!text.contains("# "), "{text}");
         assert!(text.starts_with("\n**45** 12:01"), "{text}");
+    }
+
+    #[test]
+    fn senders_show_their_names_once_learned() {
+        let buf = SharedBuf::default();
+        let mut w = MarkdownWriter::new(Box::new(buf.clone()), None).unwrap();
+        w.begin_conversation(&target()).unwrap();
+        let messages = odd_messages();
+        w.write_message(&target(), &messages[0]).unwrap();
+        w.learn_names(&[
+            (UserId(43), "Bob *the* builder".into()),
+            (UserId(48), "ignored".into()),
+        ]);
+        w.write_message(&target(), &messages[1]).unwrap();
+        w.write_message(&target(), &messages[6]).unwrap();
+        let text = buf.text();
+        assert!(text.contains("\n**42** 12:00"), "not learned yet: the id");
+        assert!(text.contains("\n**Bob \\*the\\* builder** 12:01"), "{text}");
+        assert!(
+            text.contains("\n**user\"with,comma** "),
+            "a string sender id is shown as is"
+        );
     }
 
     #[test]

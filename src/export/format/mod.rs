@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use super::existing::ExistingOutput;
 use super::{ConversationTarget, Format};
-use crate::model::Message;
+use crate::model::{Message, UserId};
 
 pub use self::csv::{CSV_HEADER, CsvWriter};
 pub use self::json::JsonWriter;
@@ -33,6 +33,12 @@ pub trait MessageWriter: Send {
 
     /// Pushes everything written so far to the output.
     fn flush(&mut self) -> io::Result<()>;
+
+    /// Display names of senders, learned as the export goes; formats that show
+    /// names (markdown) use them, the others keep ids only.
+    fn learn_names(&mut self, names: &[(UserId, String)]) {
+        let _ = names;
+    }
 
     /// Ends a complete export (the JSON array's closing bracket) and flushes.
     /// Not called when the export failed, so a partial output stays resumable.
