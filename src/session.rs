@@ -13,19 +13,19 @@ use crate::demo::{DemoOptions, DemoServer, demo_credentials};
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct ConnectArgs {
     /// Configuration file [default: config.toml in the platform config directory]
-    #[arg(long, value_name = "PATH", global = true)]
+    #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// OpenAPI endpoint, e.g. https://rtc.volcengineapi.com [default: from the region]
-    #[arg(long, value_name = "URL", global = true)]
+    #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Signing region [default: from the config file, else cn-north-1]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub region: Option<String>,
     /// Allow a plain http:// endpoint that is not loopback
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub allow_insecure_http: bool,
     /// Use the built-in demo data, served by an in-process demo server
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub demo: bool,
 }
 
