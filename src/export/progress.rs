@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::SourceStats;
 
@@ -15,14 +17,33 @@ const TICK: Duration = Duration::from_millis(120);
 /// The progress display of one export.
 pub struct Progress {
     multi: Option<MultiProgress>,
+    total: Option<ProgressBar>,
+}
+
+/// `123/s`: the rate without indicatif's four decimals.
+fn rate(state: &ProgressState, w: &mut dyn fmt::Write) {
+    let _ = write!(w, "{:.0}/s", state.per_sec());
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .expect("the template is valid")
+        .with_key("rate", rate)
 }
 
 impl Progress {
     /// A display on stderr, or none when `enabled` is false.
     pub fn new(enabled: bool) -> Self {
-        Progress {
-            multi: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
-        }
+        let multi = enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let total = multi.as_ref().map(|multi| {
+            let bar = multi.add(ProgressBar::no_length().with_style(style(
+                "  {prefix:.bold} {human_pos} messages ({rate}) · {msg}",
+            )));
+            bar.set_prefix("all");
+            bar.set_message("starting");
+            bar
+        });
+        Progress { multi, total }
     }
 
     /// True when something is shown.
@@ -30,14 +51,16 @@ impl Progress {
         self.multi.is_some()
     }
 
-    /// A spinner for one conversation, below the others.
+    /// A spinner for one conversation, above the line of totals.
     pub fn conversation(&self, label: &str) -> ConversationProgress {
         let bar = self.multi.as_ref().map(|multi| {
-            let style = ProgressStyle::with_template(
-                "{spinner:.cyan} {prefix:.bold} {human_pos} messages ({per_sec}) · {msg}",
-            )
-            .expect("the template is valid");
-            let bar = multi.add(ProgressBar::no_length().with_style(style));
+            let bar = ProgressBar::no_length().with_style(style(
+                "{spinner:.cyan} {prefix:.bold} {human_pos} messages ({rate}) · {msg}",
+            ));
+            let bar = match &self.total {
+                Some(total) => multi.insert_before(total, bar),
+                None => multi.add(bar),
+            };
             bar.set_prefix(
                 label
                     .chars()
@@ -48,7 +71,10 @@ impl Progress {
             bar.enable_steady_tick(TICK);
             bar
         });
-        ConversationProgress { bar }
+        ConversationProgress {
+            bar,
+            total: self.total.clone(),
+        }
     }
 
     /// Prints a line above the spinners (or nowhere, when nothing is shown).
@@ -58,39 +84,62 @@ impl Progress {
             let _ = multi.println(line);
         }
     }
+
+    /// Removes the display (before the closing summary is printed).
+    pub fn clear(&self) {
+        if let Some(total) = &self.total {
+            total.finish_and_clear();
+        }
+    }
 }
 
 /// One conversation's spinner. Cheap to clone; each walk updates its own.
 #[derive(Clone)]
 pub struct ConversationProgress {
     bar: Option<ProgressBar>,
+    total: Option<ProgressBar>,
 }
 
 impl ConversationProgress {
     /// A spinner that shows nothing.
     pub fn hidden() -> Self {
-        ConversationProgress { bar: None }
+        ConversationProgress {
+            bar: None,
+            total: None,
+        }
     }
 
     /// A page arrived: `messages` and `pages` so far in this conversation; `stats`
-    /// are the shared client's (retries count every conversation's).
+    /// are the shared client's, shown on the line of totals.
     pub fn page(&self, messages: u64, pages: u64, stats: SourceStats) {
         if let Some(bar) = &self.bar {
+            let new = messages.saturating_sub(bar.position());
             bar.set_position(messages);
-            let mut msg = format!("{pages} pages");
-            if stats.retries > 0 {
-                msg.push_str(&format!(" · {} retries", stats.retries));
+            bar.set_message(format!("{pages} page{}", if pages == 1 { "" } else { "s" }));
+            if let Some(total) = &self.total {
+                total.inc(new);
+                total.set_message(format!(
+                    "{} requests · {} retries · {} throttled",
+                    stats.requests, stats.retries, stats.throttled
+                ));
             }
-            if stats.throttled > 0 {
-                msg.push_str(&format!(" · {} throttled", stats.throttled));
-            }
-            bar.set_message(msg);
+        }
+    }
+
+    /// Everything is fetched; it is written once the conversations before it are.
+    pub fn fetched(&self) {
+        if let Some(bar) = &self.bar
+            && !bar.is_finished()
+        {
+            bar.set_style(style("· {prefix:.bold} {human_pos} messages · {msg}"));
+            bar.set_message(format!("{} · fetched", bar.message()));
         }
     }
 
     /// The conversation ended; `note` says how (`done`, `stopped at --max-messages`...).
     pub fn finish(&self, note: &str) {
         if let Some(bar) = &self.bar {
+            bar.set_style(style("✓ {prefix:.bold} {human_pos} messages · {msg}"));
             let pages = bar.message();
             let pages = pages.split(" · ").next().unwrap_or_default().to_owned();
             bar.finish_with_message(format!("{pages} · {note}"));
@@ -100,7 +149,8 @@ impl ConversationProgress {
     /// The conversation failed or was abandoned: its spinner stops where it is.
     pub fn abandon(&self, note: &str) {
         if let Some(bar) = &self.bar {
-            bar.abandon_with_message(note.to_owned());
+            bar.set_style(style("✗ {prefix:.bold} {human_pos} messages · {msg}"));
+            bar.abandon_with_message(format!("{} · {note}", bar.message()));
         }
     }
 }

@@ -503,6 +503,7 @@ pub async fn export<S: PageSource>(
     }
     summary.elapsed = started.elapsed();
     summary.stats = source.stats();
+    progress.clear();
     Ok(summary)
 }
 
@@ -577,6 +578,9 @@ impl SenderNames {
 impl<S: PageSource> Walk<S> {
     async fn run(mut self) {
         let event = self.pages().await;
+        if matches!(event, WalkEvent::Finished { .. }) {
+            self.progress.fetched();
+        }
         // The writer may be gone (the export stopped): then nobody needs to know.
         let _ = self.events.send(event).await;
     }
