@@ -3,15 +3,18 @@
 //!
 //! The walk of each conversation is driven by a [`Pager`](crate::pager::Pager), one
 //! task per conversation, all sharing one [`PageSource`] (and so one rate limit).
-//! What is fetched goes through a [`format`] writer to the output, flushed page by
+//! What is fetched goes through a [`format`](mod@format) writer to the output, flushed page by
 //! page, so that a failed or interrupted export keeps everything it wrote and can be
-//! resumed from a [`ResumePoint`] with no gap and no duplicate. See [`run::export`]
+//! resumed from a [`ResumePoint`] with no gap and no duplicate. See [`export()`]
 //! for how several conversations share one output.
 
 pub mod existing;
 pub mod format;
+mod outcome;
+mod output;
 pub mod progress;
-pub mod run;
+mod run;
+mod walk;
 
 use std::fmt;
 use std::future::Future;
@@ -24,10 +27,12 @@ use crate::pager::PageRequest;
 
 pub use existing::{ExistingOutput, ExistingOutputError};
 pub use format::{MessageWriter, new_writer};
-pub use run::{
-    ConversationSummary, ExportError, ExportFailure, ExportOptions, ExportSummary, Output,
-    ResumePoint, check_direction, export,
+pub use outcome::{
+    ConversationSummary, ExportError, ExportFailure, ExportSummary, ResumePoint, check_direction,
+    is_live_group_refusal,
 };
+pub use output::Output;
+pub use run::{ExportOptions, READ_AHEAD_PAGES, export};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]

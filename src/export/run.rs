@@ -1,31 +1,28 @@
 //! The export loop: one walk per conversation, one writer, one output.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::OpenOptions;
 use std::future::Future;
-use std::io::{self, BufWriter, Write};
-use std::path::Path;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::io;
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, info_span};
 
-use super::existing::{ExistingOutput, ExistingOutputError};
-use super::format::{Sink, new_writer};
-use super::progress::{ConversationProgress, Progress};
-use super::{ConversationTarget, Format, PageSource, SourceStats};
-use crate::api::ApiError;
-use crate::model::{AppId, Cursor, Message, MessageId, UserId};
-use crate::pager::{Accepted, Direction, Pager, PagerState, PagingError};
+use super::format::new_writer;
+use super::outcome::{
+    ConversationSummary, ExportError, ExportFailure, ExportSummary, ResumePoint, check_direction,
+    conversation_name,
+};
+use super::output::Output;
+use super::progress::Progress;
+use super::walk::{SenderNames, Walk, WalkEvent};
+use super::{ConversationTarget, Format, PageSource};
+use crate::model::Cursor;
+use crate::pager::Direction;
 
 /// How many pages a conversation waiting for its turn in the output may fetch
 /// ahead (and hold in memory). The conversation being written never waits.
 pub const READ_AHEAD_PAGES: usize = 64;
-
-/// Output buffer size for files and stdout; flushed after every page regardless.
-const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// What to export, and how.
 #[derive(Clone, Debug)]
@@ -70,262 +67,6 @@ impl ExportOptions {
     }
 }
 
-/// Where the messages go.
-pub struct Output {
-    sink: Sink,
-    existing: ExistingOutput,
-    name: String,
-}
-
-impl Output {
-    /// Standard output.
-    pub fn stdout() -> Self {
-        Output::writer("stdout", io::stdout())
-    }
-
-    /// A new file at `path` (an existing one is replaced).
-    pub fn create(path: &Path) -> Result<Self, ExportError> {
-        let name = path.display().to_string();
-        let file = std::fs::File::create(path).map_err(|source| ExportError::Write {
-            output: name.clone(),
-            source,
-        })?;
-        Ok(Output {
-            sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file)),
-            existing: ExistingOutput::fresh(),
-            name,
-        })
-    }
-
-    /// The file at `path`, to be continued: what it holds is read first (messages in it
-    /// are not written again) and new messages go at its end. A missing or empty file
-    /// is started anew.
-    pub fn append(path: &Path, format: Format) -> Result<Self, ExportError> {
-        let name = path.display().to_string();
-        let write_error = |source| ExportError::Write {
-            output: name.clone(),
-            source,
-        };
-        let existing = match std::fs::read(path) {
-            Ok(bytes) => {
-                ExistingOutput::scan(format, &bytes).map_err(|source| ExportError::Existing {
-                    output: name.clone(),
-                    source,
-                })?
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => ExistingOutput::fresh(),
-            Err(e) => return Err(write_error(e)),
-        };
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(write_error)?;
-        Ok(Output {
-            sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file)),
-            existing,
-            name,
-        })
-    }
-
-    /// Any writer, starting empty (tests, benchmarks).
-    pub fn writer(name: &str, writer: impl Write + Send + 'static) -> Self {
-        Output {
-            sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, writer)),
-            existing: ExistingOutput::fresh(),
-            name: name.to_owned(),
-        }
-    }
-
-    /// What the output held before this export.
-    pub fn existing(&self) -> &ExistingOutput {
-        &self.existing
-    }
-
-    /// The output's name in messages: a path, or `stdout`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-/// Why an export stopped early.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    /// A request failed for good (after the client's retries).
-    #[error("{conversation}: {source}{}", if *.live_group { " - this looks like a live group, which can only be read newest-first: use --newest-first" } else { "" })]
-    Api {
-        conversation: String,
-        source: Box<ApiError>,
-        /// The service refused an oldest-first walk of what seems to be a live group.
-        live_group: bool,
-    },
-    /// The server's paging misbehaved (a repeated cursor, pages bringing nothing).
-    #[error("{conversation}: {source}")]
-    Paging {
-        conversation: String,
-        source: PagingError,
-    },
-    /// An oldest-first export of a conversation configured as a live group.
-    #[error(
-        "{conversation} is a live group, which can only be read newest-first: use --newest-first"
-    )]
-    LiveGroupFromStart { conversation: String },
-    /// Writing the output failed.
-    #[error("writing {output}: {source}")]
-    Write { output: String, source: io::Error },
-    /// The output to append to holds something else.
-    #[error("cannot append to {output}: {source}")]
-    Existing {
-        output: String,
-        source: ExistingOutputError,
-    },
-    /// The export was interrupted (Ctrl-C).
-    #[error("interrupted")]
-    Interrupted,
-    /// A conversation's walk ended without saying how (it panicked).
-    #[error("{conversation}: the walk ended unexpectedly")]
-    WalkLost { conversation: String },
-}
-
-impl ExportError {
-    fn api(target: &ConversationTarget, direction: Direction, source: ApiError) -> Self {
-        let live_group = direction == Direction::OldestFirst && is_live_group_refusal(&source);
-        ExportError::Api {
-            conversation: conversation_name(target),
-            source: Box::new(source),
-            live_group,
-        }
-    }
-}
-
-/// True for the service's refusal of `Reverse=0` on a live group.
-pub fn is_live_group_refusal(error: &ApiError) -> bool {
-    match error {
-        ApiError::Service { code, message, .. } => {
-            let message = message.to_ascii_lowercase();
-            code.starts_with("InvalidParameter")
-                && (message.contains("live") || message.contains("reverse"))
-        }
-        _ => false,
-    }
-}
-
-fn conversation_name(target: &ConversationTarget) -> String {
-    if target.label == target.conversation.to_string() {
-        format!("conversation {}", target.conversation)
-    } else {
-        format!("conversation {} ({})", target.label, target.conversation)
-    }
-}
-
-/// Refuses an oldest-first walk of a conversation known to be a live group, which
-/// the service only serves newest-first.
-pub fn check_direction(
-    targets: &[ConversationTarget],
-    direction: Direction,
-) -> Result<(), ExportError> {
-    match targets.iter().find(|t| t.live) {
-        Some(live) if direction == Direction::OldestFirst => Err(ExportError::LiveGroupFromStart {
-            conversation: conversation_name(live),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// Where to pick up an export that stopped: conversations before
-/// `conversation_index` are complete in the output, the one at it continues from
-/// `cursor`, and those after it have not been written at all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ResumePoint {
-    /// Index into the exported conversations.
-    pub conversation_index: usize,
-    /// The cursor its walk continues from.
-    pub cursor: Cursor,
-    /// How many of its messages the output already holds (from this run).
-    pub written: u64,
-}
-
-/// How one conversation's export went.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ConversationSummary {
-    /// Messages written.
-    pub messages: u64,
-    /// Pages fetched and written.
-    pub pages: u64,
-    /// Messages received again and dropped (page boundaries, or already in the output).
-    pub skipped: u64,
-    /// The whole history (or `--max-messages` of it) was written.
-    pub complete: bool,
-    /// Stopped at `--max-messages` with more history left.
-    pub reached_max: bool,
-}
-
-/// What an export wrote.
-#[derive(Clone, Debug, Default)]
-pub struct ExportSummary {
-    /// Per conversation, in the order given.
-    pub conversations: Vec<ConversationSummary>,
-    /// Time from start to end.
-    pub elapsed: Duration,
-    /// The page source's counters at the end.
-    pub stats: SourceStats,
-}
-
-impl ExportSummary {
-    /// Messages written, all conversations.
-    pub fn messages(&self) -> u64 {
-        self.conversations.iter().map(|c| c.messages).sum()
-    }
-
-    /// Pages written, all conversations.
-    pub fn pages(&self) -> u64 {
-        self.conversations.iter().map(|c| c.pages).sum()
-    }
-}
-
-/// A failed or interrupted export: why, what it wrote, and where to resume.
-#[derive(Debug, thiserror::Error)]
-#[error("{error}")]
-pub struct ExportFailure {
-    /// Why it stopped.
-    #[source]
-    pub error: ExportError,
-    /// Where to resume; `None` when nothing can be resumed (bad arguments, an
-    /// output that cannot be appended to).
-    pub resume: Option<ResumePoint>,
-    /// What was written before it stopped (all of it flushed).
-    pub summary: ExportSummary,
-    /// The output is a JSON array left without its closing `]`.
-    pub json_left_open: bool,
-}
-
-impl ExportFailure {
-    fn before_start(error: ExportError) -> Self {
-        ExportFailure {
-            error,
-            resume: None,
-            summary: ExportSummary::default(),
-            json_left_open: false,
-        }
-    }
-}
-
-/// What a walk hands to the writer.
-enum WalkEvent {
-    /// The next page's new messages, and the cursor to resume from once they are written.
-    Page {
-        messages: Vec<Message>,
-        resume_after: Cursor,
-        skipped: u64,
-        /// Display names of the page's senders.
-        names: Vec<(UserId, String)>,
-    },
-    /// The walk ended well.
-    Finished { reached_max: bool },
-    /// The walk failed; nothing more will come.
-    Failed(ExportError),
-}
-
 /// Aborts the walks if the export ends early (failure, interruption, a dropped future).
 struct Walks(Vec<JoinHandle<()>>);
 
@@ -341,7 +82,7 @@ impl Drop for Walks {
 /// completes.
 ///
 /// Every conversation is walked concurrently, each by its own task with its own
-/// [`Pager`], through the one `source` (so the one rate limit). The output holds each
+/// [`Pager`](crate::pager::Pager), through the one `source` (so the one rate limit). The output holds each
 /// conversation's messages as one contiguous block, in the order `targets` are given
 /// and each in walk order: the first conversation streams straight to the output,
 /// page by page, while the others fetch up to [`READ_AHEAD_PAGES`] pages ahead and
@@ -361,11 +102,7 @@ pub async fn export<S: PageSource>(
 ) -> Result<ExportSummary, ExportFailure> {
     let started = Instant::now();
     check_direction(targets, options.direction).map_err(ExportFailure::before_start)?;
-    let Output {
-        sink,
-        existing,
-        name,
-    } = output;
+    let (sink, existing, name) = output.into_parts();
     let write_error = |source: io::Error| ExportError::Write {
         output: name.clone(),
         source,
@@ -505,159 +242,4 @@ pub async fn export<S: PageSource>(
     summary.stats = source.stats();
     progress.clear();
     Ok(summary)
-}
-
-/// One conversation's walk, run as its own task.
-struct Walk<S> {
-    source: S,
-    target: ConversationTarget,
-    direction: Direction,
-    start: Cursor,
-    /// Ids the output already holds for this conversation.
-    known: HashSet<MessageId>,
-    /// How many more messages may be written; `None`: no limit.
-    remaining: Option<u64>,
-    events: mpsc::Sender<WalkEvent>,
-    progress: ConversationProgress,
-    /// Looks up senders' display names, for formats that show them.
-    names: Option<SenderNames>,
-}
-
-/// Senders' display names, shared by every walk of an export so that each sender
-/// is asked for once. A lookup holds the lock, so a walk whose senders another walk
-/// is asking for waits for that answer, and every page goes out with its senders'
-/// names. After a failed lookup no more are tried (ids are shown instead).
-#[derive(Clone, Default)]
-struct SenderNames(Arc<tokio::sync::Mutex<NameBook>>);
-
-#[derive(Default)]
-struct NameBook {
-    asked: HashSet<UserId>,
-    names: HashMap<UserId, String>,
-    failed: bool,
-}
-
-impl SenderNames {
-    /// The names of this page's senders, asking for those not asked for yet.
-    async fn of<S: PageSource>(
-        &self,
-        source: &S,
-        app: AppId,
-        messages: &[Message],
-    ) -> Vec<(UserId, String)> {
-        let mut book = self.0.lock().await;
-        let mut senders: Vec<UserId> = messages
-            .iter()
-            .filter(|m| m.body.sender_str.as_deref().is_none_or(str::is_empty))
-            .filter_map(|m| m.body.sender)
-            .collect();
-        senders.sort_unstable();
-        senders.dedup();
-        let new: Vec<UserId> = senders
-            .iter()
-            .copied()
-            .filter(|id| !book.asked.contains(id))
-            .collect();
-        if !new.is_empty() && !book.failed {
-            book.asked.extend(&new);
-            match source.user_names(app, &new).await {
-                Ok(names) => book.names.extend(names),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot look up sender names; showing ids");
-                    book.failed = true;
-                }
-            }
-        }
-        senders
-            .into_iter()
-            .filter_map(|id| Some((id, book.names.get(&id)?.clone())))
-            .collect()
-    }
-}
-
-impl<S: PageSource> Walk<S> {
-    async fn run(mut self) {
-        let event = self.pages().await;
-        if matches!(event, WalkEvent::Finished { .. }) {
-            self.progress.fetched();
-        }
-        // The writer may be gone (the export stopped): then nobody needs to know.
-        let _ = self.events.send(event).await;
-    }
-
-    /// Sends pages until the walk ends; the closing event.
-    async fn pages(&mut self) -> WalkEvent {
-        let mut pager = Pager::starting_at(self.direction, self.start);
-        let mut delivered = 0u64;
-        if self.remaining == Some(0) {
-            return WalkEvent::Finished { reached_max: true };
-        }
-        while let Some(req) = pager.next_request() {
-            let fetched = self
-                .source
-                .fetch_page(self.target.app, self.target.conversation, &req)
-                .await;
-            let page = match fetched {
-                Ok(page) => page,
-                Err(e) => {
-                    pager.failed(&req);
-                    return WalkEvent::Failed(ExportError::api(&self.target, self.direction, e));
-                }
-            };
-            let Accepted::Page {
-                mut messages,
-                duplicates,
-            } = pager.accept(&req, page)
-            else {
-                // One request at a time: an answer is never stale here.
-                continue;
-            };
-            let received = messages.len();
-            messages.retain(|m| m.id().is_none_or(|id| !self.known.contains(&id)));
-            let skipped = (duplicates + received - messages.len()) as u64;
-            let mut reached_max = false;
-            if let Some(left) = self.remaining.as_mut() {
-                if messages.len() as u64 >= *left {
-                    messages.truncate(*left as usize);
-                    reached_max = true;
-                }
-                *left -= messages.len() as u64;
-            }
-            delivered += messages.len() as u64;
-            self.progress
-                .page(delivered, pager.pages(), self.source.stats());
-            // After a misbehaving page the walk cannot go on from the server's
-            // cursor: resuming re-asks for that page instead (what it brought is
-            // recognised in the output and not written again).
-            let resume_after = pager.resume_cursor().unwrap_or(req.cursor);
-            let names = match &self.names {
-                Some(names) => names.of(&self.source, self.target.app, &messages).await,
-                None => Vec::new(),
-            };
-            let page = WalkEvent::Page {
-                messages,
-                resume_after,
-                skipped,
-                names,
-            };
-            if self.events.send(page).await.is_err() {
-                return WalkEvent::Finished { reached_max: false };
-            }
-            if reached_max {
-                return WalkEvent::Finished {
-                    reached_max: !pager.is_done(),
-                };
-            }
-        }
-        match pager.state() {
-            PagerState::Done => WalkEvent::Finished { reached_max: false },
-            PagerState::Stopped(e) => WalkEvent::Failed(ExportError::Paging {
-                conversation: conversation_name(&self.target),
-                source: e.clone(),
-            }),
-            PagerState::HaveMore(_) => WalkEvent::Failed(ExportError::WalkLost {
-                conversation: conversation_name(&self.target),
-            }),
-        }
-    }
 }

@@ -1,0 +1,94 @@
+//! Where an export writes: stdout, a new file, a file to continue, or any writer.
+
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use super::Format;
+use super::existing::ExistingOutput;
+use super::format::Sink;
+use super::outcome::ExportError;
+
+/// Output buffer size for files and stdout; flushed after every page regardless.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+/// Where the messages go.
+pub struct Output {
+    sink: Sink,
+    existing: ExistingOutput,
+    name: String,
+}
+
+impl Output {
+    /// Standard output.
+    pub fn stdout() -> Self {
+        Output::writer("stdout", io::stdout())
+    }
+
+    /// A new file at `path` (an existing one is replaced).
+    pub fn create(path: &Path) -> Result<Self, ExportError> {
+        let name = path.display().to_string();
+        let file = std::fs::File::create(path).map_err(|source| ExportError::Write {
+            output: name.clone(),
+            source,
+        })?;
+        Ok(Output {
+            sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file)),
+            existing: ExistingOutput::fresh(),
+            name,
+        })
+    }
+
+    /// The file at `path`, to be continued: what it holds is read first (messages in it
+    /// are not written again) and new messages go at its end. A missing or empty file
+    /// is started anew.
+    pub fn append(path: &Path, format: Format) -> Result<Self, ExportError> {
+        let name = path.display().to_string();
+        let write_error = |source| ExportError::Write {
+            output: name.clone(),
+            source,
+        };
+        let existing = match std::fs::read(path) {
+            Ok(bytes) => {
+                ExistingOutput::scan(format, &bytes).map_err(|source| ExportError::Existing {
+                    output: name.clone(),
+                    source,
+                })?
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => ExistingOutput::fresh(),
+            Err(e) => return Err(write_error(e)),
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(write_error)?;
+        Ok(Output {
+            sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file)),
+            existing,
+            name,
+        })
+    }
+
+    /// Any writer, starting empty (tests, benchmarks).
+    pub fn writer(name: &str, writer: impl Write + Send + 'static) -> Self {
+        Output {
+            sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, writer)),
+            existing: ExistingOutput::fresh(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// What the output held before this export.
+    pub fn existing(&self) -> &ExistingOutput {
+        &self.existing
+    }
+
+    /// The output's name in messages: a path, or `stdout`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn into_parts(self) -> (Sink, ExistingOutput, String) {
+        (self.sink, self.existing, self.name)
+    }
+}
