@@ -224,18 +224,22 @@ pub async fn export<S: PageSource>(
         }
     }
     if let Err(e) = writer.finish() {
+        // Every message is written; only closing the output failed. Walking the last
+        // conversation again with the output appended to writes nothing twice and
+        // then closes it.
         let last = targets.len().saturating_sub(1);
         summary.elapsed = started.elapsed();
-        // Every message is written; only the closing of the output failed.
+        summary.stats = source.stats();
+        let written = summary.conversations.get(last).map_or(0, |c| c.messages);
         return Err(ExportFailure {
             error: write_error(e),
-            resume: None,
-            summary: ExportSummary {
-                conversations: std::mem::take(&mut summary.conversations),
-                elapsed: started.elapsed(),
-                stats: source.stats(),
-            },
-            json_left_open: json_open && last < targets.len(),
+            resume: (!targets.is_empty()).then(|| ResumePoint {
+                conversation_index: last,
+                cursor: options.start_of(last),
+                written,
+            }),
+            summary,
+            json_left_open: json_open,
         });
     }
     summary.elapsed = started.elapsed();
