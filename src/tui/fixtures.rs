@@ -128,9 +128,9 @@ pub fn code(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-/// An app with `n` messages loaded newest-first (numbers `1..=n`), more history
-/// available before them. Built directly, without the paging dance.
-pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
+/// An app showing `messages` (given oldest first), received as one newest-first page,
+/// with more history before them when `has_more`.
+pub fn app_showing(messages: Vec<Message>, has_more: bool, width: u16, height: u16) -> App {
     let (mut app, commands) = App::new(settings(Start::Newest), width, height);
     let (view, request) = commands
         .iter()
@@ -140,9 +140,9 @@ pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
         })
         .expect("the first page is asked for");
     let page = Page {
-        has_more: true,
+        has_more,
         new_cursor: Some(Cursor(0)),
-        messages: (1..=n).rev().map(message).collect(),
+        messages: messages.into_iter().rev().collect(),
     };
     app.update(Action::PageLoaded {
         view,
@@ -150,4 +150,9 @@ pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
         page,
     });
     app
+}
+
+/// An app with the fixture messages `1..=n` loaded, more history before them.
+pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
+    app_showing((1..=n).map(message).collect(), true, width, height)
 }

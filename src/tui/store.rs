@@ -24,24 +24,24 @@ pub struct Entry {
     /// The message as received.
     pub message: Message,
     /// The content on one clean line, cut to [`PREVIEW_MAX_COLS`].
-    pub preview: String,
+    pub preview: Box<str>,
     /// `CreateTime` in the local time zone.
     pub local: Option<DateTime>,
     /// The reply's quoted hint, clean and cut, when the message quotes another.
-    pub hint: Option<String>,
+    pub hint: Option<Box<str>>,
 }
 
 impl Entry {
     /// Prepares a message for the list.
     pub fn new(message: Message, tz: &TimeZone) -> Entry {
         let decoded = message.decoded_content();
-        let preview = text::one_line(preview_source(&decoded).as_ref(), PREVIEW_MAX_COLS);
+        let preview = text::one_line(preview_source(&decoded).as_ref(), PREVIEW_MAX_COLS).into();
         let local = local_time(message.body.create_time, tz);
         let hint = message
             .body
             .ref_msg_info
             .as_ref()
-            .map(|r| text::one_line(&r.hint, PREVIEW_MAX_COLS));
+            .map(|r| text::one_line(&r.hint, PREVIEW_MAX_COLS).into());
         Entry {
             message,
             preview,

@@ -190,11 +190,18 @@ pub fn lines(s: &str) -> Vec<String> {
 
 /// The width of clean text in terminal columns, as ratatui draws it.
 pub fn width(s: &str) -> usize {
+    // Clean ASCII has no controls: one column per byte.
+    if s.is_ascii() {
+        return s.len();
+    }
     s.graphemes(true).map(grapheme_width).sum()
 }
 
 /// Clean text cut to `cols` columns, ending in `…` when it was cut.
 pub fn fit(s: &str, cols: usize) -> Cow<'_, str> {
+    if s.len() <= cols && s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
     let mut col = 0;
     let mut cut = (0, 0);
     for (at, g) in s.grapheme_indices(true) {
@@ -237,6 +244,12 @@ pub struct Row {
 pub fn next_row(s: &str, start: usize, cols: usize) -> Row {
     let cols = cols.max(1);
     let rest = &s[start..];
+    if let Some(row) = next_ascii_row(rest.as_bytes(), cols) {
+        return Row {
+            end: start + row.end,
+            next: start + row.next,
+        };
+    }
     let mut col = 0;
     let mut last_space: Option<usize> = None;
     for (at, g) in rest.grapheme_indices(true) {
@@ -268,6 +281,39 @@ pub fn next_row(s: &str, start: usize, cols: usize) -> Row {
         end: s.len(),
         next: s.len(),
     }
+}
+
+/// [`next_row`] for a row that is plain ASCII (one column per byte), without
+/// segmenting graphemes; `None` when the row holds anything else.
+fn next_ascii_row(rest: &[u8], cols: usize) -> Option<Row> {
+    let window = &rest[..rest.len().min(cols + 1)];
+    if !window.is_ascii() {
+        return None;
+    }
+    if rest.len() <= cols {
+        return Some(Row {
+            end: rest.len(),
+            next: rest.len(),
+        });
+    }
+    // The next character would overflow: break before it, at a space if there is one.
+    if window[cols] == b' ' {
+        return Some(Row {
+            end: cols,
+            next: cols + 1,
+        });
+    }
+    if let Some(sp) = window[1..cols].iter().rposition(|&b| b == b' ') {
+        let sp = sp + 1;
+        return Some(Row {
+            end: sp,
+            next: sp + 1,
+        });
+    }
+    Some(Row {
+        end: cols,
+        next: cols,
+    })
 }
 
 /// The start of the row before the row starting at `offset` (a row start) in the same
@@ -408,6 +454,23 @@ mod tests {
         let wide = "中文";
         let r = next_row(wide, 0, 1);
         assert_eq!(&wide[..r.end], "中", "a too-wide grapheme still advances");
+        let mixed = "ab 中文 cd efgh";
+        let r = next_row(mixed, 0, 6);
+        assert_eq!(&mixed[..r.end], "ab");
+        // The ASCII shortcut and the general path agree.
+        for text in ["hello brave new world", "a  b   c", "abcdefghijkl", " lead", "x y"] {
+            for cols in 1..14 {
+                let mut start = 0;
+                while start < text.len() {
+                    let fast = next_row(text, start, cols);
+                    let slow = next_row(&format!("{text}中"), start, cols);
+                    if fast.next < text.len() {
+                        assert_eq!(fast, slow, "{text:?} at {start}, {cols} cols");
+                    }
+                    start = fast.next;
+                }
+            }
+        }
         assert_eq!(previous_row_start(s, 12, 11), Some(0));
         assert_eq!(previous_row_start(s, 0, 11), None);
         assert_eq!(&s[last_row_start(s, 11)..], "new world");
