@@ -13,7 +13,6 @@ use crate::pager::Direction;
 
 use super::action::{Action, Command, ViewId};
 use super::conversation::ConversationView;
-use super::detail::{self, DetailScroll, DocContext};
 use super::layout::{self, Areas};
 use super::{Start, Target};
 
@@ -431,83 +430,5 @@ impl App {
             let index = self.picker.selected;
             self.open(index);
         }
-    }
-
-    /// Brings derived state in line after any change: scroll position, prefetching,
-    /// the detail document, the quoted message to fetch.
-    fn settle(&mut self) -> Vec<Command> {
-        let mut commands = Vec::new();
-        let areas = self.areas();
-        let h = i32::from(areas.list.height);
-        if areas.detail.is_none() {
-            self.focus = Focus::List;
-        }
-        self.settle_picker(usize::from(layout::picker_rows(areas.list).height));
-        let now = self.ticks;
-        let Some(view) = self.view.as_mut() else {
-            return commands;
-        };
-        let mut scroll = view.scroll;
-        super::viewport::normalize(&view.model(), &mut scroll, h);
-        view.scroll = scroll;
-        if view.wants_page(h) {
-            commands.extend(view.request_page());
-        }
-        if areas.detail.is_some() {
-            let key = (view.selection_serial, self.names_version, view.refs_version);
-            if view.detail_key != Some(key) {
-                let same_message = view.detail_key.map(|k| k.0) == Some(key.0);
-                view.detail = match view.selected() {
-                    Some(entry) => {
-                        let name_of = |sender: Option<UserId>| match self
-                            .names
-                            .get(&(view.target.app_id, sender?))
-                        {
-                            Some(Name::Known(n)) => Some(n.as_str()),
-                            _ => None,
-                        };
-                        let referenced = match view.selected_ref_id() {
-                            Some(id) => view.ref_content(id),
-                            None => detail::RefContent::Unknown,
-                        };
-                        let ref_sender_name = match &referenced {
-                            detail::RefContent::Loaded(m) => name_of(m.body.sender),
-                            _ => None,
-                        };
-                        let ctx = DocContext {
-                            sender_name: name_of(entry.message.body.sender),
-                            ref_sender_name,
-                            time_zone: &self.tz,
-                            referenced,
-                        };
-                        detail::build(&entry.message, &ctx)
-                    }
-                    None => detail::DetailDoc::default(),
-                };
-                if !same_message {
-                    view.detail_scroll = DetailScroll::default();
-                }
-                view.detail_key = Some(key);
-            }
-            view.want_selected_ref(now);
-        } else {
-            view.pending_ref = None;
-        }
-        commands
-    }
-
-    fn settle_picker(&mut self, h: usize) {
-        let n = self.targets.len();
-        let p = &mut self.picker;
-        p.selected = p.selected.min(n.saturating_sub(1));
-        if h == 0 {
-            return;
-        }
-        if p.selected < p.offset {
-            p.offset = p.selected;
-        } else if p.selected >= p.offset + h {
-            p.offset = p.selected + 1 - h;
-        }
-        p.offset = p.offset.min(n.saturating_sub(h));
     }
 }

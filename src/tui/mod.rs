@@ -15,6 +15,7 @@ mod input;
 pub mod keys;
 pub mod layout;
 mod logging;
+mod settle;
 pub mod store;
 pub mod terminal;
 pub mod text;

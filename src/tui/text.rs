@@ -458,7 +458,13 @@ mod tests {
         let r = next_row(mixed, 0, 6);
         assert_eq!(&mixed[..r.end], "ab");
         // The ASCII shortcut and the general path agree.
-        for text in ["hello brave new world", "a  b   c", "abcdefghijkl", " lead", "x y"] {
+        for text in [
+            "hello brave new world",
+            "a  b   c",
+            "abcdefghijkl",
+            " lead",
+            "x y",
+        ] {
             for cols in 1..14 {
                 let mut start = 0;
                 while start < text.len() {
