@@ -425,23 +425,31 @@ mod tests {
         }
     }
 
+    fn scope_of(v: &Vector) -> Scope {
+        Scope {
+            region: v.region.clone(),
+            service: v.service.clone(),
+        }
+    }
+
+    /// Signs a vector's request at its fixed time.
+    fn sign_vector(v: &Vector) -> Signature {
+        let parts = RequestParts {
+            method: &v.method,
+            path: &v.path,
+            query: &v.query,
+            headers: &v.headers,
+            body: v.body.as_bytes(),
+        };
+        sign(&creds_of(v), &scope_of(v), &parts, &v.x_date)
+    }
+
     #[test]
     fn every_official_vector_is_reproduced_byte_for_byte() {
         let all = vectors();
         assert!(all.len() >= 9, "the vector file lost entries");
         for v in &all {
-            let scope = Scope {
-                region: v.region.clone(),
-                service: v.service.clone(),
-            };
-            let parts = RequestParts {
-                method: &v.method,
-                path: &v.path,
-                query: &v.query,
-                headers: &v.headers,
-                body: v.body.as_bytes(),
-            };
-            let sig = sign(&creds_of(v), &scope, &parts, &v.x_date);
+            let sig = sign_vector(v);
             assert_eq!(
                 sig.x_content_sha256, v.expected.x_content_sha256,
                 "{}",
@@ -457,18 +465,8 @@ mod tests {
     fn verify_accepts_what_sign_produces_and_rejects_a_wrong_secret() {
         for v in vectors() {
             let creds = creds_of(&v);
-            let scope = Scope {
-                region: v.region.clone(),
-                service: v.service.clone(),
-            };
-            let parts = RequestParts {
-                method: &v.method,
-                path: &v.path,
-                query: &v.query,
-                headers: &v.headers,
-                body: v.body.as_bytes(),
-            };
-            let sig = sign(&creds, &scope, &parts, &v.x_date);
+            let scope = scope_of(&v);
+            let sig = sign_vector(&v);
             let mut received = v.headers.clone();
             for (k, val) in sig.headers(creds.session_token.as_ref()) {
                 received.push((k.to_owned(), val));
