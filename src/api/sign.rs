@@ -465,7 +465,6 @@ mod tests {
     fn verify_accepts_what_sign_produces_and_rejects_a_wrong_secret() {
         for v in vectors() {
             let creds = creds_of(&v);
-            let scope = scope_of(&v);
             let sig = sign_vector(&v);
             let mut received = v.headers.clone();
             for (k, val) in sig.headers(creds.session_token.as_ref()) {
