@@ -48,7 +48,7 @@ pub struct ExportArgs {
     /// Write to this file [default: standard output]
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
-    /// At most this many messages per conversation
+    /// At most this many messages per conversation (with --append, those the file already holds count)
     #[arg(long, value_name = "N")]
     pub max_messages: Option<u64>,
     /// Start the first --conversation at this cursor (to resume; a failed export prints it)
