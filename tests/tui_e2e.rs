@@ -256,31 +256,42 @@ fn browses_the_demo_group_pages_back_and_quits_cleanly() {
     let first_frame = tui.wait_for(&recognisable(&newest_text));
     eprintln!("first frame with the newest message after {first_frame:?}");
 
-    // Moving up past the top asks for the page before, from the first NewCursor.
+    // The first page asks for the newest messages.
+    tui.wait_until("the first GetConversationMessages", || {
+        !demo.bodies("GetConversationMessages").is_empty()
+    });
+    let first = &demo.bodies("GetConversationMessages")[0];
+    assert_eq!(
+        (&first["Cursor"], &first["Reverse"]),
+        (&i64::MAX.into(), &1.into())
+    );
+
+    // Moving up past the top asks for the page before, from the NewCursor of the page
+    // that came last: a backward NewCursor is the last returned index minus one.
     tui.send("g");
     for _ in 0..5 {
         tui.send("k");
     }
-    tui.wait_until("a second GetConversationMessages", || {
-        demo.bodies("GetConversationMessages").len() >= 2
+    tui.wait_until("a third GetConversationMessages", || {
+        demo.bodies("GetConversationMessages").len() >= 3
     });
     let pages = demo.bodies("GetConversationMessages");
-    assert_eq!(pages[0]["Cursor"], i64::MAX, "{pages:?}");
-    assert_eq!(pages[0]["Reverse"], 1);
-    let last_of_first = newest[19].body.index_in_conversation.unwrap();
-    assert_eq!(
-        pages[1]["Cursor"],
-        last_of_first - 1,
-        "the second page starts at the first page's NewCursor"
-    );
-    assert_eq!(pages[1]["Reverse"], 1);
+    for (i, page) in pages.iter().enumerate().skip(1) {
+        let last_of_previous = newest[20 * i - 1].body.index_in_conversation.unwrap();
+        assert_eq!(
+            page["Cursor"],
+            last_of_previous - 1,
+            "page {i} starts at the NewCursor of page {}: {pages:?}",
+            i - 1
+        );
+        assert_eq!(page["Reverse"], 1);
+    }
 
     // A reply shows its quoted hint.
     tui.wait_for("↪");
-    assert!(
-        !demo.bodies("BatchGetUser").is_empty(),
-        "display names asked for"
-    );
+    tui.wait_until("display names asked for", || {
+        !demo.bodies("BatchGetUser").is_empty()
+    });
 
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0, "q exits with status 0");
