@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
 
-use crate::api::wire::USER_BATCH_LIMIT;
+use crate::api::ApiError;
+use crate::api::wire::{ConversationsResult, USER_BATCH_LIMIT, UsersResult};
 use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
 use crate::pager::Direction;
 
@@ -373,12 +374,7 @@ impl App {
         commands
     }
 
-    fn users_loaded(
-        &mut self,
-        app: AppId,
-        ids: &[UserId],
-        result: Result<crate::api::wire::UsersResult, crate::api::ApiError>,
-    ) {
+    fn users_loaded(&mut self, app: AppId, ids: &[UserId], result: Result<UsersResult, ApiError>) {
         self.users_in_flight = self.users_in_flight.saturating_sub(1);
         match result {
             Ok(r) => {
@@ -409,7 +405,7 @@ impl App {
         &mut self,
         app: AppId,
         ids: &[ConversationId],
-        result: Result<crate::api::wire::ConversationsResult, crate::api::ApiError>,
+        result: Result<ConversationsResult, ApiError>,
     ) {
         match result {
             Ok(r) => {

@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 
 use crate::api::ApiError;
 use crate::api::wire::Page;
-use crate::model::{Message, MessageId, UserId};
+use crate::model::{Cursor, Message, MessageId, UserId};
 use crate::pager::{Accepted, Direction, PageRequest, Pager, PagerState};
 
 use super::Target;
@@ -69,12 +69,7 @@ pub struct ConversationView {
 
 impl ConversationView {
     /// A view that has fetched nothing yet.
-    pub fn new(
-        id: ViewId,
-        target: Target,
-        direction: Direction,
-        start: crate::model::Cursor,
-    ) -> Self {
+    pub fn new(id: ViewId, target: Target, direction: Direction, start: Cursor) -> Self {
         ConversationView {
             id,
             target,

@@ -23,6 +23,9 @@ pub fn default_dir() -> Option<PathBuf> {
 /// Starts logging to a file in `dir` (or [`default_dir`]). When a logger is already
 /// installed (the caller set one up), that one is kept. The guard flushes on drop.
 pub fn init(dir: Option<PathBuf>) -> Option<WorkerGuard> {
+    if tracing::dispatcher::has_been_set() {
+        return None;
+    }
     let dir = dir.or_else(default_dir)?;
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, LOG_FILE);
