@@ -41,7 +41,7 @@ pub enum ExportError {
         source: ExistingOutputError,
     },
     /// The export was interrupted (Ctrl-C).
-    #[error("interrupted")]
+    #[error("interrupted (Ctrl-C)")]
     Interrupted,
     /// A conversation's walk ended without saying how (it panicked).
     #[error("{conversation}: the walk ended unexpectedly")]
