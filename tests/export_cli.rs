@@ -1,7 +1,6 @@
 //! `volc-im export` as a user runs it: a real subprocess, against the demo server,
 //! every output compared message for message with the demo data.
 
-#[path = "export_common.rs"]
 mod common;
 
 use common::*;

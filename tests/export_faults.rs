@@ -2,7 +2,6 @@
 //! that dies mid-way, Ctrl-C. Every stop keeps what was written and prints a resume
 //! command; running it completes the output with no gap and no duplicate.
 
-#[path = "export_common.rs"]
 mod common;
 
 use std::path::Path;
