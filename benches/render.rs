@@ -211,6 +211,11 @@ fn main() {
     );
     drop((small, big, app, medium));
 
+    println!(
+        "memory/inline: a loaded message's slot is {} bytes (of which the message {})",
+        std::mem::size_of::<volc_im::tui::store::Entry>(),
+        std::mem::size_of::<Message>()
+    );
     memory_per_message("demo", demo_like_json, 100_000);
     memory_per_message("fixture", fixture_json, 100_000);
 }
