@@ -1,12 +1,18 @@
 //! `volc-im` with no command: the conversation browser.
 
-use anyhow::bail;
+use anyhow::{Context, bail};
+
+use crate::cli::conversations::app_and_user;
+use crate::conversations::user_conversations;
 
 use crate::api::wire::BatchGetConversationsRequest;
 use crate::config::NamedConversation;
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
 use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, Session, display_name};
 use crate::tui::{Start, Target, TuiOptions};
+
+/// How many of the user's conversations the picker lists when none are configured.
+const LISTED_MAX: usize = 200;
 
 /// Options of the browser.
 #[derive(clap::Args, Debug, Default)]
@@ -109,9 +115,32 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
             }
             vec![conv]
         }
-        None if named.is_empty() => bail!(
-            "no conversation to open: pass --app-id and --conversation, or name conversations in the config file (see config.example.toml)"
-        ),
+        None if named.is_empty() => {
+            let listed = match app_and_user(&session, args.app_id, None) {
+                Some((app, user)) => user_conversations(&session.client, app, user, LISTED_MAX)
+                    .await
+                    .context("listing your conversations (user_id in the config file)")?
+                    .into_iter()
+                    .map(|c| NamedConversation {
+                        name: c
+                            .name
+                            .clone()
+                            .filter(|n| !n.is_empty())
+                            .unwrap_or_else(|| c.conversation_short_id.to_string()),
+                        app_id: app.0,
+                        conversation_id: c.conversation_short_id.0,
+                        live: c.kind() == ConversationKind::LiveGroup,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            if listed.is_empty() {
+                bail!(
+                    "no conversation to open: pass --app-id and --conversation, name conversations in the config file, or set app_id and user_id there to list yours (see config.example.toml)"
+                );
+            }
+            listed
+        }
         None => named,
     };
     let options = TuiOptions {

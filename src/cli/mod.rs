@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod browse;
+pub mod conversations;
 pub mod demo_server;
 pub mod export;
 
@@ -28,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
     Export(export::ExportArgs),
+    /// List the conversations a user takes part in
+    Conversations(conversations::ConversationsArgs),
     /// Call any IM action, signed, and print the JSON result
     Api(api::ApiArgs),
     /// Serve the built-in demo data over the real protocol, on loopback
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             None => browse::run(cli.browse).await,
             Some(Command::Export(args)) => export::run(args).await,
+            Some(Command::Conversations(args)) => conversations::run(args).await,
             Some(Command::Api(args)) => api::run(args).await,
             Some(Command::DemoServer(args)) => demo_server::run(args).await,
         }

@@ -58,18 +58,31 @@ impl ConversationKind {
 pub struct ConversationInfo {
     pub conversation_short_id: ConversationId,
     pub conversation_type: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_user_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_user_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub member_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub online_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_user_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub create_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub modify_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ext: Option<BTreeMap<String, String>>,
 }
 
