@@ -5,10 +5,9 @@ use anyhow::{Context, bail};
 use crate::cli::conversations::app_and_user;
 use crate::conversations::user_conversations;
 
-use crate::api::wire::BatchGetConversationsRequest;
 use crate::config::NamedConversation;
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
-use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, Session, display_name};
+use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, display_name};
 use crate::tui::{Start, Target, TuiOptions};
 
 /// How many of the user's conversations the picker lists when none are configured.
@@ -75,29 +74,6 @@ pub fn resolve_conversation(
     })
 }
 
-/// Asks the service whether a conversation is a live group, when the configuration
-/// does not say. A failure here is not fatal: the browser reports errors itself.
-async fn learn_if_live(session: &Session, conv: &mut NamedConversation) {
-    let req = BatchGetConversationsRequest {
-        app_id: AppId(conv.app_id),
-        conversation_short_id: vec![ConversationId(conv.conversation_id)],
-        skip_member_count: Some(true),
-    };
-    match session.client.batch_get_conversations(&req).await {
-        Ok(result) => {
-            if let Some(info) = result.conversation_core_infos.first() {
-                conv.live = info.kind() == ConversationKind::LiveGroup;
-                if let Some(name) = info.name.as_ref().filter(|n| !n.is_empty())
-                    && conv.name == conv.conversation_id.to_string()
-                {
-                    conv.name = name.clone();
-                }
-            }
-        }
-        Err(e) => tracing::warn!(%e, "could not look up the conversation's type"),
-    }
-}
-
 /// Runs the browser.
 pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     let session = args.connect.open(DemoFallback::WhenNoCredentials).await?;
@@ -109,11 +85,13 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     };
     let targets = match &args.conversation {
         Some(value) => {
-            let mut conv = resolve_conversation(value, args.app_id, &named, default_app)?;
-            if !conv.live && !named.contains(&conv) {
-                learn_if_live(&session, &mut conv).await;
-            }
-            vec![conv]
+            // Whether it is a live group, and its name, the browser asks the service.
+            vec![resolve_conversation(
+                value,
+                args.app_id,
+                &named,
+                default_app,
+            )?]
         }
         None if named.is_empty() => {
             let listed = match app_and_user(&session, args.app_id, None) {
@@ -164,7 +142,6 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
         demo_hint: session
             .is_demo
             .then(|| format!("demo data: {CONFIGURE_HINT}")),
-        log_dir: crate::logging::log_dir(),
     };
     let result = crate::tui::run(options).await;
     drop(session);

@@ -71,7 +71,7 @@ pub async fn run(args: ConversationsArgs) -> anyhow::Result<()> {
     )?;
     for c in &list {
         let members = c.member_count.map(|n| n.to_string()).unwrap_or_default();
-        let name = crate::export::format::sanitize_text(c.name.as_deref().unwrap_or(""));
+        let name = crate::model::safe_text::strip_controls(c.name.as_deref().unwrap_or(""));
         writeln!(
             out,
             "{:<20} {:<11} {:>7}  {}",

@@ -5,6 +5,7 @@ mod content;
 mod conversation;
 mod ids;
 mod message;
+pub mod safe_text;
 
 pub use content::{DecodedContent, decode_content};
 pub use conversation::{ConversationInfo, ConversationKind, User};

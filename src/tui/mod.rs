@@ -14,7 +14,6 @@ pub mod fixtures;
 mod input;
 pub mod keys;
 pub mod layout;
-mod logging;
 mod settle;
 pub mod store;
 pub mod terminal;
@@ -22,8 +21,6 @@ pub mod text;
 pub mod ui;
 pub mod viewport;
 pub mod worker;
-
-use std::path::PathBuf;
 
 use crate::api::client::Client;
 use crate::model::{AppId, ConversationId, Cursor};
@@ -68,14 +65,12 @@ pub struct TuiOptions {
     pub is_demo: bool,
     /// In demo mode, one line on how to configure a real account.
     pub demo_hint: Option<String>,
-    /// Where the log file goes; the platform's state directory when `None`.
-    pub log_dir: Option<PathBuf>,
 }
 
 /// Runs the browser until the user quits. The terminal is restored on the way out,
-/// also after an error or a panic.
+/// also after an error or a panic. Logs go wherever the caller set up `tracing`
+/// (the binary: a file, never the screen).
 pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
-    let _log = logging::init(opts.log_dir.clone());
     let settings = Settings {
         targets: opts.targets,
         start: opts.start,

@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 
 use ratatui::buffer::CellWidth;
+
+use crate::model::safe_text::is_bidi_control;
 use unicode_segmentation::{Graphemes, UnicodeSegmentation};
 
 /// Columns between tab stops.
@@ -43,7 +45,7 @@ fn fate(c: char) -> CharFate {
         // C1 controls (CSI U+009B, OSC U+009D, NEL U+0085, ...).
         '\u{80}'..='\u{9f}' => CharFate::Show(REPLACEMENT),
         // Bidi embeddings, overrides and isolates: they would reorder the row.
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => CharFate::Show(REPLACEMENT),
+        c if is_bidi_control(c) => CharFate::Show(REPLACEMENT),
         // Bidi marks: invisible and only influence ordering; dropped.
         '\u{200e}' | '\u{200f}' | '\u{061c}' => CharFate::Drop,
         _ => CharFate::Keep,

@@ -7,7 +7,7 @@ use std::process::{ExitStatus, Stdio};
 
 use tokio::process::Command;
 use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_SECRET_KEY, demo_data};
-use volc_im::export::format::sanitize_text;
+use volc_im::model::safe_text::strip_controls;
 use volc_im::model::{ConversationId, Message, MsgType};
 
 /// The binary with a clean environment and home, so that no developer's real config
@@ -131,7 +131,7 @@ pub fn assert_transcript_shows(markdown: &str, messages: &[Message]) {
         );
         let decoded = m.decoded_content();
         if let Some(text) = decoded.text.as_deref() {
-            for line in sanitize_text(text).lines() {
+            for line in strip_controls(text).lines() {
                 let line = line.trim();
                 assert!(plain.contains(line), "text of {id} missing: {line:?}");
             }
@@ -143,7 +143,7 @@ pub fn assert_transcript_shows(markdown: &str, messages: &[Message]) {
             );
         }
         if let Some(reference) = &m.body.ref_msg_info {
-            let hint = sanitize_text(&reference.hint).replace('\n', " ");
+            let hint = strip_controls(&reference.hint).replace('\n', " ");
             assert!(
                 plain.contains(&format!("> ↪ {}", hint.trim())),
                 "reply quote of {id}: {hint:?}"

@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use super::{MessageWriter, Sink};
 use crate::export::ConversationTarget;
+use crate::model::safe_text::strip_controls;
 use crate::model::{ConversationId, Message, MessageStatus, MsgType, UserId};
 
 /// The marker that ends a conversation heading; `--append` reads it back.
@@ -72,7 +73,7 @@ impl MessageWriter for MarkdownWriter {
         self.conversation = Some(target.conversation);
         self.day = None;
         let id = target.conversation;
-        let label = escape_line(&sanitize_text(&target.label).replace('\n', " "));
+        let label = escape_line(&strip_controls(&target.label).replace('\n', " "));
         if target.label == id.to_string() {
             writeln!(
                 self.out,
@@ -104,7 +105,7 @@ impl MessageWriter for MarkdownWriter {
             .filter(|_| !string_id)
             .and_then(|id| self.names.get(&id).cloned())
             .unwrap_or_else(|| message.sender_label());
-        let sender = escape_line(&sanitize_text(&sender).replace('\n', " "));
+        let sender = escape_line(&strip_controls(&sender).replace('\n', " "));
         let clock = time
             .map(|t| t.strftime("%H:%M").to_string())
             .unwrap_or_else(|| "--:--".into());
@@ -122,7 +123,7 @@ impl MessageWriter for MarkdownWriter {
             "\n**{sender}** {clock}{status} {MESSAGE_MARKER}{conversation} {id} -->"
         )?;
         if let Some(reference) = &body.ref_msg_info {
-            let hint = escape_line(&sanitize_text(&reference.hint).replace('\n', " "));
+            let hint = escape_line(&strip_controls(&reference.hint).replace('\n', " "));
             let status = match reference.status() {
                 MessageStatus::Visible => String::new(),
                 other => format!(" _({})_", other.label()),
@@ -135,8 +136,8 @@ impl MessageWriter for MarkdownWriter {
         }
         if !message.defects.is_empty() {
             let problems: Vec<String> = message.defects.iter().map(|d| d.to_string()).collect();
-            let problems = escape_line(&sanitize_text(&problems.join("; ")).replace('\n', " "));
-            let raw = sanitize_text(message.raw_json());
+            let problems = escape_line(&strip_controls(&problems.join("; ")).replace('\n', " "));
+            let raw = strip_controls(message.raw_json());
             let fence = "`".repeat(longest_run(&raw, '`').max(2) + 1);
             writeln!(
                 self.out,
@@ -174,7 +175,7 @@ fn message_text(message: &Message) -> String {
                 .flatten()
         })
         .unwrap_or_default();
-    let text = escape_block(&sanitize_text(&text));
+    let text = escape_block(&strip_controls(&text));
     if kind == MsgType::Text {
         return text;
     }
@@ -182,7 +183,7 @@ fn message_text(message: &Message) -> String {
     let mut markers: Vec<String> = decoded
         .files
         .iter()
-        .map(|url| link(&label, &sanitize_text(url)))
+        .map(|url| link(&label, &strip_controls(url)))
         .collect();
     if markers.is_empty() {
         markers.push(format!("\\[{}\\]", escape_line(&label)));
@@ -214,21 +215,6 @@ fn longest_run(s: &str, c: char) -> usize {
         best = best.max(run);
     }
     best
-}
-
-/// Text with every control character removed (ESC, BEL, C1 controls such as CSI,
-/// DEL) and the bidirectional overrides that could disguise it; line breaks
-/// normalised to `\n`, tabs kept.
-pub fn sanitize_text(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .chars()
-        .filter(|&c| {
-            c == '\n'
-                || c == '\t'
-                || !(c.is_control()
-                    || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-        })
-        .collect()
 }
 
 /// Escapes one line so that it reads as plain text: inline markup (emphasis, code,
@@ -381,7 +367,7 @@ mod tests {
         assert_eq!(escape_line("    code"), "code");
         assert_eq!(escape_block("a\n\nb"), "a\\\n\\\nb");
         assert_eq!(
-            sanitize_text("a\u{1b}[2Jb\u{9b}c\u{202E}d\r\ne"),
+            strip_controls("a\u{1b}[2Jb\u{9b}c\u{202E}d\r\ne"),
             "a[2Jbcd\ne"
         );
     }

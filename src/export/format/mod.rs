@@ -18,7 +18,7 @@ use crate::model::{Message, UserId};
 pub use self::csv::{CSV_HEADER, CsvWriter};
 pub use self::json::JsonWriter;
 pub use self::jsonl::JsonlWriter;
-pub use self::markdown::{MarkdownPosition, MarkdownWriter, sanitize_text};
+pub use self::markdown::{MarkdownPosition, MarkdownWriter};
 
 /// Where a writer writes: stdout, a file, or memory.
 pub type Sink = Box<dyn Write + Send>;
