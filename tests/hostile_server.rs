@@ -1,0 +1,222 @@
+//! A misbehaving server: `volc-im export` run as a user runs it, against a scripted
+//! fake service on loopback that repeats cursors, sends empty pages, answers with
+//! proxy HTML, errors inside HTTP 200, broken JSON and huge messages. Every case
+//! ends with a clear message, keeps what was written, and never loops.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use common::{Ran, jsonl_lines, run, volc_im, words};
+use serde_json::{Value, json};
+
+/// What the fake service answers to a `GetConversationMessages` body: status and body.
+type Script = Arc<dyn Fn(&Value) -> (u16, String) + Send + Sync>;
+
+struct Fake {
+    endpoint: String,
+    requests: Arc<AtomicUsize>,
+}
+
+async fn handle(
+    State((script, count)): State<(Script, Arc<AtomicUsize>)>,
+    body: Bytes,
+) -> impl IntoResponse {
+    count.fetch_add(1, Ordering::SeqCst);
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let (status, text) = script(&request);
+    (StatusCode::from_u16(status).unwrap(), text)
+}
+
+async fn fake(script: impl Fn(&Value) -> (u16, String) + Send + Sync + 'static) -> Fake {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let state: (Script, Arc<AtomicUsize>) = (Arc::new(script), requests.clone());
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(handle))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Fake { endpoint, requests }
+}
+
+fn message(id: i64) -> Value {
+    json!({"AppId": 1, "ConversationShortId": 9, "ConversationType": 2, "MessageId": id, "Sender": 5,
+           "MsgType": 10001, "Content": format!("{{\"text\":\"message {id}\"}}"), "CreateTime": 1_700_000_000_000i64 + id,
+           "Status": 0, "IndexInConversation": id})
+}
+
+fn page(ids: &[i64], has_more: bool, new_cursor: i64) -> (u16, String) {
+    let messages: Vec<Value> = ids.iter().map(|&i| message(i)).collect();
+    let body = json!({
+        "ResponseMetadata": {"RequestId": "fake-req", "Action": "GetConversationMessages", "Version": "2020-12-01"},
+        "Result": {"HasMore": has_more, "NewCursor": new_cursor, "Messages": messages}
+    });
+    (200, body.to_string())
+}
+
+/// Exports conversation 9 of app 1 from the fake into `out.jsonl`, with two
+/// attempts per call so retried failures end quickly.
+async fn export(fake: &Fake, home: &std::path::Path) -> (Ran, String) {
+    let config = home.join("config.toml");
+    std::fs::write(&config, "max_attempts = 2\ntimeout_secs = 5\n").unwrap();
+    let out = home.join("out.jsonl");
+    let args = words(&[
+        "export",
+        "--endpoint",
+        &fake.endpoint,
+        "--config",
+        config.to_str().unwrap(),
+        "--app-id",
+        "1",
+        "--conversation",
+        "9",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let ran = run(&mut volc_im(home), &args).await;
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    (ran, written)
+}
+
+fn cursor_of(request: &Value) -> i64 {
+    request["Cursor"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_repeated_cursor_stops_with_an_error_and_keeps_the_messages() {
+    let fake = fake(|req| match cursor_of(req) {
+        0 => page(&[1, 2, 3], true, 5),
+        _ => page(&[4], true, 5),
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let (ran, written) = export(&fake, home.path()).await;
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("cursor 5 again"), "{}", ran.stderr);
+    assert_eq!(
+        jsonl_lines(&written).len(),
+        4,
+        "nothing received is lost: {written}"
+    );
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 2, "no loop");
+}
+
+#[tokio::test]
+async fn empty_pages_claiming_more_stop_after_two() {
+    let fake = fake(|req| match cursor_of(req) {
+        0 => page(&[1, 2], true, 1),
+        c => page(&[], true, c + 1),
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let (ran, written) = export(&fake, home.path()).await;
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("no new message"), "{}", ran.stderr);
+    assert_eq!(jsonl_lines(&written).len(), 2);
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_proxy_html_page_is_reported_with_status_and_excerpt_after_the_retries() {
+    let fake = fake(|_| {
+        (
+            502,
+            "<html><head><title>502 Bad Gateway</title></head><body>upstream gone</body></html>"
+                .into(),
+        )
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let (ran, _) = export(&fake, home.path()).await;
+    assert!(!ran.status.success());
+    let first = ran.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("HTTP 502") && first.contains("502 Bad Gateway"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(
+        fake.requests.load(Ordering::SeqCst),
+        2,
+        "retried up to max_attempts"
+    );
+}
+
+#[tokio::test]
+async fn an_error_inside_http_200_is_an_error_with_code_and_request_id() {
+    let fake = fake(|_| {
+        let body = json!({"ResponseMetadata": {"RequestId": "req-7f3a", "Action": "GetConversationMessages",
+            "Error": {"Code": "InvalidParameter.NotExistAppId", "Message": "app 1 does not exist"}}});
+        (200, body.to_string())
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let (ran, written) = export(&fake, home.path()).await;
+    assert!(!ran.status.success());
+    let first = ran.stderr.lines().next().unwrap_or_default();
+    for needle in [
+        "InvalidParameter.NotExistAppId",
+        "app 1 does not exist",
+        "req-7f3a",
+    ] {
+        assert!(first.contains(needle), "{needle} missing from {first:?}");
+    }
+    assert!(written.is_empty());
+    assert_eq!(
+        fake.requests.load(Ordering::SeqCst),
+        1,
+        "parameter errors are not retried"
+    );
+}
+
+#[tokio::test]
+async fn broken_json_is_a_clear_error_not_a_crash() {
+    let fake = fake(|_| {
+        (
+            200,
+            r#"{"ResponseMetadata":{"RequestId":"x"},"Result":{"HasMore":tru"#.into(),
+        )
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let (ran, _) = export(&fake, home.path()).await;
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("unreadable response"), "{}", ran.stderr);
+    assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+}
+
+#[tokio::test]
+async fn huge_and_odd_messages_are_written_exactly_as_received() {
+    let huge_text = "界".repeat(700_000); // about 2 MB of UTF-8
+    let odd = json!({"MessageId": "77", "Sender": 5, "MsgType": 10001, "Content": 42, "Ext": null,
+                     "CreateTime": 1, "IndexInConversation": 2, "FutureField": {"nested": [1, 2.50, "x"]}});
+    let mut big = message(1);
+    big["Content"] = json!(json!({"text": huge_text}).to_string());
+    let expected = vec![big.to_string(), odd.to_string()];
+    let raw = expected.clone();
+    let fake = fake(move |_| {
+        let body = format!(
+            r#"{{"ResponseMetadata":{{"RequestId":"r"}},"Result":{{"HasMore":false,"NewCursor":0,"Messages":[{}]}}}}"#,
+            raw.join(",")
+        );
+        (200, body)
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let (ran, written) = export(&fake, home.path()).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert_eq!(
+        jsonl_lines(&written),
+        expected,
+        "byte for byte, odd fields and all"
+    );
+}
