@@ -317,3 +317,60 @@ fn demo_mode_opens_on_its_own_and_times_the_first_frame() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// A word of an older message (not among the newest 60, within the search's reach)
+/// that no newer message shows, by text, quote or sender; and that message's text.
+fn word_from_an_older_page() -> (String, String) {
+    let newest = group_newest_first();
+    let data = demo_data();
+    let shown = |m: &volc_im::model::Message| {
+        let name = m
+            .body
+            .sender
+            .and_then(|u| data.user(u))
+            .and_then(|u| u.nick_name.clone())
+            .unwrap_or_default();
+        let hint = m
+            .body
+            .ref_msg_info
+            .as_ref()
+            .map(|r| r.hint.clone())
+            .unwrap_or_default();
+        format!("{} {name} {hint}", m.decoded_content().summary()).to_lowercase()
+    };
+    for i in 60..300 {
+        let text = newest[i].decoded_content().summary();
+        for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
+            let word = word.to_lowercase();
+            if word.len() >= 7 && !newest[..i].iter().any(|m| shown(m).contains(&word)) {
+                return (word, text);
+            }
+        }
+    }
+    panic!("the demo group has no word to search for");
+}
+
+#[test]
+fn a_search_finds_a_message_pages_back_while_the_screen_stays_live() {
+    let home = tempfile::tempdir().unwrap();
+    let group = DEMO_GROUP.to_string();
+    let mut tui = Tui::start(&["--demo", "--conversation", &group], home.path());
+    let newest = group_newest_first();
+    tui.wait_for(&recognisable(&newest[0].decoded_content().summary()));
+    let (word, text) = word_from_an_older_page();
+    tui.send("/");
+    tui.wait_for("Enter searches");
+    tui.send(&word);
+    tui.wait_for(&format!("/{word}"));
+    tui.send("\r");
+    let seen = recognisable(&text);
+    tui.wait_until(&format!("{seen:?} selected and \"match 1/\""), || {
+        let screen = tui.contents();
+        screen.contains("match 1/")
+            && screen
+                .lines()
+                .any(|l| l.starts_with('▌') && l.contains(&seen))
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

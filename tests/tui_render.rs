@@ -355,3 +355,119 @@ fn the_picker_and_the_demo_status() {
     assert!(screen.contains(" DEMO "));
     assert!(screen.contains("live group"));
 }
+
+/// The screen with a line of `^` under every cell drawn in the search-match style.
+fn with_matches_marked(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = Vec::new();
+    for (y, line) in lines(t).into_iter().enumerate() {
+        out.push(line);
+        let mut marks = String::new();
+        let mut x = 0;
+        while x < buf.area.width {
+            let cell = &buf[(x, y as u16)];
+            let w = volc_im::tui::text::width(cell.symbol()).max(1);
+            let mark = if cell.bg == ui::theme::search_match().bg.unwrap() {
+                '^'
+            } else {
+                ' '
+            };
+            marks.extend(std::iter::repeat_n(mark, w));
+            x += w as u16;
+        }
+        if marks.contains('^') {
+            out.push(marks.trim_end().to_owned());
+        }
+    }
+    out.join("\n")
+}
+
+fn search_for(app: &mut App, query: &str) -> Vec<Command> {
+    app.update(key('/'));
+    for c in query.chars() {
+        app.update(key(c));
+    }
+    app.update(code(KeyCode::Enter))
+}
+
+#[test]
+fn the_search_prompt_shows_the_query_cleaned() {
+    let (mut app, _) = app_showing(evening(), false, 100, 12);
+    app.update(key('d'));
+    app.update(key('/'));
+    for c in "发布 q\u{7}x".chars() {
+        app.update(key(c));
+    }
+    let t = draw(&mut app, 100, 12);
+    insta::assert_snapshot!("search_prompt", t.backend());
+    let screen = lines(&t).join("\n");
+    assert!(screen.contains(" /发布 q␇x"), "{screen}");
+    assert!(screen.contains("Enter searches · Esc cancels"), "{screen}");
+}
+
+#[test]
+fn matches_are_highlighted_where_the_row_shows_them() {
+    let long = format!("{} launch", "words ".repeat(30));
+    let texts = [
+        "Launch 🚀 day: LAUNCH!",
+        "nothing here",
+        "发布会 launch 发布",
+        long.as_str(),
+        "from the bot",
+    ];
+    let mut messages: Vec<Message> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            fixtures::message_with(
+                i as i64 + 1,
+                json!({"Content": json!({"text": t}).to_string()}),
+            )
+        })
+        .collect();
+    messages[1] = fixtures::message_with(
+        2,
+        json!({"Content": "{\"text\":\"see above\"}", "RefMsgInfo": {"ReferencedMessageId": fixtures::id(1).0,
+            "Hint": "the launch plan", "ReferencedMessageType": 10001, "Status": 0}}),
+    );
+    messages[4] = fixtures::message_with(
+        5,
+        json!({"Content": "{\"text\":\"from the bot\"}", "Sender": 30_000}),
+    );
+    let (mut app, _) = app_showing(messages, false, 100, 12);
+    app.update(Action::UsersLoaded {
+        app: APP,
+        ids: vec![],
+        result: Ok(UsersResult {
+            users: vec![User {
+                user_id: UserId(30_000),
+                nick_name: Some("Launchpad".into()),
+                portrait: None,
+                ext: None,
+            }],
+            not_found_users: vec![],
+        }),
+    });
+    app.update(key('d'));
+    search_for(&mut app, "LAUNCH");
+    let t = draw(&mut app, 100, 12);
+    insta::assert_snapshot!("search_highlight", with_matches_marked(&t));
+    let screen = lines(&t).join("\n");
+    assert!(screen.contains("match 1/5 \"LAUNCH\""), "{screen}");
+}
+
+#[test]
+fn the_status_bar_while_searching_older_messages() {
+    let messages = (1..=15).map(fixtures::message).collect();
+    let (mut app, more) = app_showing(messages, true, 100, 12);
+    assert!(!more.is_empty(), "the next page is on its way");
+    app.update(key('d'));
+    search_for(&mut app, "not loaded yet");
+    let t = draw(&mut app, 100, 12);
+    insta::assert_snapshot!("searching_status", t.backend());
+    let screen = lines(&t).join("\n");
+    assert!(
+        screen.contains("searching older messages… \"not loaded yet\""),
+        "{screen}"
+    );
+}

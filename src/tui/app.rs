@@ -15,6 +15,7 @@ use crate::pager::Direction;
 use super::action::{Action, Command, ViewId};
 use super::conversation::ConversationView;
 use super::layout::{self, Areas};
+use super::prompt::Prompt;
 use super::{Start, Target};
 
 /// Shown when a live group is asked to open at its oldest message.
@@ -63,6 +64,9 @@ pub enum Name {
     Unknown,
 }
 
+/// Display names by app and user.
+pub type Names = HashMap<(AppId, UserId), Name>;
+
 /// The picker's selection and scroll offset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Picker {
@@ -85,8 +89,10 @@ pub struct App {
     pub(crate) focus: Focus,
     pub(crate) show_detail: bool,
     pub(crate) help: bool,
+    /// The search prompt, while it is open.
+    pub(crate) prompt: Option<Prompt>,
     pub(crate) size: Rect,
-    pub(crate) names: HashMap<(AppId, UserId), Name>,
+    pub(crate) names: Names,
     pub(crate) names_version: u64,
     /// `BatchGetUser` calls out.
     pub(crate) users_in_flight: usize,
@@ -116,6 +122,7 @@ impl App {
             focus: Focus::List,
             show_detail: true,
             help: false,
+            prompt: None,
             size: Rect::new(0, 0, width, height),
             names: HashMap::new(),
             names_version: 0,
@@ -177,11 +184,24 @@ impl App {
             } => {
                 let h = self.list_height();
                 let tz = self.tz.clone();
-                match self.view_mut(view) {
+                let names = &self.names;
+                match self.view.as_mut().filter(|v| v.id == view) {
                     Some(v) => {
                         let app = v.target.app_id;
-                        let senders = v.page_loaded(&request, page, &tz, h);
-                        self.request_names(app, senders)
+                        let mut commands = Vec::new();
+                        let senders = match v.page_loaded(&request, page, &tz, h, names) {
+                            Some(arrival) => {
+                                commands.extend(v.seek_after_page(
+                                    &arrival.hits,
+                                    arrival.messages,
+                                    h,
+                                ));
+                                arrival.senders
+                            }
+                            None => Vec::new(),
+                        };
+                        commands.extend(self.request_names(app, senders));
+                        commands
                     }
                     None => {
                         tracing::debug!(?view, "dropped a page for a closed conversation");
@@ -196,6 +216,7 @@ impl App {
             } => {
                 if let Some(v) = self.view_mut(view) {
                     v.page_failed(&request, &error);
+                    v.seek_after_failure();
                 }
                 Vec::new()
             }
@@ -236,7 +257,7 @@ impl App {
             || self
                 .view
                 .as_ref()
-                .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0)
+                .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0 || v.is_seeking())
     }
 
     /// True once the user asked to quit.
@@ -257,6 +278,11 @@ impl App {
     /// True while the help overlay is open.
     pub fn help_open(&self) -> bool {
         self.help
+    }
+
+    /// The search prompt, while it is open.
+    pub fn prompt(&self) -> Option<&Prompt> {
+        self.prompt.as_ref()
     }
 
     /// The open conversation.

@@ -13,8 +13,11 @@ use crate::pager::{Accepted, Direction, PageRequest, Pager, PagerState};
 
 use super::Target;
 use super::action::{Command, ViewId};
+use super::app::Names;
 use super::detail::{DetailDoc, DetailScroll, RefContent};
-use super::store::{Entry, MessageStore};
+use super::search::Search;
+use super::seek::{Note, Seek};
+use super::store::{Entry, MessageStore, OrderKey};
 use super::viewport::{self, EdgeRow, Gravity, ListModel, Scroll};
 
 /// Fetching starts when the selection comes within this many messages of the loaded
@@ -30,6 +33,17 @@ pub enum RefLookup {
     Found(Box<Message>),
     NotFound,
     Failed(String),
+}
+
+/// What an accepted page brought.
+#[derive(Clone, Debug, Default)]
+pub struct Arrival {
+    /// Its senders, each once, for display names.
+    pub senders: Vec<UserId>,
+    /// How many new messages it brought.
+    pub messages: usize,
+    /// The new messages that match the active search.
+    pub hits: Vec<OrderKey>,
 }
 
 /// The state of one open conversation.
@@ -65,6 +79,14 @@ pub struct ConversationView {
     pub detail: DetailDoc,
     pub detail_key: Option<(u64, u64, u64)>,
     pub detail_scroll: DetailScroll,
+    /// The active search, when one was made.
+    pub search: Option<Search>,
+    /// What is being fetched for (a search match, a quoted message).
+    pub seek: Option<Seek>,
+    /// What came of the last search step or jump, and the selection it was made at.
+    pub note: Option<(Note, u64)>,
+    /// Where jumps started, most recent last.
+    pub jumps: Vec<MessageId>,
 }
 
 impl ConversationView {
@@ -87,6 +109,10 @@ impl ConversationView {
             detail: DetailDoc::default(),
             detail_key: None,
             detail_scroll: DetailScroll::default(),
+            search: None,
+            seek: None,
+            note: None,
+            jumps: Vec::new(),
         }
     }
 
@@ -180,18 +206,20 @@ impl ConversationView {
         self.request_page()
     }
 
-    /// Takes a page. Returns the senders it brought, for display names.
+    /// Takes a page; `None` when it was stale. `names` are for matching the active
+    /// search against senders.
     pub fn page_loaded(
         &mut self,
         request: &PageRequest,
         page: Page,
         tz: &TimeZone,
         h: i32,
-    ) -> Vec<UserId> {
+        names: &Names,
+    ) -> Option<Arrival> {
         let messages = match self.pager.accept(request, page) {
             Accepted::Stale => {
                 tracing::debug!(seq = request.seq, "dropped a stale page");
-                return Vec::new();
+                return None;
             }
             Accepted::Page {
                 messages,
@@ -212,7 +240,13 @@ impl ConversationView {
         senders.sort();
         senders.dedup();
         let was_empty = self.store.is_empty();
-        let entries = messages.into_iter().map(|m| Entry::new(m, tz)).collect();
+        let entries: Vec<Entry> = messages.into_iter().map(|m| Entry::new(m, tz)).collect();
+        let arrived = entries.len();
+        let app = self.target.app_id;
+        let hits = match &mut self.search {
+            Some(search) => search.scan(&entries, names, app),
+            None => Vec::new(),
+        };
         let keep = (!was_empty).then_some(self.scroll.selected);
         let kept = self.store.insert(entries, keep);
         if was_empty && !self.store.is_empty() {
@@ -233,7 +267,11 @@ impl ConversationView {
         let mut scroll = self.scroll;
         viewport::normalize(&self.model(), &mut scroll, h);
         self.scroll = scroll;
-        senders
+        Some(Arrival {
+            senders,
+            messages: arrived,
+            hits,
+        })
     }
 
     /// Takes a failure: the messages stay, the error is shown, fetching waits for a retry.

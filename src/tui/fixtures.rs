@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 
 use crate::api::wire::Page;
 use crate::model::{AppId, ConversationId, Cursor, Message, MessageId};
+use crate::pager::PageRequest;
 
-use super::action::Action;
+use super::action::{Action, Command, ViewId};
 use super::app::{App, Settings};
 use super::store::Entry;
 use super::{Start, Target};
@@ -56,6 +57,20 @@ pub fn message_with(n: i64, patch: Value) -> Message {
         base.extend(extra);
     }
     Message::from_value(&m)
+}
+
+/// A message numbered `n` saying `text`.
+pub fn text_message(n: i64, text: &str) -> Message {
+    message_with(n, json!({"Content": json!({"text": text}).to_string()}))
+}
+
+/// A message numbered `n` replying to message `quoted`, whose status is `status`.
+pub fn reply(n: i64, quoted: i64, status: i32) -> Message {
+    message_with(
+        n,
+        json!({"RefMsgInfo": {"ReferencedMessageId": id(quoted).0, "Hint": format!("message {quoted}"),
+            "ReferencedMessageType": 10001, "Status": status}}),
+    )
 }
 
 /// A text message numbered `n`.
@@ -155,4 +170,88 @@ pub fn app_showing(messages: Vec<Message>, has_more: bool, width: u16, height: u
 /// An app with the fixture messages `1..=n` loaded, more history before them.
 pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
     app_showing((1..=n).map(message).collect(), true, width, height)
+}
+
+/// A conversation of `total` messages numbered from 1, answering page requests the
+/// way the server does; `message` makes each one.
+pub struct History {
+    pub total: i64,
+    pub message: fn(i64) -> Message,
+}
+
+impl History {
+    /// The answer to a request, newest-first or oldest-first.
+    pub fn answer(&self, r: &PageRequest) -> Page {
+        let n = i64::from(r.limit);
+        if r.reverse == 1 {
+            let top = if r.cursor == Cursor::NEWEST {
+                self.total
+            } else {
+                r.cursor.0
+            };
+            let bottom = (top - n + 1).max(1);
+            let messages = (bottom..=top).rev().map(self.message).collect();
+            page_of(messages, bottom > 1, bottom - 1)
+        } else {
+            let first = r.cursor.0.max(1);
+            let last = (first + n - 1).min(self.total);
+            let messages = (first..=last).map(self.message).collect();
+            page_of(messages, last < self.total, last + 1)
+        }
+    }
+}
+
+/// The page requests among commands.
+pub fn page_requests(commands: &[Command]) -> Vec<(ViewId, PageRequest)> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::FetchPage { view, request, .. } => Some((*view, *request)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one page request among commands; panics when there is not exactly one.
+pub fn only_request(commands: &[Command]) -> (ViewId, PageRequest) {
+    let r = page_requests(commands);
+    assert_eq!(r.len(), 1, "one page request expected: {commands:?}");
+    r[0]
+}
+
+/// Answers the page request among `commands` from `history`, then every page asked
+/// for after it, until none is asked for or `max` pages were answered. Returns how
+/// many were. Panics if two pages are ever in flight at once.
+pub fn pump(app: &mut App, history: &History, commands: Vec<Command>, max: usize) -> usize {
+    let mut pending = page_requests(&commands);
+    let mut answered = 0;
+    while let Some((view, request)) = pending.pop() {
+        if answered == max {
+            break;
+        }
+        let page = history.answer(&request);
+        let more = app.update(Action::PageLoaded {
+            view,
+            request,
+            page,
+        });
+        answered += 1;
+        pending.extend(page_requests(&more));
+        assert!(pending.len() <= 1, "one page in flight at a time");
+    }
+    answered
+}
+
+/// Opens the fixture conversation on `history` and answers its first page only;
+/// returns the commands that followed (a prefetch of the next page, names).
+pub fn open_on(history: &History, start: Start, width: u16, height: u16) -> (App, Vec<Command>) {
+    let (mut app, commands) = App::new(settings(start), width, height);
+    let (view, request) = only_request(&commands);
+    let page = history.answer(&request);
+    let more = app.update(Action::PageLoaded {
+        view,
+        request,
+        page,
+    });
+    (app, more)
 }

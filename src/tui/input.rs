@@ -1,6 +1,6 @@
 //! What keys and the mouse do to the app's state.
 
-use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
 use crate::pager::Direction;
@@ -10,6 +10,8 @@ use super::app::{App, Focus, Screen};
 use super::detail::DetailScroll;
 use super::keys::{self, Op};
 use super::layout;
+use super::prompt::{Edit, Prompt};
+use super::search::{Search, Toward};
 use super::viewport::{self, Item};
 
 /// Messages (or detail rows) one wheel notch moves.
@@ -17,6 +19,11 @@ pub const WHEEL_STEP: isize = 3;
 
 impl App {
     pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.prompt.is_some() && !ctrl_c {
+            return self.prompt_key(key);
+        }
         let Some(op) = keys::op_for(key) else {
             return Vec::new();
         };
@@ -41,6 +48,48 @@ impl App {
             }
             Screen::Conversation => self.conversation_op(op),
         }
+    }
+
+    /// Typing in the search prompt.
+    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return Vec::new();
+        };
+        match prompt.key(key) {
+            Edit::Editing => Vec::new(),
+            Edit::Cancel => {
+                self.prompt = None;
+                Vec::new()
+            }
+            Edit::Submit(query) => {
+                self.prompt = None;
+                self.start_search(&query)
+            }
+        }
+    }
+
+    /// Finds the loaded matches of a query and goes to the nearest one at or above the
+    /// selection, fetching older history when none is loaded. An empty query changes
+    /// nothing.
+    fn start_search(&mut self, query: &str) -> Vec<Command> {
+        let h = self.list_height();
+        let Some(view) = self.view.as_mut() else {
+            return Vec::new();
+        };
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let app = view.target.app_id;
+        view.search = Some(Search::new(
+            query,
+            &view.store,
+            &self.names,
+            app,
+            self.names_version,
+        ));
+        view.search_step(Toward::Older, true, h)
+            .into_iter()
+            .collect()
     }
 
     fn picker_op(&mut self, op: Op) {
@@ -69,12 +118,50 @@ impl App {
 
     fn conversation_op(&mut self, op: Op) -> Vec<Command> {
         let areas = self.areas();
+        let h = i32::from(areas.list.height);
         match op {
             Op::Back => {
+                if self.view.as_mut().is_some_and(|v| v.cancel_seek()) {
+                    return Vec::new();
+                }
                 if self.focus == Focus::Detail {
                     self.focus = Focus::List;
+                } else if let Some(view) = self.view.as_mut().filter(|v| v.search.is_some()) {
+                    view.search = None;
+                    view.note = None;
                 } else if self.targets.len() > 1 {
                     self.close();
+                }
+                return Vec::new();
+            }
+            Op::Search => {
+                self.prompt = Some(Prompt::default());
+                return Vec::new();
+            }
+            Op::SearchNext | Op::SearchPrevious => {
+                let toward = if op == Op::SearchNext {
+                    Toward::Older
+                } else {
+                    Toward::Newer
+                };
+                return self
+                    .view
+                    .as_mut()
+                    .and_then(|v| v.search_step(toward, false, h))
+                    .into_iter()
+                    .collect();
+            }
+            Op::JumpToQuote => {
+                return self
+                    .view
+                    .as_mut()
+                    .and_then(|v| v.jump_to_quote(h))
+                    .into_iter()
+                    .collect();
+            }
+            Op::JumpBack => {
+                if let Some(v) = self.view.as_mut() {
+                    v.jump_back(h);
                 }
                 return Vec::new();
             }
@@ -112,7 +199,6 @@ impl App {
             self.detail_op(op, inner.width, inner.height);
             return Vec::new();
         }
-        let h = i32::from(areas.list.height);
         let Some(view) = self.view.as_mut() else {
             return Vec::new();
         };

@@ -17,6 +17,16 @@ pub enum Op {
     Focus,
     ToggleDetail,
     Retry,
+    /// Open the search prompt.
+    Search,
+    /// The next search match the way the search goes (older).
+    SearchNext,
+    /// The next search match the other way (newer).
+    SearchPrevious,
+    /// Go to the message the selected reply quotes.
+    JumpToQuote,
+    /// Back to where the last jump started.
+    JumpBack,
     Help,
     /// Close an overlay, leave the detail pane, or go back to the picker.
     Back,
@@ -45,6 +55,11 @@ pub fn op_for(key: KeyEvent) -> Option<Op> {
         KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => Op::Focus,
         KeyCode::Char('d') => Op::ToggleDetail,
         KeyCode::Char('r') => Op::Retry,
+        KeyCode::Char('/') => Op::Search,
+        KeyCode::Char('n') => Op::SearchNext,
+        KeyCode::Char('N') => Op::SearchPrevious,
+        KeyCode::Char('o') => Op::JumpToQuote,
+        KeyCode::Char('\'') | KeyCode::Backspace => Op::JumpBack,
         KeyCode::Char('?') | KeyCode::F(1) => Op::Help,
         KeyCode::Esc => Op::Back,
         KeyCode::Char('q') => Op::Quit,
@@ -62,14 +77,20 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter", "the same; opens a picked conversation"),
     ("d", "hide / show the detail pane"),
     ("r", "retry after an error"),
+    ("/", "search older messages (Enter, Esc)"),
+    ("n  N", "next match older / newer"),
+    ("o", "go to the message a reply quotes"),
+    ("'  Backspace", "back to where you jumped from"),
     ("mouse", "wheel scrolls, click selects"),
     ("?  F1", "this help"),
-    ("Esc", "close help, leave detail, to picker"),
+    ("Esc", "stop or clear a search, leave detail, to picker"),
     ("q  Ctrl-c", "quit"),
 ];
 
 /// What the status bar suggests.
 pub const SHORT_HINT: &str = "? help";
+/// What the status bar suggests when it has room.
+pub const LONG_HINT: &str = "/ search  o quote  ? help";
 
 #[cfg(test)]
 mod tests {
@@ -98,6 +119,14 @@ mod tests {
             Some(Op::Last)
         );
         assert_eq!(op_for(key(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            op_for(key(KeyCode::Char('N'), KeyModifiers::SHIFT)),
+            Some(Op::SearchPrevious)
+        );
+        assert_eq!(
+            op_for(key(KeyCode::Backspace, KeyModifiers::NONE)),
+            Some(Op::JumpBack)
+        );
     }
 
     #[test]

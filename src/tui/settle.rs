@@ -1,5 +1,5 @@
 //! Bringing derived state in line after every change: the list's scroll position,
-//! prefetching, the detail document, the quoted message to fetch.
+//! the search's matches, prefetching, the detail document, the quoted message to fetch.
 
 use crate::model::UserId;
 
@@ -26,6 +26,12 @@ impl App {
         let mut scroll = view.scroll;
         super::viewport::normalize(&view.model(), &mut scroll, h);
         view.scroll = scroll;
+        if let Some(search) = view.search.as_mut() {
+            let app = view.target.app_id;
+            search.rescan_names(&view.store, &self.names, app, self.names_version);
+            let selected = view.store.get(view.scroll.selected);
+            search.update_rank(selected, view.selection_serial, view.pager.direction());
+        }
         if view.wants_page(h) {
             commands.extend(view.request_page());
         }

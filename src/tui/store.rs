@@ -18,6 +18,9 @@ use super::text;
 /// The most columns of a preview kept per message; a row never shows more.
 pub const PREVIEW_MAX_COLS: usize = 400;
 
+/// Where a message sorts in its conversation ([`Message::order_key`]).
+pub type OrderKey = (Option<i64>, Option<i64>, Option<MessageId>);
+
 /// A loaded message and what its row shows.
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -106,6 +109,13 @@ impl MessageStore {
     pub fn position(&self, id: MessageId) -> Option<usize> {
         let slot = *self.by_id.get(&id)?;
         usize::try_from(slot - self.front_slot).ok()
+    }
+
+    /// The position of a loaded message by its order key.
+    pub fn position_of_key(&self, key: OrderKey) -> Option<usize> {
+        self.entries
+            .binary_search_by_key(&key, |e| e.message.order_key())
+            .ok()
     }
 
     /// Adds messages (any order), keeping conversation order. Returns where the

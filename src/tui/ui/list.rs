@@ -11,6 +11,7 @@ use crate::model::{MessageStatus, MsgType};
 use crate::pager::Direction;
 use crate::tui::app::{App, Focus};
 use crate::tui::conversation::ConversationView;
+use crate::tui::search;
 use crate::tui::store::Entry;
 use crate::tui::text;
 use crate::tui::viewport::{self, EdgeRow, Item};
@@ -65,7 +66,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     if r < sep_rows {
                         day_separator(buf, row, entry);
                     } else if r < sep_rows + hint_rows {
-                        hint_row(buf, row, entry);
+                        hint_row(buf, row, entry, needle_for(view, entry));
                     } else {
                         let selected = m == view.scroll.selected;
                         main_row(buf, row, app, view, entry, selected);
@@ -74,6 +75,36 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }
         }
     }
+}
+
+/// The search's needle when `entry` is one of its matches.
+fn needle_for<'v>(view: &'v ConversationView, entry: &Entry) -> Option<&'v str> {
+    view.search
+        .as_ref()
+        .filter(|s| s.is_hit(entry))
+        .map(|s| s.needle())
+}
+
+/// Clean shown text as spans in `base`, with the needle's occurrences in the match
+/// style; and whether there were any.
+fn marked(shown: &str, needle: Option<&str>, base: Style) -> (Vec<Span<'static>>, bool) {
+    let ranges = needle.map_or_else(Vec::new, |n| search::highlights(shown, n));
+    let mut spans = Vec::new();
+    let mut at = 0;
+    for r in &ranges {
+        if r.start > at {
+            spans.push(Span::styled(shown[at..r.start].to_owned(), base));
+        }
+        spans.push(Span::styled(
+            shown[r.clone()].to_owned(),
+            base.patch(theme::search_match()),
+        ));
+        at = r.end;
+    }
+    if at < shown.len() || spans.is_empty() {
+        spans.push(Span::styled(shown[at..].to_owned(), base));
+    }
+    (spans, !ranges.is_empty())
 }
 
 /// `── label ──` across the row.
@@ -99,7 +130,7 @@ fn day_separator(buf: &mut Buffer, row: Rect, entry: &Entry) {
     }
 }
 
-fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry) {
+fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry, needle: Option<&str>) {
     let Some(hint) = &entry.hint else {
         return;
     };
@@ -113,7 +144,7 @@ fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry) {
     }
     let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     let room = usize::from(row.width).saturating_sub(used);
-    spans.push(Span::raw(text::fit(hint, room).into_owned()));
+    spans.extend(marked(&text::fit(hint, room), needle, Style::new()).0);
     buf.set_line(
         row.x,
         row.y,
@@ -146,18 +177,24 @@ fn main_row(
         .sender
         .and_then(|u| app.display_name(view.target.app_id, u))
         .unwrap_or(&label);
-    let sender = text::fit_pad(&text::one_line(name, cols), cols);
-    let mut spans = vec![
-        if selected {
-            Span::styled(SELECTED_MARK, theme::gutter())
-        } else {
-            Span::raw(" ")
-        },
-        Span::styled(time, theme::dim()),
-        Span::raw(" "),
-        Span::styled(sender, theme::bold().fg(theme::sender_color(&label))),
-        Span::raw(" "),
-    ];
+    let needle = needle_for(view, entry);
+    let sender = text::fit(&text::one_line(name, cols), cols).into_owned();
+    let pad = " ".repeat(cols.saturating_sub(text::width(&sender)) + 1);
+    let (sender, name_marked) = marked(
+        &sender,
+        needle,
+        theme::bold().fg(theme::sender_color(&label)),
+    );
+    let mut spans = vec![if selected {
+        Span::styled(SELECTED_MARK, theme::gutter())
+    } else {
+        Span::raw(" ")
+    }];
+    let time_at = spans.len();
+    spans.push(Span::styled(time, theme::dim()));
+    spans.push(Span::raw(" "));
+    spans.extend(sender);
+    spans.push(Span::raw(pad));
     let kind = message.msg_type();
     if kind != MsgType::Text {
         spans.push(Span::styled(
@@ -172,12 +209,21 @@ fn main_row(
     }
     let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     let room = usize::from(row.width).saturating_sub(used);
-    let preview = text::fit(&entry.preview, room).into_owned();
-    spans.push(if visible {
-        Span::raw(preview)
-    } else {
-        Span::styled(preview, theme::dim())
+    let preview = text::fit(&entry.preview, room);
+    let base = if visible { Style::new() } else { theme::dim() };
+    let (preview, text_marked) = marked(&preview, needle, base);
+    spans.extend(preview);
+    // A match that does not show in the row (cut off, or on its reply hint line):
+    // the time column says the message matches.
+    let hint_marked = needle.is_some_and(|n| {
+        entry
+            .hint
+            .as_ref()
+            .is_some_and(|h| !search::highlights(h, n).is_empty())
     });
+    if needle.is_some() && !(name_marked || text_marked || hint_marked) {
+        spans[time_at].style = theme::search_match();
+    }
     buf.set_line(row.x, row.y, &Line::from(spans), row.width);
 }
 

@@ -4,6 +4,7 @@ mod detail;
 mod help;
 mod list;
 mod picker;
+mod prompt;
 mod status;
 pub mod theme;
 

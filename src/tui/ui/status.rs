@@ -6,23 +6,172 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::model::MessageStatus;
 use crate::tui::app::{App, Screen};
-use crate::tui::keys::SHORT_HINT;
+use crate::tui::conversation::ConversationView;
+use crate::tui::keys::{LONG_HINT, SHORT_HINT};
+use crate::tui::search::Toward;
+use crate::tui::seek::{Goal, Note};
 use crate::tui::text;
 
-use super::{spinner, theme};
+use super::{prompt, spinner, theme};
 
 /// The longest error text shown; the log has all of it.
 pub const ERROR_MAX_COLS: usize = 200;
+/// The most columns of the query quoted in the status bar.
+pub const QUERY_SHOWN_MAX_COLS: usize = 40;
 /// The conversation name never shrinks below this while an error needs room.
 const NAME_MIN_COLS: usize = 12;
+
+/// Appends a part after a gap, when there is one.
+fn add(head: &mut Vec<Span<'static>>, part: Option<String>, style: Style) {
+    if let Some(s) = part {
+        head.push(Span::raw("  "));
+        head.push(Span::styled(s, style));
+    }
+}
 
 fn width(spans: &[Span<'_>]) -> usize {
     spans.iter().map(|s| text::width(&s.content)).sum()
 }
 
+/// ` (recalled)` for a quoted message that is not visible.
+fn status_suffix(status: MessageStatus) -> String {
+    if status == MessageStatus::Visible {
+        String::new()
+    } else {
+        format!(" ({})", status.label())
+    }
+}
+
+/// What the search or the last jump has to say: the text, and whether it is still
+/// going (the spinner goes with it).
+pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
+    let query = view
+        .search
+        .as_ref()
+        .map(|s| format!("\"{}\"", text::one_line(s.query(), QUERY_SHOWN_MAX_COLS)))
+        .unwrap_or_default();
+    if let Some(seek) = &view.seek {
+        let text = match seek.goal {
+            Goal::Match(toward) => format!("searching {} messages… {query}", toward.word()),
+            Goal::Quote(..) => "finding the quoted message…".to_owned(),
+        };
+        return Some((text, true));
+    }
+    if let Some(note) = view.note() {
+        let key = |t: Toward| if t == Toward::Older { 'n' } else { 'N' };
+        let text = match note {
+            Note::NoSearch => "no search yet: / searches".to_owned(),
+            Note::NoFurther(t) => format!(
+                "no {} match for {query}; {} searches {}",
+                t.word(),
+                key(t.reversed()),
+                t.reversed().word()
+            ),
+            Note::NotWithin(t, n) => format!(
+                "{query} not found in the last {n} messages loaded; {} searches further",
+                key(t)
+            ),
+            Note::SearchStopped => {
+                "search stopped: more history could not be loaded; n tries again".into()
+            }
+            Note::SearchCancelled => "search stopped".into(),
+            Note::NotAReply => "not a reply: o goes to the message a reply quotes".into(),
+            Note::QuoteNotLoaded(st) => {
+                format!("the quoted message{} is not loaded", status_suffix(st))
+            }
+            Note::QuoteNotWithin(n, st) => format!(
+                "the quoted message{} is not in the last {n} messages loaded; o looks further",
+                status_suffix(st)
+            ),
+            Note::QuoteNotInHistory(st) => format!(
+                "the quoted message{} is not in this conversation's history",
+                status_suffix(st)
+            ),
+            Note::QuoteStopped => {
+                "stopped finding the quoted message: more history could not be loaded; o tries again"
+                    .into()
+            }
+            Note::QuoteCancelled => "stopped finding the quoted message".into(),
+            Note::NoJumpBack => "no jump to go back from".into(),
+        };
+        return Some((text, false));
+    }
+    let search = view.search.as_ref()?;
+    let text = match (search.rank(), search.count()) {
+        (_, 0) => format!("no match for {query}"),
+        (Some(k), n) => format!("match {k}/{n} {query}"),
+        (None, 1) => format!("1 match {query}"),
+        (None, n) => format!("{n} matches {query}"),
+    };
+    Some((text, false))
+}
+
+/// What the status bar says, before it is fitted to the width.
+struct Parts {
+    /// Where you are: the conversation (or the picker).
+    name: String,
+    /// What follows the name: what is loaded, the spinner.
+    tail: Vec<Span<'static>>,
+    error: Option<String>,
+    /// The search's state, and whether it is still going.
+    search: Option<(String, bool)>,
+    notice: Option<String>,
+}
+
+fn parts(app: &App) -> Parts {
+    let (Screen::Conversation, Some(view)) = (app.screen(), app.view()) else {
+        let n = app.targets().len();
+        return Parts {
+            name: format!("{n} conversation{}", if n == 1 { "" } else { "s" }),
+            tail: vec![Span::styled(" · Enter opens", theme::dim())],
+            error: None,
+            search: None,
+            notice: None,
+        };
+    };
+    let t = &view.target;
+    let name = t
+        .name
+        .clone()
+        .or_else(|| app.info(t).and_then(|i| i.name.clone()))
+        .filter(|n| !n.trim().is_empty());
+    let name = match name {
+        Some(n) => format!("{} · {}", text::one_line(&n, 60), t.conversation),
+        None => format!("conversation {}", t.conversation),
+    };
+    let mut tail = vec![Span::raw(format!(" · {} loaded", view.store.len()))];
+    // A search in progress shows the spinner beside what it is doing.
+    if app.is_fetching() && !view.is_seeking() {
+        tail.push(Span::raw(" "));
+        tail.push(Span::styled(spinner(app), theme::gutter()));
+    }
+    Parts {
+        name,
+        tail,
+        error: view
+            .error
+            .as_ref()
+            .or(app.side_error.as_ref())
+            .map(|e| format!("⚠ {}", text::one_line(e, ERROR_MAX_COLS))),
+        search: search_status(view),
+        notice: view
+            .notice
+            .as_ref()
+            .map(|n| text::one_line(n, ERROR_MAX_COLS)),
+    }
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if area.is_empty() {
+        return;
+    }
+    if app.screen() == Screen::Conversation
+        && let Some(p) = app.prompt()
+    {
+        prompt::draw(frame, area, p);
+        draw_demo_hint(frame, area, app);
         return;
     }
     let cols = usize::from(area.width);
@@ -33,54 +182,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         head.push(Span::styled(" DEMO ", theme::demo_badge()));
         head.push(Span::raw(" "));
     }
-    // (name, what follows it, an error, a notice)
-    let (name, mut tail, error, notice): (
-        String,
-        Vec<Span<'static>>,
-        Option<String>,
-        Option<String>,
-    ) = match (app.screen(), app.view()) {
-        (Screen::Conversation, Some(view)) => {
-            let t = &view.target;
-            let name = t
-                .name
-                .clone()
-                .or_else(|| app.info(t).and_then(|i| i.name.clone()))
-                .filter(|n| !n.trim().is_empty());
-            let label = match name {
-                Some(n) => format!("{} · {}", text::one_line(&n, 60), t.conversation),
-                None => format!("conversation {}", t.conversation),
-            };
-            let mut tail = vec![Span::raw(format!(" · {} loaded", view.store.len()))];
-            if app.is_fetching() {
-                tail.push(Span::raw(" "));
-                tail.push(Span::styled(spinner(app), theme::gutter()));
-            }
-            let error = view
-                .error
-                .as_ref()
-                .or(app.side_error.as_ref())
-                .map(|e| format!("⚠ {}", text::one_line(e, ERROR_MAX_COLS)));
-            let notice = view
-                .notice
-                .as_ref()
-                .map(|n| text::one_line(n, ERROR_MAX_COLS));
-            (label, tail, error, notice)
-        }
-        _ => {
-            let n = app.targets().len();
-            let label = format!("{n} conversation{}", if n == 1 { "" } else { "s" });
-            (
-                label,
-                vec![Span::styled(" · Enter opens", theme::dim())],
-                None,
-                None,
-            )
-        }
-    };
+    let Parts {
+        name,
+        mut tail,
+        error,
+        search,
+        notice,
+    } = parts(app);
     let hint_w = text::width(SHORT_HINT) + 1;
     let fixed = width(&head) + width(&tail);
     let extras = error.as_ref().map_or(0, |e| text::width(e) + 2)
+        + search.as_ref().map_or(0, |(s, _)| text::width(s) + 4)
         + notice.as_ref().map_or(0, |n| text::width(n) + 2);
     let room = cols.saturating_sub(fixed);
     let name_room = if text::width(&name) + extras + hint_w <= room {
@@ -94,30 +206,49 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         theme::bold(),
     ));
     head.append(&mut tail);
-    let mut add = |s: Option<String>, style: Style| {
-        if let Some(s) = s {
-            head.push(Span::raw("  "));
-            head.push(Span::styled(s, style));
+    add(&mut head, error, theme::error());
+    if let Some((s, going)) = search {
+        head.push(Span::raw("  "));
+        if going {
+            head.push(Span::styled(spinner(app), theme::gutter()));
+            head.push(Span::raw(" "));
         }
-    };
-    add(error, theme::error());
-    add(notice, theme::dim());
+        head.push(Span::styled(s, theme::bold()));
+    }
+    add(&mut head, notice, theme::dim());
     let used = width(&head);
     buf.set_line(area.x, area.y, &Line::from(head), area.width);
-    if used + hint_w < cols {
-        let x = area.x + area.width - hint_w as u16;
+    let long_w = text::width(LONG_HINT) + 1;
+    let in_conversation = app.screen() == Screen::Conversation;
+    let hint = if in_conversation && used + long_w + 2 < cols {
+        Some((LONG_HINT, long_w))
+    } else if used + hint_w < cols {
+        Some((SHORT_HINT, hint_w))
+    } else {
+        None
+    };
+    if let Some((hint, w)) = hint {
+        let x = area.x + area.width - w as u16;
         buf.set_line(
             x,
             area.y,
-            &Line::styled(format!("{SHORT_HINT} "), theme::dim()),
-            hint_w as u16,
+            &Line::styled(format!("{hint} "), theme::dim()),
+            w as u16,
         );
     }
+    draw_demo_hint(frame, area, app);
+}
+
+/// The demo mode's second line: how to read your own conversations.
+fn draw_demo_hint(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let cols = usize::from(area.width);
     if area.height >= 2
         && app.is_demo
         && let Some(hint) = &app.demo_hint
     {
         let line = Line::styled(text::one_line(hint, cols), theme::dim());
-        buf.set_line(area.x, area.y + 1, &line, area.width);
+        frame
+            .buffer_mut()
+            .set_line(area.x, area.y + 1, &line, area.width);
     }
 }

@@ -71,6 +71,19 @@ pub fn status_bar() -> Style {
     Style::new().bg(Color::Reset)
 }
 
+/// A search match in the list.
+pub fn search_match() -> Style {
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .remove_modifier(Modifier::DIM)
+}
+
+/// The search prompt's cursor.
+pub fn cursor() -> Style {
+    Style::new().add_modifier(Modifier::REVERSED)
+}
+
 pub fn heading() -> Style {
     Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
 }

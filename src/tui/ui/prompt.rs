@@ -1,0 +1,88 @@
+//! The search prompt, drawn over the status bar's first line while it is open.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::tui::prompt::Prompt;
+use crate::tui::search::QUERY_MAX_CHARS;
+use crate::tui::text;
+
+use super::theme;
+
+/// What the prompt's right end says when there is room.
+pub const PROMPT_HINT: &str = "Enter searches · Esc cancels";
+
+/// The end of clean text that fits in `cols` columns, after a `…` when cut: the part
+/// being typed stays in view.
+fn tail(s: &str, cols: usize) -> String {
+    if text::width(s) <= cols {
+        return s.to_owned();
+    }
+    let room = cols.saturating_sub(1);
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for g in s.graphemes(true).rev() {
+        let w = text::width(g);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        kept.push(g);
+    }
+    kept.reverse();
+    let mut out = if cols > 0 {
+        String::from(text::ELLIPSIS)
+    } else {
+        String::new()
+    };
+    out.extend(kept);
+    out
+}
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
+    let row = Rect::new(area.x, area.y, area.width, area.height.min(1));
+    if row.is_empty() {
+        return;
+    }
+    let cols = usize::from(row.width);
+    let buf = frame.buffer_mut();
+    buf.set_style(row, theme::status_bar());
+    // The query may be pasted strangers' text: shown like message text.
+    let query = text::one_line(prompt.text(), QUERY_MAX_CHARS * 2);
+    let hint_w = text::width(PROMPT_HINT) + 2;
+    // " /" before the query, the cursor after it.
+    let fixed = 3;
+    let with_hint = text::width(&query) + fixed + hint_w <= cols;
+    let room = cols.saturating_sub(fixed);
+    let line = Line::from(vec![
+        Span::styled(" /", theme::bold()),
+        Span::raw(tail(&query, room)),
+        Span::styled(" ", theme::cursor()),
+    ]);
+    buf.set_line(row.x, row.y, &line, row.width);
+    if with_hint {
+        let x = row.x + row.width - hint_w as u16;
+        buf.set_line(
+            x,
+            row.y,
+            &Line::styled(format!("{PROMPT_HINT} "), theme::dim()),
+            hint_w as u16,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_query_shows_its_end() {
+        assert_eq!(tail("abc", 5), "abc");
+        assert_eq!(tail("abcdefgh", 5), "…efgh");
+        assert_eq!(tail("发布会发布会", 5), "…布会");
+        assert_eq!(text::width(&tail("发布会发布会", 6)), 5);
+        assert_eq!(tail("abc", 0), "");
+    }
+}
