@@ -358,6 +358,7 @@ fn a_search_finds_a_message_pages_back_while_the_screen_stays_live() {
     let newest = group_newest_first();
     tui.wait_for(&recognisable(&newest[0].decoded_content().summary()));
     let (word, text) = word_from_an_older_page();
+    eprintln!("searching for {word:?}, in {text:?}");
     tui.send("/");
     tui.wait_for("Enter searches");
     tui.send(&word);

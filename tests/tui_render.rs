@@ -471,3 +471,32 @@ fn the_status_bar_while_searching_older_messages() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_help_box_keeps_its_border_over_wide_characters() {
+    let messages = (1..=20)
+        .map(|n| fixtures::text_message(n, &"发布会".repeat(20)))
+        .collect();
+    // At this width the box's left border falls where a wide character starts.
+    let (mut app, _) = app_showing(messages, false, 120, 24);
+    app.update(key('d'));
+    app.update(key('?'));
+    let t = draw(&mut app, 120, 24);
+    let buf = t.backend().buffer();
+    let (x, top) = (0..24)
+        .find_map(|y| {
+            (0..120)
+                .find(|&x| buf[(x, y)].symbol() == "┌")
+                .map(|x| (x, y))
+        })
+        .expect("the help box");
+    let bottom = top + volc_im::tui::keys::HELP.len() as u16 + 3;
+    assert_eq!(buf[(x, bottom)].symbol(), "└");
+    for y in top..=bottom {
+        let left = buf[(x - 1, y)].symbol();
+        assert!(
+            volc_im::tui::text::width(left) <= 1,
+            "row {y}: {left:?} would cover the border"
+        );
+    }
+}

@@ -31,6 +31,15 @@ pub fn draw(frame: &mut Frame<'_>, screen: Rect) {
     );
     let buf = frame.buffer_mut();
     Clear.render(area, buf);
+    // A wide character just left of the box would spill over its border.
+    if area.x > screen.x {
+        for y in area.top()..area.bottom() {
+            let cell = &mut buf[(area.x - 1, y)];
+            if text::width(cell.symbol()) > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme::border(true))
