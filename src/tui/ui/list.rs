@@ -1,5 +1,6 @@
 //! The message list: one block of rows per message (day separator, reply hint, main
-//! line) and the edge rows. Lays out only the visible window.
+//! line) and the edge rows, with the search's matches marked. Lays out only the
+//! visible window.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -213,8 +214,8 @@ fn main_row(
     let base = if visible { Style::new() } else { theme::dim() };
     let (preview, text_marked) = marked(&preview, needle, base);
     spans.extend(preview);
-    // A match that does not show in the row (cut off, or on its reply hint line):
-    // the time column says the message matches.
+    // A match shown nowhere on screen (cut off the row, or deeper in the text): the
+    // time column says the message matches.
     let hint_marked = needle.is_some_and(|n| {
         entry
             .hint
