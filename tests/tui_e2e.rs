@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,8 @@ use volc_im::model::ConversationId;
 
 const BIN: &str = env!("CARGO_BIN_EXE_volc-im");
 const DEADLINE: Duration = Duration::from_secs(20);
+/// How often a wait looks again at conditions the terminal does not signal.
+const RECHECK: Duration = Duration::from_millis(20);
 const ROWS: u16 = 40;
 const COLS: u16 = 140;
 
@@ -85,6 +87,8 @@ struct Tui {
     writer: Box<dyn Write + Send>,
     screen: Arc<Mutex<vt100::Parser>>,
     output: Arc<Mutex<Vec<u8>>>,
+    /// Counts the reads from the terminal; notified on each, so waits wake at once.
+    updates: Arc<(Mutex<u64>, Condvar)>,
     started: Instant,
 }
 
@@ -112,7 +116,7 @@ impl Tui {
         }
         cmd.env("VOLC_ACCESSKEY", DEMO_ACCESS_KEY);
         cmd.env("VOLC_SECRETKEY", DEMO_SECRET_KEY);
-        cmd.env_remove("VOLC_SESSIONTOKEN");
+        cmd.env_remove("VOLC_SESSION_TOKEN");
         cmd.env("TERM", "xterm-256color");
         cmd.env("TZ", "UTC");
         let started = Instant::now();
@@ -126,7 +130,12 @@ impl Tui {
             0,
         )));
         let output = Arc::new(Mutex::new(Vec::new()));
-        let (s, o) = (Arc::clone(&screen), Arc::clone(&output));
+        let updates = Arc::new((Mutex::new(0u64), Condvar::new()));
+        let (s, o, u) = (
+            Arc::clone(&screen),
+            Arc::clone(&output),
+            Arc::clone(&updates),
+        );
         thread::spawn(move || {
             // Keeps the master open until the reader is done.
             let _master = pair.master;
@@ -137,6 +146,8 @@ impl Tui {
                     Ok(n) => {
                         s.lock().unwrap().process(&buf[..n]);
                         o.lock().unwrap().extend_from_slice(&buf[..n]);
+                        *u.0.lock().unwrap() += 1;
+                        u.1.notify_all();
                     }
                 }
             }
@@ -146,6 +157,7 @@ impl Tui {
             writer,
             screen,
             output,
+            updates,
             started,
         }
     }
@@ -169,11 +181,22 @@ impl Tui {
 
     fn wait_until(&self, what: &str, mut done: impl FnMut() -> bool) {
         let start = Instant::now();
-        while !done() {
+        loop {
+            let seen = *self.updates.0.lock().unwrap();
+            if done() {
+                return;
+            }
             if start.elapsed() > DEADLINE {
                 panic!("timed out waiting for {what}; screen:\n{}", self.contents());
             }
-            thread::sleep(Duration::from_millis(20));
+            // Wakes as soon as the terminal shows something new; conditions that do not
+            // depend on the screen (the server's request log) are looked at again soon.
+            let guard = self.updates.0.lock().unwrap();
+            let _ = self
+                .updates
+                .1
+                .wait_timeout_while(guard, RECHECK, |n| *n == seen)
+                .unwrap();
         }
     }
 
