@@ -62,6 +62,16 @@ pub struct RequestParts<'a> {
     pub body: &'a [u8],
 }
 
+impl RequestParts<'_> {
+    /// A header's value, by name in any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// The result of signing: the headers to add to the request, and the parts of
 /// the computation worth showing (`--dry-run`, tests).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,16 +203,12 @@ pub fn sign(
     if let Some(token) = &creds.session_token {
         headers.push(("X-Security-Token".into(), token.expose().to_owned()));
     }
-    let (signature, signed_headers) = compute_signature(
-        &creds.secret_key,
-        scope,
-        parts.method,
-        parts.path,
-        parts.query,
-        &headers,
-        &x_content_sha256,
-        x_date,
-    );
+    let signed = RequestParts {
+        headers: &headers,
+        ..parts.clone()
+    };
+    let (signature, signed_headers) =
+        compute_signature(&creds.secret_key, scope, &signed, &x_content_sha256, x_date);
     let short_date = &x_date[..x_date.len().min(8)];
     let authorization = format!(
         "{ALGORITHM} Credential={}/{short_date}/{}/{}/request, SignedHeaders={signed_headers}, Signature={signature}",
@@ -217,24 +223,20 @@ pub fn sign(
     }
 }
 
-/// Computes the signature over exactly the given headers (all of them are signed).
-/// Returns the lowercase hex signature and the signed-header list.
-#[allow(clippy::too_many_arguments)]
+/// Computes the signature over exactly the headers of `parts` (all of them are
+/// signed). Returns the lowercase hex signature and the signed-header list.
 fn compute_signature(
     secret: &Secret,
     scope: &Scope,
-    method: &str,
-    path: &str,
-    query: &[(String, String)],
-    headers: &[(String, String)],
+    parts: &RequestParts<'_>,
     payload_hash: &str,
     x_date: &str,
 ) -> (String, String) {
-    let (canonical_headers, signed_headers) = canonical_headers(headers);
+    let (canonical_headers, signed_headers) = canonical_headers(parts.headers);
     let canonical_request = [
-        method,
-        path,
-        &canonical_query(query),
+        parts.method,
+        parts.path,
+        &canonical_query(parts.query),
         &canonical_headers,
         &signed_headers,
         payload_hash,
@@ -320,50 +322,39 @@ pub enum VerifyError {
     Mismatch,
 }
 
-/// Checks a received request's signature with the given secret key.
-/// `headers` are the received headers (any case); `query` the received query pairs.
+/// Checks a received request's signature with the given secret key. `received`
+/// holds every received header (any case) and the query pairs as received.
 pub fn verify(
     secret: &Secret,
     auth: &Authorization,
-    method: &str,
-    path: &str,
-    query: &[(String, String)],
-    headers: &[(String, String)],
-    body: &[u8],
+    received: &RequestParts<'_>,
 ) -> Result<(), VerifyError> {
-    let find = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
-    };
     for required in ["host", "x-date"] {
         if !auth.signed_headers.iter().any(|h| h == required) {
             return Err(VerifyError::UnsignedRequired(required));
         }
     }
-    let x_date = find("x-date").ok_or_else(|| VerifyError::Missing("X-Date".into()))?;
-    let body_hash = sha256_hex(body);
-    if let Some(claimed) = find("x-content-sha256")
+    let x_date = received
+        .header("x-date")
+        .ok_or_else(|| VerifyError::Missing("X-Date".into()))?;
+    let body_hash = sha256_hex(received.body);
+    if let Some(claimed) = received.header("x-content-sha256")
         && claimed != body_hash
     {
         return Err(VerifyError::BodyHashMismatch);
     }
     let mut signed = Vec::with_capacity(auth.signed_headers.len());
     for name in &auth.signed_headers {
-        let value = find(name).ok_or_else(|| VerifyError::Missing(name.clone()))?;
-        signed.push((name.clone(), value));
+        let value = received
+            .header(name)
+            .ok_or_else(|| VerifyError::Missing(name.clone()))?;
+        signed.push((name.clone(), value.to_owned()));
     }
-    let (expected, _) = compute_signature(
-        secret,
-        &auth.scope,
-        method,
-        path,
-        query,
-        &signed,
-        &body_hash,
-        &x_date,
-    );
+    let signed = RequestParts {
+        headers: &signed,
+        ..received.clone()
+    };
+    let (expected, _) = compute_signature(secret, &auth.scope, &signed, &body_hash, x_date);
     if constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
         Ok(())
     } else {
@@ -472,35 +463,26 @@ mod tests {
             }
             let auth = parse_authorization(&sig.authorization).expect("parses");
             assert_eq!(auth.access_key, v.access_key);
-            let ok = verify(
-                &creds.secret_key,
-                &auth,
-                &v.method,
-                &v.path,
-                &v.query,
-                &received,
-                v.body.as_bytes(),
+            let received = RequestParts {
+                method: &v.method,
+                path: &v.path,
+                query: &v.query,
+                headers: &received,
+                body: v.body.as_bytes(),
+            };
+            assert_eq!(
+                verify(&creds.secret_key, &auth, &received),
+                Ok(()),
+                "{}",
+                v.name
             );
-            assert_eq!(ok, Ok(()), "{}", v.name);
-            let wrong = verify(
-                &Secret::new("not-the-secret"),
-                &auth,
-                &v.method,
-                &v.path,
-                &v.query,
-                &received,
-                v.body.as_bytes(),
-            );
+            let wrong = verify(&Secret::new("not-the-secret"), &auth, &received);
             assert_eq!(wrong, Err(VerifyError::Mismatch), "{}", v.name);
-            let tampered = verify(
-                &creds.secret_key,
-                &auth,
-                &v.method,
-                &v.path,
-                &v.query,
-                &received,
-                b"{}",
-            );
+            let tampered = RequestParts {
+                body: b"{}",
+                ..received
+            };
+            let tampered = verify(&creds.secret_key, &auth, &tampered);
             assert_eq!(tampered, Err(VerifyError::BodyHashMismatch), "{}", v.name);
         }
     }

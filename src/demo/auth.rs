@@ -4,28 +4,9 @@ use axum::http::StatusCode;
 
 use super::reply::Refusal;
 use super::{DEMO_ACCESS_KEY, DEMO_SECRET_KEY, MAX_CLOCK_SKEW};
-use crate::api::sign::{Authorization, VerifyError, parse_authorization, verify};
+use crate::api::sign::{Authorization, RequestParts, VerifyError, parse_authorization, verify};
 use crate::api::wire::SERVICE;
 use crate::secret::Secret;
-
-/// A received request, as far as the signature covers it.
-pub(crate) struct Received<'a> {
-    pub(crate) method: &'a str,
-    pub(crate) path: &'a str,
-    pub(crate) query: &'a [(String, String)],
-    /// Every received header (any case), `Host` as received.
-    pub(crate) headers: &'a [(String, String)],
-    pub(crate) body: &'a [u8],
-}
-
-impl Received<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 fn unauthorized(code: &'static str, code_n: i64, message: impl Into<String>) -> Refusal {
     Refusal::new(StatusCode::UNAUTHORIZED, code, message).with_code_n(code_n)
@@ -37,7 +18,11 @@ fn mismatch(message: impl Into<String>) -> Refusal {
 
 /// Accepts a request signed with the demo key pair at a time within
 /// [`MAX_CLOCK_SKEW`] of `now`, for the `rtc` service in any region.
-pub(crate) fn check(req: &Received<'_>, now: jiff::Timestamp) -> Result<Authorization, Refusal> {
+/// `req` holds every received header (any case), `Host` as received.
+pub(crate) fn check(
+    req: &RequestParts<'_>,
+    now: jiff::Timestamp,
+) -> Result<Authorization, Refusal> {
     let Some(header) = req.header("authorization") else {
         return Err(unauthorized(
             "MissingAuthenticationToken",
@@ -79,16 +64,7 @@ pub(crate) fn check(req: &Received<'_>, now: jiff::Timestamp) -> Result<Authoriz
             auth.short_date
         )));
     }
-    verify(
-        &Secret::new(DEMO_SECRET_KEY),
-        &auth,
-        req.method,
-        req.path,
-        req.query,
-        req.headers,
-        req.body,
-    )
-    .map_err(|e| {
+    verify(&Secret::new(DEMO_SECRET_KEY), &auth, req).map_err(|e| {
         mismatch(match e {
             VerifyError::Missing(name) => format!("the signed header {name} is missing"),
             VerifyError::Malformed => "the Authorization header could not be read".into(),
@@ -172,7 +148,7 @@ mod tests {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<(), Refusal> {
-        let req = Received {
+        let req = RequestParts {
             method: "POST",
             path: "/",
             query,

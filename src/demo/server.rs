@@ -25,13 +25,14 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::actions::{self, ACTIONS};
-use super::auth::{self, Received};
+use super::auth;
 use super::data::{DemoData, demo_data};
 use super::faults::{Fault, FaultDice};
 use super::limiter::SlidingWindow;
 use super::reply::{Refusal, ok_raw};
 use super::stats::{DemoStats, LoggedRequest, Outcome, Recorder};
 use super::{DEMO_REGION, DemoOptions};
+use crate::api::sign::RequestParts;
 use crate::api::wire::API_VERSION;
 
 /// The largest request body read.
@@ -256,7 +257,7 @@ impl Shared {
             return self.refuse(refusal, Outcome::Refused, (request_id, action, DEMO_REGION));
         };
         let headers = header_pairs(parts);
-        let received = Received {
+        let received = RequestParts {
             method: parts.method.as_str(),
             path: parts.uri.path(),
             query,
