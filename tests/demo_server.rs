@@ -770,7 +770,7 @@ async fn the_demo_server_command_serves_logs_and_stops_on_ctrl_c() {
         serde_json::from_str(&lines.next_line().await.unwrap().expect("a request line")).unwrap();
     assert_eq!(
         logged,
-        json!({"action": "GetConversationMessages", "body": body, "status": 200})
+        json!({"action": "GetConversationMessages", "body": body, "status": 200, "new_cursor": 4})
     );
 
     let pid = child.id().expect("still running") as libc::pid_t;

@@ -62,6 +62,17 @@ impl DemoProcess {
         }
     }
 
+    /// The logged lines (`action`, `body`, `status`, `new_cursor`) of one action.
+    fn logged(&self, action: &str) -> Vec<Value> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r["action"] == action)
+            .cloned()
+            .collect()
+    }
+
     /// The bodies of the logged requests of one action.
     fn bodies(&self, action: &str) -> Vec<Value> {
         self.requests
@@ -289,25 +300,26 @@ fn browses_the_demo_group_pages_back_and_quits_cleanly() {
         (&i64::MAX.into(), &1.into())
     );
 
-    // Moving up past the top asks for the page before, from the NewCursor of the page
-    // that came last: a backward NewCursor is the last returned index minus one.
+    // Moving up past the top asks for the page before, from the NewCursor of the
+    // answer that came before it, as the server logged both.
     tui.send("g");
     for _ in 0..5 {
         tui.send("k");
     }
     tui.wait_until("a third GetConversationMessages", || {
-        demo.bodies("GetConversationMessages").len() >= 3
+        demo.logged("GetConversationMessages").len() >= 3
     });
-    let pages = demo.bodies("GetConversationMessages");
-    for (i, page) in pages.iter().enumerate().skip(1) {
-        let last_of_previous = newest[20 * i - 1].body.index_in_conversation.unwrap();
+    let pages = demo.logged("GetConversationMessages");
+    for (i, pair) in pages.windows(2).enumerate() {
+        let new_cursor = &pair[0]["new_cursor"];
+        assert!(new_cursor.is_i64(), "answer {i} had a NewCursor: {pages:?}");
         assert_eq!(
-            page["Cursor"],
-            last_of_previous - 1,
-            "page {i} starts at the NewCursor of page {}: {pages:?}",
-            i - 1
+            &pair[1]["body"]["Cursor"],
+            new_cursor,
+            "request {} starts at the NewCursor of answer {i}: {pages:?}",
+            i + 1
         );
-        assert_eq!(page["Reverse"], 1);
+        assert_eq!(pair[1]["body"]["Reverse"], 1);
     }
 
     // A reply shows its quoted hint.

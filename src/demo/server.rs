@@ -389,9 +389,18 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         tokio::time::sleep(shared.options.latency).await;
     }
     let action = param(&query, "Action").to_owned();
-    let (status, error) = match &answer {
-        Answer::Reply { status, error, .. } => (Some(status.as_u16()), error.map(str::to_owned)),
-        Answer::Drop => (None, None),
+    let (status, error, new_cursor) = match &answer {
+        Answer::Reply {
+            status,
+            error,
+            body,
+        } => {
+            let new_cursor = (action == "GetConversationMessages" && error.is_none())
+                .then(|| LoggedRequest::new_cursor_of(body))
+                .flatten();
+            (Some(status.as_u16()), error.map(str::to_owned), new_cursor)
+        }
+        Answer::Drop => (None, None, None),
     };
     shared.recorder.log(LoggedRequest {
         request_id,
@@ -400,6 +409,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         arrived,
         status,
         error,
+        new_cursor,
     });
     match answer {
         Answer::Reply { status, body, .. } => {

@@ -44,11 +44,15 @@ pub struct LoggedRequest {
     pub status: Option<u16>,
     /// The error code answered, if any.
     pub error: Option<String>,
+    /// The `NewCursor` of a successful `GetConversationMessages` answer, so that a
+    /// test can follow the cursor chain as the client saw it.
+    pub new_cursor: Option<i64>,
 }
 
 impl LoggedRequest {
     /// One JSON line: `{"action":..,"body":..,"status":..}` (status null for a
-    /// dropped connection), with `"error"` when the answer was an error.
+    /// dropped connection), with `"error"` when the answer was an error and
+    /// `"new_cursor"` when it was a page of messages.
     pub fn json_line(&self) -> String {
         let mut line = json!({
             "action": self.action,
@@ -58,7 +62,28 @@ impl LoggedRequest {
         if let Some(code) = &self.error {
             line["error"] = json!(code);
         }
+        if let Some(cursor) = self.new_cursor {
+            line["new_cursor"] = json!(cursor);
+        }
         line.to_string()
+    }
+
+    /// The `Result.NewCursor` of a response body, if it has one.
+    pub(crate) fn new_cursor_of(body: &str) -> Option<i64> {
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Result")]
+            result: Option<PageCursor>,
+        }
+        #[derive(serde::Deserialize)]
+        struct PageCursor {
+            #[serde(rename = "NewCursor")]
+            new_cursor: Option<i64>,
+        }
+        serde_json::from_str::<Envelope>(body)
+            .ok()?
+            .result?
+            .new_cursor
     }
 
     /// The body as logged: parsed JSON, else text, else null.
@@ -173,6 +198,7 @@ mod tests {
             arrived: Instant::now(),
             status: Some(200),
             error: None,
+            new_cursor: None,
         }
     }
 
