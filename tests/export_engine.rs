@@ -36,6 +36,16 @@ struct Behaviour {
     names_fail: bool,
 }
 
+impl Behaviour {
+    /// Each page's `NewCursor` repeats its last message, as the service's can.
+    fn repeating_boundary() -> Self {
+        Behaviour {
+            repeat_boundary: true,
+            ..Behaviour::default()
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Fake {
     history: Arc<HashMap<ConversationId, Vec<Message>>>,
@@ -75,6 +85,19 @@ impl Fake {
 
     fn messages(&self, id: i64) -> &[Message] {
         &self.history[&ConversationId(id)]
+    }
+
+    /// A fresh export of the conversations `ids` into `path`, with nothing set but
+    /// the format and direction.
+    async fn export(
+        &self,
+        ids: &[i64],
+        format: Format,
+        direction: Direction,
+        path: &Path,
+    ) -> Result<ExportSummary, ExportFailure> {
+        let targets: Vec<_> = ids.iter().map(|&id| target(id)).collect();
+        run(self, &targets, &options(format, direction), path, false).await
     }
 
     fn requests(&self) -> u64 {
@@ -256,22 +279,11 @@ fn ids(messages: &[Message]) -> Vec<i64> {
 async fn every_message_once_in_walk_order_even_when_pages_repeat_their_boundary() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.jsonl");
-    let fake = Fake::new(
-        &[(501, 95)],
-        Behaviour {
-            repeat_boundary: true,
-            ..Behaviour::default()
-        },
-    );
-    let summary = run(
-        &fake,
-        &[target(501)],
-        &options(Format::Jsonl, Direction::OldestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap();
+    let fake = Fake::new(&[(501, 95)], Behaviour::repeating_boundary());
+    let summary = fake
+        .export(&[501], Format::Jsonl, Direction::OldestFirst, &path)
+        .await
+        .unwrap();
     assert_eq!(raw_lines(&path), expected(fake.messages(501)));
     assert_eq!(summary.messages(), 95);
     assert!(summary.conversations[0].complete);
@@ -280,15 +292,10 @@ async fn every_message_once_in_walk_order_even_when_pages_repeat_their_boundary(
         "boundary repeats dropped"
     );
 
-    let summary = run(
-        &fake,
-        &[target(501)],
-        &options(Format::Jsonl, Direction::NewestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap();
+    let summary = fake
+        .export(&[501], Format::Jsonl, Direction::NewestFirst, &path)
+        .await
+        .unwrap();
     let mut newest_first = expected(fake.messages(501));
     newest_first.reverse();
     assert_eq!(raw_lines(&path), newest_first);
@@ -325,23 +332,11 @@ async fn several_conversations_are_written_as_blocks_in_the_order_given() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.jsonl");
     let sizes = [(503, 7), (501, 130), (502, 41)];
-    let fake = Fake::new(
-        &sizes,
-        Behaviour {
-            repeat_boundary: true,
-            ..Behaviour::default()
-        },
-    );
-    let targets: Vec<_> = sizes.iter().map(|&(id, _)| target(id)).collect();
-    run(
-        &fake,
-        &targets,
-        &options(Format::Jsonl, Direction::NewestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap();
+    let fake = Fake::new(&sizes, Behaviour::repeating_boundary());
+    let conversations = sizes.map(|(id, _)| id);
+    fake.export(&conversations, Format::Jsonl, Direction::NewestFirst, &path)
+        .await
+        .unwrap();
     let mut want = Vec::new();
     for (id, _) in sizes {
         let mut block = expected(fake.messages(id));
@@ -423,29 +418,19 @@ async fn a_live_group_read_from_the_start_is_refused_before_any_request() {
             ..Behaviour::default()
         },
     );
-    let failure = run(
-        &fake,
-        &[target(503)],
-        &options(Format::Jsonl, Direction::OldestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap_err();
+    let failure = fake
+        .export(&[503], Format::Jsonl, Direction::OldestFirst, &path)
+        .await
+        .unwrap_err();
     let text = failure.error.to_string();
     assert!(
         text.contains("InvalidParameter") && text.contains("use --newest-first"),
         "{text}"
     );
-    let summary = run(
-        &fake,
-        &[target(503)],
-        &options(Format::Jsonl, Direction::NewestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap();
+    let summary = fake
+        .export(&[503], Format::Jsonl, Direction::NewestFirst, &path)
+        .await
+        .unwrap();
     assert_eq!(summary.messages(), 5);
 }
 
@@ -459,9 +444,8 @@ async fn fail_then_resume(format: Format, direction: Direction, fail_at: u64) {
     let failing = Fake::new(
         &sizes,
         Behaviour {
-            repeat_boundary: true,
             fail_at: [fail_at].into(),
-            ..Behaviour::default()
+            ..Behaviour::repeating_boundary()
         },
     );
     let opts = options(format, direction);
@@ -482,13 +466,7 @@ async fn fail_then_resume(format: Format, direction: Direction, fail_at: u64) {
         "everything written was flushed"
     );
 
-    let healthy = Fake::new(
-        &sizes,
-        Behaviour {
-            repeat_boundary: true,
-            ..Behaviour::default()
-        },
-    );
+    let healthy = Fake::new(&sizes, Behaviour::repeating_boundary());
     let mut resumed = opts.clone();
     resumed.first_cursor = Some(point.cursor);
     run(
@@ -593,15 +571,9 @@ async fn a_closed_json_array_is_not_appended_to() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.json");
     let fake = Fake::new(&[(501, 5)], Behaviour::default());
-    run(
-        &fake,
-        &[target(501)],
-        &options(Format::Json, Direction::OldestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap();
+    fake.export(&[501], Format::Json, Direction::OldestFirst, &path)
+        .await
+        .unwrap();
     let err = Output::append(&path, Format::Json).err().unwrap();
     assert!(err.to_string().contains("already closed"), "{err}");
     assert_eq!(ids_in(&path, Format::Json), ids(fake.messages(501)));
@@ -612,17 +584,11 @@ async fn a_transcript_names_its_senders_and_carries_on_without_names_when_they_c
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.md");
     let sizes = [(501, 95), (502, 10)];
-    let targets = [target(501), target(502)];
+    let both = [501, 502];
     let fake = Fake::new(&sizes, Behaviour::default());
-    run(
-        &fake,
-        &targets,
-        &options(Format::Markdown, Direction::OldestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap();
+    fake.export(&both, Format::Markdown, Direction::OldestFirst, &path)
+        .await
+        .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     for sender in [10, 11, 12] {
         assert!(text.contains(&format!("\n**User {sender}** ")), "{sender}");
@@ -633,25 +599,13 @@ async fn a_transcript_names_its_senders_and_carries_on_without_names_when_they_c
         "each sender asked for once"
     );
     let jsonl = dir.path().join("out.jsonl");
-    run(
-        &fake,
-        &targets,
-        &options(Format::Jsonl, Direction::OldestFirst),
-        &jsonl,
-        false,
-    )
-    .await
-    .unwrap();
+    fake.export(&both, Format::Jsonl, Direction::OldestFirst, &jsonl)
+        .await
+        .unwrap();
     let before = fake.name_lookups.load(Ordering::SeqCst);
-    run(
-        &fake,
-        &targets,
-        &options(Format::Csv, Direction::OldestFirst),
-        &jsonl,
-        false,
-    )
-    .await
-    .unwrap();
+    fake.export(&both, Format::Csv, Direction::OldestFirst, &jsonl)
+        .await
+        .unwrap();
     assert_eq!(
         fake.name_lookups.load(Ordering::SeqCst),
         before,
@@ -665,15 +619,9 @@ async fn a_transcript_names_its_senders_and_carries_on_without_names_when_they_c
             ..Behaviour::default()
         },
     );
-    run(
-        &fake,
-        &targets,
-        &options(Format::Markdown, Direction::OldestFirst),
-        &path,
-        false,
-    )
-    .await
-    .unwrap();
+    fake.export(&both, Format::Markdown, Direction::OldestFirst, &path)
+        .await
+        .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("\n**10** "));
     assert_eq!(ids_in(&path, Format::Markdown).len(), 105);
