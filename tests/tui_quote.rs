@@ -3,34 +3,18 @@
 //! the background, a page budget, the end of history, oldest-first reading.
 
 use crossterm::event::KeyCode;
-use volc_im::api::wire::Page;
 use volc_im::model::{Message, MessageStatus};
-use volc_im::pager::PageRequest;
-use volc_im::tui::fixtures::{self, History, code, key, only_request, page_requests, pump};
+use volc_im::tui::fixtures::{
+    self, History, code, key, loaded, note, only_request, page_requests, pump, selected_number,
+};
 use volc_im::tui::seek::{Goal, JUMP_STACK_MAX, Note, QUOTE_PAGE_BUDGET};
-use volc_im::tui::{Action, App, Command, Start, ViewId};
+use volc_im::tui::{App, Command, Start};
 
 const W: u16 = 120;
 const H: u16 = 30;
 
-fn loaded(view: ViewId, request: PageRequest, page: Page) -> Action {
-    Action::PageLoaded {
-        view,
-        request,
-        page,
-    }
-}
-
 fn open(history: &History, start: Start) -> (App, Vec<Command>) {
     fixtures::open_on(history, start, W, H)
-}
-
-fn selected(app: &App) -> i64 {
-    fixtures::number(&app.view().unwrap().selected().unwrap().message)
-}
-
-fn note(app: &App) -> Option<Note> {
-    app.view().unwrap().note()
 }
 
 /// Replies: 100 quotes 95 (loaded), 99 quotes 50 (three pages back), 98 quotes 96
@@ -52,24 +36,24 @@ fn o_goes_to_a_loaded_quote_and_back_returns() {
     };
     let (mut app, _) = open(&history, Start::Newest);
     assert!(app.update(key('o')).is_empty());
-    assert_eq!(selected(&app), 95);
+    assert_eq!(selected_number(&app), 95);
     app.update(key('\''));
-    assert_eq!(selected(&app), 100);
+    assert_eq!(selected_number(&app), 100);
     app.update(key('o'));
     app.update(code(KeyCode::Backspace));
-    assert_eq!(selected(&app), 100, "Backspace goes back too");
+    assert_eq!(selected_number(&app), 100, "Backspace goes back too");
     app.update(key('\''));
     assert_eq!(note(&app), Some(Note::NoJumpBack));
     app.update(key('k'));
     app.update(key('k'));
     app.update(key('k'));
-    assert_eq!(selected(&app), 97);
+    assert_eq!(selected_number(&app), 97);
     app.update(key('o'));
     assert_eq!(note(&app), Some(Note::NotAReply));
     app.update(key('j'));
     app.update(key('o'));
     assert_eq!(
-        selected(&app),
+        selected_number(&app),
         96,
         "a recalled quote that is loaded is gone to"
     );
@@ -84,7 +68,7 @@ fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
     let (mut app, prefetch) = open(&history, Start::Newest);
     let (view, second) = only_request(&prefetch);
     app.update(key('k'));
-    assert_eq!(selected(&app), 99);
+    assert_eq!(selected_number(&app), 99);
     assert!(
         app.update(key('o')).is_empty(),
         "the prefetch in flight counts"
@@ -97,9 +81,9 @@ fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
     assert_eq!(seek.pages_left, QUOTE_PAGE_BUDGET);
     let c = app.update(loaded(view, second, history.answer(&second)));
     let (_, third) = only_request(&c);
-    assert_eq!(selected(&app), 99);
+    assert_eq!(selected_number(&app), 99);
     let c = app.update(loaded(view, third, history.answer(&third)));
-    assert_eq!(selected(&app), 50, "landed on the quoted message");
+    assert_eq!(selected_number(&app), 50, "landed on the quoted message");
     assert!(app.view().unwrap().seek.is_none());
     let row = app.view().unwrap().scroll.row;
     let h = i32::from(app.areas().list.height);
@@ -107,10 +91,10 @@ fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
     // Later pages put older messages in front: the selection stays on its row.
     let (_, fourth) = only_request(&c);
     app.update(loaded(view, fourth, history.answer(&fourth)));
-    assert_eq!(selected(&app), 50);
+    assert_eq!(selected_number(&app), 50);
     assert_eq!(app.view().unwrap().scroll.row, row);
     app.update(key('\''));
-    assert_eq!(selected(&app), 99, "back to the reply");
+    assert_eq!(selected_number(&app), 99, "back to the reply");
 }
 
 #[test]
@@ -138,7 +122,7 @@ fn a_quote_beyond_the_budget_or_the_history_is_reported() {
             MessageStatus::Visible
         ))
     );
-    assert_eq!(selected(&app), 5_000);
+    assert_eq!(selected_number(&app), 5_000);
 
     // A quote of a recalled message that history does not hold.
     let history = History {
@@ -176,7 +160,7 @@ fn from_the_start_a_missing_quote_is_not_paged_for() {
     let (mut app, _) = open(&history, Start::Oldest);
     app.update(key('j'));
     app.update(key('j'));
-    assert_eq!(selected(&app), 3);
+    assert_eq!(selected_number(&app), 3);
     assert!(page_requests(&app.update(key('o'))).is_empty());
     assert_eq!(
         note(&app),

@@ -9,7 +9,9 @@ use serde_json::json;
 use volc_im::api::ApiError;
 use volc_im::api::wire::UsersResult;
 use volc_im::model::{Message, User, UserId};
-use volc_im::tui::fixtures::{self, APP, BASE_MS, code, key, settings};
+use volc_im::tui::fixtures::{
+    self, APP, BASE_MS, code, key, names_loaded, only_request, open_showing, settings,
+};
 use volc_im::tui::{Action, App, Command, Start, Target, ui};
 
 /// Draws the app on a test terminal of its own size.
@@ -39,29 +41,6 @@ fn lines(t: &Terminal<TestBackend>) -> Vec<String> {
             row
         })
         .collect()
-}
-
-/// An app showing `messages` (given oldest first), loaded as one newest-first page.
-fn app_showing(messages: Vec<Message>, has_more: bool, w: u16, h: u16) -> (App, Vec<Command>) {
-    let (mut app, commands) = App::new(settings(Start::Newest), w, h);
-    let (view, request) = first_request(&commands);
-    let page = fixtures::page_of(messages.into_iter().rev().collect(), has_more, 0);
-    let more = app.update(Action::PageLoaded {
-        view,
-        request,
-        page,
-    });
-    (app, more)
-}
-
-fn first_request(commands: &[Command]) -> (volc_im::tui::ViewId, volc_im::pager::PageRequest) {
-    commands
-        .iter()
-        .find_map(|c| match c {
-            Command::FetchPage { view, request, .. } => Some((*view, *request)),
-            _ => None,
-        })
-        .expect("a page request")
 }
 
 /// Messages around midnight, with a reply, an image, a recalled message and an
@@ -96,7 +75,7 @@ fn evening() -> Vec<Message> {
 
 #[test]
 fn list_with_day_separators_replies_and_the_detail_pane() {
-    let (mut app, _) = app_showing(evening(), false, 120, 24);
+    let (mut app, _) = open_showing(evening(), false, 120, 24);
     let t = draw(&mut app, 120, 24);
     insta::assert_snapshot!("wide_list_and_detail", t.backend());
     let screen = lines(&t).join("\n");
@@ -109,7 +88,7 @@ fn list_with_day_separators_replies_and_the_detail_pane() {
 
 #[test]
 fn the_detail_pane_goes_below_on_a_narrow_terminal() {
-    let (mut app, _) = app_showing(evening(), false, 80, 40);
+    let (mut app, _) = open_showing(evening(), false, 80, 40);
     app.update(key('k'));
     app.update(key('k'));
     app.update(key('k'));
@@ -124,7 +103,7 @@ fn the_detail_pane_scrolls_on_its_own() {
         .collect::<Vec<_>>()
         .join("\n");
     let m = fixtures::message_with(1, json!({"Content": json!({"text": long}).to_string()}));
-    let (mut app, _) = app_showing(vec![m], false, 120, 20);
+    let (mut app, _) = open_showing(vec![m], false, 120, 20);
     app.update(code(KeyCode::Tab));
     for _ in 0..12 {
         app.update(key('j'));
@@ -136,7 +115,7 @@ fn the_detail_pane_scrolls_on_its_own() {
 #[test]
 fn a_loading_row_while_older_messages_are_fetched() {
     let messages = (1..=20).map(fixtures::message).collect();
-    let (mut app, more) = app_showing(messages, true, 80, 26);
+    let (mut app, more) = open_showing(messages, true, 80, 26);
     assert!(!more.is_empty(), "the next page is being fetched");
     app.update(key('d'));
     let t = draw(&mut app, 80, 26);
@@ -147,14 +126,14 @@ fn a_loading_row_while_older_messages_are_fetched() {
 #[test]
 fn the_beginning_of_history_is_marked_and_errors_show_in_the_status_bar() {
     let messages = (1..=5).map(fixtures::message).collect();
-    let (mut app, _) = app_showing(messages, false, 80, 10);
+    let (mut app, _) = open_showing(messages, false, 80, 10);
     app.update(key('d'));
     let t = draw(&mut app, 80, 10);
     insta::assert_snapshot!("beginning_marker", t.backend());
 
     let messages = (1..=15).map(fixtures::message).collect();
-    let (mut app, more) = app_showing(messages, true, 100, 12);
-    let (view, request) = first_request(&more);
+    let (mut app, more) = open_showing(messages, true, 100, 12);
+    let (view, request) = only_request(&more);
     app.update(Action::PageFailed {
         view,
         request,
@@ -178,7 +157,7 @@ fn the_beginning_of_history_is_marked_and_errors_show_in_the_status_bar() {
 
 #[test]
 fn the_help_overlay_lists_every_key() {
-    let (mut app, _) = app_showing(evening(), false, 100, 24);
+    let (mut app, _) = open_showing(evening(), false, 100, 24);
     app.update(key('?'));
     let t = draw(&mut app, 100, 24);
     insta::assert_snapshot!("help_overlay", t.backend());
@@ -190,7 +169,7 @@ fn the_help_overlay_lists_every_key() {
 
 #[test]
 fn tiny_terminals_draw_without_panicking() {
-    let (mut app, _) = app_showing(evening(), false, 100, 24);
+    let (mut app, _) = open_showing(evening(), false, 100, 24);
     let t = draw(&mut app, 1, 1);
     insta::assert_snapshot!("tiny_1x1", t.backend());
     let t = draw(&mut app, 10, 3);
@@ -240,20 +219,11 @@ fn hostile_text_never_reaches_the_terminal() {
             )
         })
         .collect();
-    let (mut app, _) = app_showing(messages, false, 120, 30);
-    app.update(Action::UsersLoaded {
-        app: APP,
-        ids: vec![],
-        result: Ok(UsersResult {
-            users: vec![User {
-                user_id: UserId(fixtures::SENDERS[1]),
-                nick_name: Some("\u{1b}[5mblink\u{202e}".into()),
-                portrait: None,
-                ext: None,
-            }],
-            not_found_users: vec![],
-        }),
-    });
+    let (mut app, _) = open_showing(messages, false, 120, 30);
+    app.update(names_loaded(&[(
+        fixtures::SENDERS[1],
+        "\u{1b}[5mblink\u{202e}",
+    )]));
     let t = draw(&mut app, 120, 30);
     insta::assert_snapshot!("hostile_text", t.backend());
     let buf = t.backend().buffer();
@@ -292,7 +262,7 @@ fn wide_characters_keep_the_columns_aligned() {
             )
         })
         .collect();
-    let (mut app, _) = app_showing(messages, false, 100, 12);
+    let (mut app, _) = open_showing(messages, false, 100, 12);
     let names = ["张伟", "Zoë", "😀 Emoji Person", "Ａｌｉｃｅ", "مريم", "x"];
     app.update(Action::UsersLoaded {
         app: APP,
@@ -392,7 +362,7 @@ fn search_for(app: &mut App, query: &str) -> Vec<Command> {
 
 #[test]
 fn the_search_prompt_shows_the_query_cleaned() {
-    let (mut app, _) = app_showing(evening(), false, 100, 12);
+    let (mut app, _) = open_showing(evening(), false, 100, 12);
     app.update(key('d'));
     app.update(key('/'));
     for c in "发布 q\u{7}x".chars() {
@@ -434,7 +404,7 @@ fn matches_are_highlighted_where_the_row_shows_them() {
         5,
         json!({"Content": "{\"text\":\"from the bot\"}", "Sender": 30_000}),
     );
-    let (mut app, _) = app_showing(messages, false, 100, 12);
+    let (mut app, _) = open_showing(messages, false, 100, 12);
     app.update(Action::UsersLoaded {
         app: APP,
         ids: vec![],
@@ -459,7 +429,7 @@ fn matches_are_highlighted_where_the_row_shows_them() {
 #[test]
 fn the_status_bar_while_searching_older_messages() {
     let messages = (1..=15).map(fixtures::message).collect();
-    let (mut app, more) = app_showing(messages, true, 100, 12);
+    let (mut app, more) = open_showing(messages, true, 100, 12);
     assert!(!more.is_empty(), "the next page is on its way");
     app.update(key('d'));
     search_for(&mut app, "not loaded yet");
@@ -478,7 +448,7 @@ fn the_help_box_keeps_its_border_over_wide_characters() {
         .map(|n| fixtures::text_message(n, &"发布会".repeat(20)))
         .collect();
     // At this width the box's left border falls where a wide character starts.
-    let (mut app, _) = app_showing(messages, false, 120, 24);
+    let (mut app, _) = open_showing(messages, false, 120, 24);
     app.update(key('d'));
     app.update(key('?'));
     let t = draw(&mut app, 120, 24);

@@ -4,12 +4,11 @@
 
 use crossterm::event::KeyCode;
 use volc_im::api::ApiError;
-use volc_im::api::wire::{Page, UsersResult};
-use volc_im::model::{Cursor, Message, User, UserId};
-use volc_im::pager::PageRequest;
+use volc_im::model::{Cursor, Message};
 use volc_im::tui::app::Focus;
 use volc_im::tui::fixtures::{
-    self, APP, History, code, ctrl, key, only_request, page_requests, pump,
+    self, History, code, ctrl, key, loaded, names_loaded, note, only_request, page_requests, pump,
+    selected_number,
 };
 use volc_im::tui::search::Toward;
 use volc_im::tui::seek::{Goal, Note, SEARCH_PAGE_BUDGET};
@@ -17,14 +16,6 @@ use volc_im::tui::{Action, App, Command, Start, ViewId};
 
 const W: u16 = 120;
 const H: u16 = 30;
-
-fn loaded(view: ViewId, request: PageRequest, page: Page) -> Action {
-    Action::PageLoaded {
-        view,
-        request,
-        page,
-    }
-}
 
 fn open(history: &History, start: Start) -> (App, Vec<Command>) {
     fixtures::open_on(history, start, W, H)
@@ -44,14 +35,6 @@ fn search(app: &mut App, query: &str) -> Vec<Command> {
     let mut commands = typed(app, query);
     commands.extend(app.update(code(KeyCode::Enter)));
     commands
-}
-
-fn selected(app: &App) -> i64 {
-    fixtures::number(&app.view().unwrap().selected().unwrap().message)
-}
-
-fn note(app: &App) -> Option<Note> {
-    app.view().unwrap().note()
 }
 
 fn rank(app: &App) -> (Option<usize>, usize) {
@@ -74,13 +57,13 @@ fn a_search_goes_to_loaded_matches_upward_and_n_and_n_step_either_way() {
         message: noon,
     };
     let (mut app, _prefetch) = open(&history, Start::Newest);
-    assert_eq!(selected(&app), 100);
+    assert_eq!(selected_number(&app), 100);
     app.update(key('/'));
     assert!(app.prompt().is_some());
     // Typed keys are text, not commands: `q` does not quit, `j` does not move.
     typed(&mut app, "qj");
     assert!(!app.should_quit());
-    assert_eq!(selected(&app), 100);
+    assert_eq!(selected_number(&app), 100);
     app.update(code(KeyCode::Backspace));
     app.update(code(KeyCode::Backspace));
     typed(&mut app, "NOO");
@@ -90,17 +73,17 @@ fn a_search_goes_to_loaded_matches_upward_and_n_and_n_step_either_way() {
     let c = app.update(code(KeyCode::Enter));
     assert!(app.prompt().is_none());
     assert!(page_requests(&c).is_empty(), "found among the loaded");
-    assert_eq!(selected(&app), 97);
+    assert_eq!(selected_number(&app), 97);
     assert_eq!(rank(&app), (Some(1), 3), "counted from the newest");
     app.update(key('n'));
-    assert_eq!((selected(&app), rank(&app)), (90, (Some(2), 3)));
+    assert_eq!((selected_number(&app), rank(&app)), (90, (Some(2), 3)));
     app.update(key('n'));
-    assert_eq!(selected(&app), 85);
+    assert_eq!(selected_number(&app), 85);
     app.update(key('N'));
-    assert_eq!(selected(&app), 90);
+    assert_eq!(selected_number(&app), 90);
     app.update(key('N'));
     app.update(key('N'));
-    assert_eq!(selected(&app), 97);
+    assert_eq!(selected_number(&app), 97);
     assert_eq!(note(&app), Some(Note::NoFurther(Toward::Newer)));
     // Moving off a match: the count stays, the rank goes.
     app.update(key('j'));
@@ -123,9 +106,13 @@ fn the_selected_message_counts_and_escape_in_the_prompt_keeps_the_search() {
     app.update(key('k'));
     app.update(key('k'));
     app.update(key('k'));
-    assert_eq!(selected(&app), 97);
+    assert_eq!(selected_number(&app), 97);
     search(&mut app, "noon");
-    assert_eq!(selected(&app), 97, "a match at the selection is the first");
+    assert_eq!(
+        selected_number(&app),
+        97,
+        "a match at the selection is the first"
+    );
     app.update(key('/'));
     typed(&mut app, "other");
     app.update(code(KeyCode::Esc));
@@ -158,16 +145,16 @@ fn a_search_pages_back_in_the_background_and_lands_when_the_match_arrives() {
     assert!(app.is_fetching(), "the spinner turns while searching");
     // Keys keep working meanwhile.
     app.update(key('k'));
-    assert_eq!(selected(&app), 199);
+    assert_eq!(selected_number(&app), 199);
     let c = app.update(loaded(view, second, history.answer(&second)));
     let (_, third) = only_request(&c);
     assert_eq!(third.cursor, Cursor(160));
-    assert_eq!(selected(&app), 199, "no match yet");
+    assert_eq!(selected_number(&app), 199, "no match yet");
     let c = app.update(loaded(view, third, history.answer(&third)));
     let (_, fourth) = only_request(&c);
     assert_eq!(fourth.cursor, Cursor(140));
     let c = app.update(loaded(view, fourth, history.answer(&fourth)));
-    assert_eq!(selected(&app), 130, "landed on the match");
+    assert_eq!(selected_number(&app), 130, "landed on the match");
     assert!(app.view().unwrap().seek.is_none());
     assert_eq!(rank(&app), (Some(1), 1));
     // Near the loaded edge now: the ordinary prefetch goes on, and the selection
@@ -175,7 +162,7 @@ fn a_search_pages_back_in_the_background_and_lands_when_the_match_arrives() {
     let (_, fifth) = only_request(&c);
     let row = app.view().unwrap().scroll.row;
     app.update(loaded(view, fifth, history.answer(&fifth)));
-    assert_eq!(selected(&app), 130);
+    assert_eq!(selected_number(&app), 130);
     assert_eq!(app.view().unwrap().scroll.row, row);
 }
 
@@ -199,12 +186,12 @@ fn a_search_stops_at_its_page_budget_and_n_searches_further() {
     let messages = SEARCH_PAGE_BUDGET as usize * 20;
     assert_eq!(note(&app), Some(Note::NotWithin(Toward::Older, messages)));
     assert!(app.view().unwrap().seek.is_none());
-    assert_eq!(selected(&app), 5_000, "the selection did not move");
+    assert_eq!(selected_number(&app), 5_000, "the selection did not move");
     // `n` goes on with a fresh budget, and finds it.
     let c = app.update(key('n'));
     let pages = pump(&mut app, &history, c, 1_000);
     assert!(pages <= SEARCH_PAGE_BUDGET as usize);
-    assert_eq!(selected(&app), 4_300);
+    assert_eq!(selected_number(&app), 4_300);
 }
 
 #[test]
@@ -251,7 +238,7 @@ fn escape_cancels_a_running_search_and_its_page_is_kept_without_a_jump() {
     );
     app.update(loaded(view, second, history.answer(&second)));
     assert_eq!(app.view().unwrap().store.len(), 40, "the page is kept");
-    assert_eq!(selected(&app), 200, "but nothing jumps");
+    assert_eq!(selected_number(&app), 200, "but nothing jumps");
     assert_eq!(rank(&app), (None, 1), "and its match is counted");
 }
 
@@ -290,7 +277,7 @@ fn stale_answers_are_still_dropped_while_searching() {
     assert_eq!(app.view().unwrap().store.len(), 40);
     let (_, third) = only_request(&c);
     app.update(loaded(view, third, history.answer(&third)));
-    assert_eq!(selected(&app), 150);
+    assert_eq!(selected_number(&app), 150);
 }
 
 #[test]
@@ -302,19 +289,7 @@ fn sender_names_match_once_they_arrive() {
     let (mut app, _) = open(&history, Start::Newest);
     search(&mut app, "zoë");
     assert_eq!(rank(&app).1, 0);
-    app.update(Action::UsersLoaded {
-        app: APP,
-        ids: vec![],
-        result: Ok(UsersResult {
-            users: vec![User {
-                user_id: UserId(fixtures::SENDERS[0]),
-                nick_name: Some("ZOË".into()),
-                portrait: None,
-                ext: None,
-            }],
-            not_found_users: vec![],
-        }),
-    });
+    app.update(names_loaded(&[(fixtures::SENDERS[0], "ZOË")]));
     // Senders take turns: a third of the twenty loaded messages.
     assert_eq!(rank(&app).1, 7);
 }
@@ -342,5 +317,5 @@ fn from_the_start_a_search_goes_up_and_n_pages_down() {
         Goal::Match(Toward::Newer)
     );
     pump(&mut app, &history, c, 100);
-    assert_eq!(selected(&app), 70);
+    assert_eq!(selected_number(&app), 70);
 }

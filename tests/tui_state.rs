@@ -6,44 +6,17 @@ use serde_json::json;
 use volc_im::api::ApiError;
 use volc_im::api::wire::{ConversationsResult, UsersResult};
 use volc_im::model::{ConversationInfo, Cursor, User, UserId};
-use volc_im::pager::PageRequest;
 use volc_im::tui::app::{Focus, Screen};
 use volc_im::tui::conversation::PREFETCH_THRESHOLD;
-use volc_im::tui::fixtures::{self, APP, CONVERSATION, code, ctrl, key, page, settings};
+use volc_im::tui::fixtures::{
+    self, APP, CONVERSATION, code, ctrl, key, loaded, only_request, page, page_requests,
+    selected_number, settings,
+};
 use volc_im::tui::viewport::EdgeRow;
 use volc_im::tui::{Action, App, Command, Start, Target, ViewId};
 
 const W: u16 = 120;
 const H: u16 = 30;
-
-/// The page requests among commands.
-fn page_requests(commands: &[Command]) -> Vec<(ViewId, PageRequest)> {
-    commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::FetchPage { view, request, .. } => Some((*view, *request)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn only_request(commands: &[Command]) -> (ViewId, PageRequest) {
-    let r = page_requests(commands);
-    assert_eq!(
-        r.len(),
-        1,
-        "exactly one page request expected: {commands:?}"
-    );
-    r[0]
-}
-
-fn loaded(view: ViewId, request: PageRequest, page: volc_im::api::wire::Page) -> Action {
-    Action::PageLoaded {
-        view,
-        request,
-        page,
-    }
-}
 
 fn throttled() -> ApiError {
     ApiError::Service {
@@ -54,10 +27,6 @@ fn throttled() -> ApiError {
         message: "too many requests".into(),
         request_id: Some("req-1".into()),
     }
-}
-
-fn selected_number(app: &App) -> i64 {
-    fixtures::number(&app.view().unwrap().selected().unwrap().message)
 }
 
 fn numbers(app: &App) -> Vec<i64> {

@@ -6,11 +6,13 @@ use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
 use crate::api::wire::Page;
-use crate::model::{AppId, ConversationId, Cursor, Message, MessageId};
+use crate::api::wire::UsersResult;
+use crate::model::{AppId, ConversationId, Cursor, Message, MessageId, User, UserId};
 use crate::pager::PageRequest;
 
 use super::action::{Action, Command, ViewId};
 use super::app::{App, Settings};
+use super::seek::Note;
 use super::store::Entry;
 use super::{Start, Target};
 
@@ -128,6 +130,46 @@ pub fn settings(start: Start) -> Settings {
     }
 }
 
+/// The answer `page` to `request` of `view`.
+pub fn loaded(view: ViewId, request: PageRequest, page: Page) -> Action {
+    Action::PageLoaded {
+        view,
+        request,
+        page,
+    }
+}
+
+/// Display names arriving for the users given as `(user id, nick name)`.
+pub fn names_loaded(names: &[(i64, &str)]) -> Action {
+    let users = names
+        .iter()
+        .map(|&(id, nick)| User {
+            user_id: UserId(id),
+            nick_name: Some(nick.into()),
+            portrait: None,
+            ext: None,
+        })
+        .collect();
+    Action::UsersLoaded {
+        app: APP,
+        ids: vec![],
+        result: Ok(UsersResult {
+            users,
+            not_found_users: vec![],
+        }),
+    }
+}
+
+/// The number of the selected message of the shown conversation.
+pub fn selected_number(app: &App) -> i64 {
+    number(&app.view().unwrap().selected().unwrap().message)
+}
+
+/// The note the shown conversation displays, if any.
+pub fn note(app: &App) -> Option<Note> {
+    app.view().unwrap().note()
+}
+
 /// A key press.
 pub fn key(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -143,28 +185,28 @@ pub fn code(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
+/// Opens the fixture conversation showing `messages` (given oldest first), received as
+/// one newest-first page, with more history before them when `has_more`; returns the
+/// commands that followed.
+pub fn open_showing(
+    messages: Vec<Message>,
+    has_more: bool,
+    width: u16,
+    height: u16,
+) -> (App, Vec<Command>) {
+    let (mut app, commands) = App::new(settings(Start::Newest), width, height);
+    let (view, request) = *page_requests(&commands)
+        .first()
+        .expect("the first page is asked for");
+    let page = page_of(messages.into_iter().rev().collect(), has_more, 0);
+    let more = app.update(loaded(view, request, page));
+    (app, more)
+}
+
 /// An app showing `messages` (given oldest first), received as one newest-first page,
 /// with more history before them when `has_more`.
 pub fn app_showing(messages: Vec<Message>, has_more: bool, width: u16, height: u16) -> App {
-    let (mut app, commands) = App::new(settings(Start::Newest), width, height);
-    let (view, request) = commands
-        .iter()
-        .find_map(|c| match c {
-            super::action::Command::FetchPage { view, request, .. } => Some((*view, *request)),
-            _ => None,
-        })
-        .expect("the first page is asked for");
-    let page = Page {
-        has_more,
-        new_cursor: Some(Cursor(0)),
-        messages: messages.into_iter().rev().collect(),
-    };
-    app.update(Action::PageLoaded {
-        view,
-        request,
-        page,
-    });
-    app
+    open_showing(messages, has_more, width, height).0
 }
 
 /// An app with the fixture messages `1..=n` loaded, more history before them.
@@ -229,12 +271,7 @@ pub fn pump(app: &mut App, history: &History, commands: Vec<Command>, max: usize
         if answered == max {
             break;
         }
-        let page = history.answer(&request);
-        let more = app.update(Action::PageLoaded {
-            view,
-            request,
-            page,
-        });
+        let more = app.update(loaded(view, request, history.answer(&request)));
         answered += 1;
         pending.extend(page_requests(&more));
         assert!(pending.len() <= 1, "one page in flight at a time");
@@ -247,11 +284,6 @@ pub fn pump(app: &mut App, history: &History, commands: Vec<Command>, max: usize
 pub fn open_on(history: &History, start: Start, width: u16, height: u16) -> (App, Vec<Command>) {
     let (mut app, commands) = App::new(settings(start), width, height);
     let (view, request) = only_request(&commands);
-    let page = history.answer(&request);
-    let more = app.update(Action::PageLoaded {
-        view,
-        request,
-        page,
-    });
+    let more = app.update(loaded(view, request, history.answer(&request)));
     (app, more)
 }
