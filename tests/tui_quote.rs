@@ -30,10 +30,7 @@ fn replies(n: i64) -> Message {
 
 #[test]
 fn o_goes_to_a_loaded_quote_and_back_returns() {
-    let history = History {
-        total: 100,
-        message: replies,
-    };
+    let history = History::new(100, replies);
     let (mut app, _) = open(&history, Start::Newest);
     assert!(app.update(key('o')).is_empty());
     assert_eq!(selected_number(&app), 95);
@@ -61,10 +58,7 @@ fn o_goes_to_a_loaded_quote_and_back_returns() {
 
 #[test]
 fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
-    let history = History {
-        total: 100,
-        message: replies,
-    };
+    let history = History::new(100, replies);
     let (mut app, prefetch) = open(&history, Start::Newest);
     let (view, second) = only_request(&prefetch);
     app.update(key('k'));
@@ -100,16 +94,7 @@ fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
 #[test]
 fn a_quote_beyond_the_budget_or_the_history_is_reported() {
     // The quoted message is older than the whole budget.
-    let history = History {
-        total: 5_000,
-        message: |n| {
-            if n == 5_000 {
-                fixtures::reply(5_000, 1, 0)
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(5_000, fixtures::reply(5_000, 1, 0));
     let (mut app, prefetch) = open(&history, Start::Newest);
     let mut commands = app.update(key('o'));
     commands.extend(prefetch);
@@ -125,16 +110,7 @@ fn a_quote_beyond_the_budget_or_the_history_is_reported() {
     assert_eq!(selected_number(&app), 5_000);
 
     // A quote of a recalled message that history does not hold.
-    let history = History {
-        total: 60,
-        message: |n| {
-            if n == 60 {
-                fixtures::reply(60, 1_000, 3)
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(60, fixtures::reply(60, 1_000, 3));
     let (mut app, prefetch) = open(&history, Start::Newest);
     let mut commands = app.update(key('o'));
     commands.extend(prefetch);
@@ -147,16 +123,7 @@ fn a_quote_beyond_the_budget_or_the_history_is_reported() {
 
 #[test]
 fn from_the_start_a_missing_quote_is_not_paged_for() {
-    let history = History {
-        total: 100,
-        message: |n| {
-            if n == 3 {
-                fixtures::reply(3, 1_000, 4)
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(100, fixtures::reply(3, 1_000, 4));
     let (mut app, _) = open(&history, Start::Oldest);
     app.update(key('j'));
     app.update(key('j'));
@@ -170,10 +137,7 @@ fn from_the_start_a_missing_quote_is_not_paged_for() {
 
 #[test]
 fn the_jump_stack_is_bounded() {
-    let history = History {
-        total: 100,
-        message: replies,
-    };
+    let history = History::new(100, replies);
     let (mut app, _) = open(&history, Start::Newest);
     for _ in 0..JUMP_STACK_MAX + 10 {
         app.update(key('G'));

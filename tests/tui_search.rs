@@ -52,10 +52,7 @@ fn noon(n: i64) -> Message {
 
 #[test]
 fn a_search_goes_to_loaded_matches_upward_and_n_and_n_step_either_way() {
-    let history = History {
-        total: 100,
-        message: noon,
-    };
+    let history = History::new(100, noon);
     let (mut app, _prefetch) = open(&history, Start::Newest);
     assert_eq!(selected_number(&app), 100);
     app.update(key('/'));
@@ -98,10 +95,7 @@ fn a_search_goes_to_loaded_matches_upward_and_n_and_n_step_either_way() {
 
 #[test]
 fn the_selected_message_counts_and_escape_in_the_prompt_keeps_the_search() {
-    let history = History {
-        total: 100,
-        message: noon,
-    };
+    let history = History::new(100, noon);
     let (mut app, _) = open(&history, Start::Newest);
     app.update(key('k'));
     app.update(key('k'));
@@ -123,16 +117,7 @@ fn the_selected_message_counts_and_escape_in_the_prompt_keeps_the_search() {
 
 #[test]
 fn a_search_pages_back_in_the_background_and_lands_when_the_match_arrives() {
-    let history = History {
-        total: 200,
-        message: |n| {
-            if n == 130 {
-                fixtures::text_message(n, "the rehearsal is at 3pm")
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(200, fixtures::text_message(130, "the rehearsal is at 3pm"));
     let (mut app, prefetch) = open(&history, Start::Newest);
     let (view, second) = only_request(&prefetch);
     let c = search(&mut app, "REHEARSAL");
@@ -168,16 +153,7 @@ fn a_search_pages_back_in_the_background_and_lands_when_the_match_arrives() {
 
 #[test]
 fn a_search_stops_at_its_page_budget_and_n_searches_further() {
-    let history = History {
-        total: 5_000,
-        message: |n| {
-            if n == 4_300 {
-                fixtures::text_message(n, "needle")
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(5_000, fixtures::text_message(4_300, "needle"));
     let (mut app, prefetch) = open(&history, Start::Newest);
     let mut commands = search(&mut app, "needle");
     commands.extend(prefetch);
@@ -196,10 +172,7 @@ fn a_search_stops_at_its_page_budget_and_n_searches_further() {
 
 #[test]
 fn a_search_over_a_history_that_ends_says_so() {
-    let history = History {
-        total: 90,
-        message: fixtures::message,
-    };
+    let history = History::new(90, fixtures::message);
     let (mut app, prefetch) = open(&history, Start::Newest);
     let mut commands = search(&mut app, "nowhere");
     commands.extend(prefetch);
@@ -213,16 +186,7 @@ fn a_search_over_a_history_that_ends_says_so() {
 
 #[test]
 fn escape_cancels_a_running_search_and_its_page_is_kept_without_a_jump() {
-    let history = History {
-        total: 200,
-        message: |n| {
-            if n == 170 {
-                fixtures::text_message(n, "found me")
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(200, fixtures::text_message(170, "found me"));
     let (mut app, prefetch) = open(&history, Start::Newest);
     let (view, second) = only_request(&prefetch);
     app.update(code(KeyCode::Tab));
@@ -244,16 +208,7 @@ fn escape_cancels_a_running_search_and_its_page_is_kept_without_a_jump() {
 
 #[test]
 fn stale_answers_are_still_dropped_while_searching() {
-    let history = History {
-        total: 200,
-        message: |n| {
-            if n == 150 {
-                fixtures::text_message(n, "target")
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(200, fixtures::text_message(150, "target"));
     let (mut app, prefetch) = open(&history, Start::Newest);
     let (view, second) = only_request(&prefetch);
     search(&mut app, "target");
@@ -282,10 +237,7 @@ fn stale_answers_are_still_dropped_while_searching() {
 
 #[test]
 fn sender_names_match_once_they_arrive() {
-    let history = History {
-        total: 30,
-        message: fixtures::message,
-    };
+    let history = History::new(30, fixtures::message);
     let (mut app, _) = open(&history, Start::Newest);
     search(&mut app, "zoë");
     assert_eq!(rank(&app).1, 0);
@@ -296,16 +248,7 @@ fn sender_names_match_once_they_arrive() {
 
 #[test]
 fn from_the_start_a_search_goes_up_and_n_pages_down() {
-    let history = History {
-        total: 100,
-        message: |n| {
-            if n == 70 {
-                fixtures::text_message(n, "later on")
-            } else {
-                fixtures::message(n)
-            }
-        },
-    };
+    let history = History::with(100, fixtures::text_message(70, "later on"));
     let (mut app, more) = open(&history, Start::Oldest);
     pump(&mut app, &history, more, 1);
     assert_eq!(app.view().unwrap().store.len(), 40, "the first screenful");

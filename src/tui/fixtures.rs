@@ -218,10 +218,29 @@ pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
 /// way the server does; `message` makes each one.
 pub struct History {
     pub total: i64,
-    pub message: fn(i64) -> Message,
+    message: Box<dyn Fn(i64) -> Message>,
 }
 
 impl History {
+    /// `total` messages, each made by `message` from its number.
+    pub fn new(total: i64, message: impl Fn(i64) -> Message + 'static) -> Self {
+        History {
+            total,
+            message: Box::new(message),
+        }
+    }
+
+    /// `total` plain fixture messages, with `special` in place of the one of its number.
+    pub fn with(total: i64, special: Message) -> Self {
+        let at = number(&special);
+        Self::new(
+            total,
+            move |n| {
+                if n == at { special.clone() } else { message(n) }
+            },
+        )
+    }
+
     /// The answer to a request, newest-first or oldest-first.
     pub fn answer(&self, r: &PageRequest) -> Page {
         let n = i64::from(r.limit);
@@ -232,12 +251,12 @@ impl History {
                 r.cursor.0
             };
             let bottom = (top - n + 1).max(1);
-            let messages = (bottom..=top).rev().map(self.message).collect();
+            let messages = (bottom..=top).rev().map(&self.message).collect();
             page_of(messages, bottom > 1, bottom - 1)
         } else {
             let first = r.cursor.0.max(1);
             let last = (first + n - 1).min(self.total);
-            let messages = (first..=last).map(self.message).collect();
+            let messages = (first..=last).map(&self.message).collect();
             page_of(messages, last < self.total, last + 1)
         }
     }
