@@ -6,6 +6,7 @@ use serde_json::json;
 use volc_im::api::ApiError;
 use volc_im::api::wire::{ConversationsResult, UsersResult};
 use volc_im::model::{ConversationInfo, Cursor, User, UserId};
+use volc_im::pager::PageRequest;
 use volc_im::tui::app::{Focus, Screen};
 use volc_im::tui::conversation::PREFETCH_THRESHOLD;
 use volc_im::tui::fixtures::{
@@ -18,14 +19,20 @@ use volc_im::tui::{Action, App, Command, Start, Target, ViewId};
 const W: u16 = 120;
 const H: u16 = 30;
 
-fn throttled() -> ApiError {
-    ApiError::Service {
+/// The service's answer to `request` of `view`: too many requests.
+fn throttled(view: ViewId, request: PageRequest) -> Action {
+    let error = ApiError::Service {
         action: "GetConversationMessages".into(),
         status: 429,
         code: "FlowLimitExceeded".into(),
         code_n: None,
         message: "too many requests".into(),
         request_id: Some("req-1".into()),
+    };
+    Action::PageFailed {
+        view,
+        request,
+        error,
     }
 }
 
@@ -151,11 +158,7 @@ fn stale_answers_are_dropped() {
     let (mut app, more) = newest_app(H);
     let (view, second) = only_request(&more);
     // A failure frees the slot; the retry supersedes the first request.
-    app.update(Action::PageFailed {
-        view,
-        request: second,
-        error: throttled(),
-    });
+    app.update(throttled(view, second));
     let (_, retry) = only_request(&app.update(key('r')));
     assert_ne!(retry.seq, second.seq);
     assert_eq!(retry.cursor, second.cursor);
@@ -180,11 +183,7 @@ fn stale_answers_are_dropped() {
 fn an_error_keeps_the_messages_and_waits_for_a_retry() {
     let (mut app, more) = newest_app(H);
     let (view, second) = only_request(&more);
-    app.update(Action::PageFailed {
-        view,
-        request: second,
-        error: throttled(),
-    });
+    app.update(throttled(view, second));
     let v = app.view().unwrap();
     assert_eq!(v.store.len(), 20, "messages stay");
     assert_eq!(
@@ -215,11 +214,7 @@ fn an_error_keeps_the_messages_and_waits_for_a_retry() {
 fn r_retries_after_an_error() {
     let (mut app, more) = newest_app(H);
     let (view, second) = only_request(&more);
-    app.update(Action::PageFailed {
-        view,
-        request: second,
-        error: throttled(),
-    });
+    app.update(throttled(view, second));
     let (_, again) = only_request(&app.update(key('r')));
     assert_eq!((again.cursor, again.reverse), (Cursor(80), 1));
     assert_eq!(app.view().unwrap().model().top, Some(EdgeRow::Loading));
