@@ -88,10 +88,6 @@ pub(crate) fn row(target: &ConversationTarget, message: &Message) -> [String; 13
 }
 
 impl MessageWriter for CsvWriter {
-    fn begin_conversation(&mut self, _target: &ConversationTarget) -> io::Result<()> {
-        Ok(())
-    }
-
     fn write_message(&mut self, target: &ConversationTarget, message: &Message) -> io::Result<()> {
         self.out
             .write_record(row(target, message))
@@ -99,10 +95,6 @@ impl MessageWriter for CsvWriter {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

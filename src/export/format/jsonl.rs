@@ -32,10 +32,6 @@ pub(crate) fn one_line(raw: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl MessageWriter for JsonlWriter {
-    fn begin_conversation(&mut self, _target: &ConversationTarget) -> io::Result<()> {
-        Ok(())
-    }
-
     fn write_message(&mut self, _target: &ConversationTarget, message: &Message) -> io::Result<()> {
         self.out
             .write_all(one_line(message.raw_json()).as_bytes())?;
@@ -43,10 +39,6 @@ impl MessageWriter for JsonlWriter {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

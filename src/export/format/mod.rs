@@ -25,8 +25,12 @@ pub type Sink = Box<dyn Write + Send>;
 
 /// Writes messages in one format.
 pub trait MessageWriter: Send {
-    /// The messages of `target` follow (a heading, where the format has them).
-    fn begin_conversation(&mut self, target: &ConversationTarget) -> io::Result<()>;
+    /// The messages of `target` follow (a heading, where the format has them; by
+    /// default nothing).
+    fn begin_conversation(&mut self, target: &ConversationTarget) -> io::Result<()> {
+        let _ = target;
+        Ok(())
+    }
 
     /// Writes one message of `target`.
     fn write_message(&mut self, target: &ConversationTarget, message: &Message) -> io::Result<()>;
@@ -40,9 +44,12 @@ pub trait MessageWriter: Send {
         let _ = names;
     }
 
-    /// Ends a complete export (the JSON array's closing bracket) and flushes.
+    /// Ends a complete export (the JSON array's closing bracket) and flushes; by
+    /// default there is nothing to end, only the flush.
     /// Not called when the export failed, so a partial output stays resumable.
-    fn finish(&mut self) -> io::Result<()>;
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush()
+    }
 }
 
 /// A writer for `format` on `sink`. When `existing` describes output already in the
