@@ -10,15 +10,7 @@ use volc_im::demo::{DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DEMO_LIVE, DemoOptions
 const GROUP_NAME: &str = "demo-group";
 
 fn by_id(server: &DemoServer, conversation: i64) -> Vec<String> {
-    words(&[
-        "export",
-        "--endpoint",
-        &server.endpoint(),
-        "--app-id",
-        &DEMO_APP_ID.to_string(),
-        "--conversation",
-        &conversation.to_string(),
-    ])
+    export_from(&server.endpoint(), &[conversation])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,17 +208,10 @@ async fn several_conversations_are_walked_concurrently_and_written_in_blocks() {
     let ran = run(&mut volc_im(home.path()), &args).await;
     assert!(ran.status.success(), "{}", ran.stderr);
     let text = std::fs::read_to_string(&file).unwrap();
-    let order: Vec<i64> = text
-        .lines()
-        .filter_map(|l| l.split("<!-- volc-im:message ").nth(1))
-        .map(|rest| rest.split_whitespace().nth(1).unwrap().parse().unwrap())
-        .collect();
+    let order = markdown_ids(&text);
     let mut want = Vec::new();
     for conversation in [DEMO_GROUP, DEMO_DIRECT, DEMO_LIVE] {
-        let mut ids: Vec<i64> = demo_messages(conversation)
-            .iter()
-            .map(|m| m.id().unwrap().0)
-            .collect();
+        let mut ids = demo_ids(conversation);
         ids.reverse();
         want.extend(ids);
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::*;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout};
-use volc_im::demo::{DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DemoOptions, DemoServer};
+use volc_im::demo::{DEMO_DIRECT, DEMO_GROUP, DemoOptions, DemoServer};
 
 fn export_args(
     server: &DemoServer,
@@ -19,16 +19,12 @@ fn export_args(
     format: &str,
     output: &Path,
 ) -> Vec<String> {
-    let mut args = words(&[
-        "export",
-        "--endpoint",
-        &server.endpoint(),
-        "--app-id",
-        &DEMO_APP_ID.to_string(),
-    ]);
-    for c in conversations {
-        args.extend(words(&["--conversation", &c.to_string()]));
-    }
+    export_into(&server.endpoint(), conversations, format, output)
+}
+
+/// `export` of `conversations` from the server at `endpoint` into `output`.
+fn export_into(endpoint: &str, conversations: &[i64], format: &str, output: &Path) -> Vec<String> {
+    let mut args = export_from(endpoint, conversations);
     args.extend(words(&[
         "--format",
         format,
@@ -36,6 +32,24 @@ fn export_args(
         output.to_str().unwrap(),
     ]));
     args
+}
+
+/// Starts `volc-im` with `args`, its output piped.
+fn spawn(home: &Path, args: &[String]) -> Child {
+    volc_im(home)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a run that must fail; its stderr.
+async fn failed(child: Child) -> String {
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{stderr}");
+    stderr
 }
 
 /// Waits until the server has answered `n` more requests.
@@ -143,17 +157,10 @@ async fn a_server_dying_mid_way_leaves_a_resumable_json_array() {
     let mut feed = server.subscribe();
     let file = home.path().join("out.json");
     let args = export_args(&server, &[DEMO_GROUP, DEMO_DIRECT], "json", &file);
-    let child = volc_im(home.path())
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(home.path(), &args);
     served(&mut feed, 8).await;
     server.shutdown().await;
-    let out = child.wait_with_output().await.unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let stderr = failed(child).await;
     assert!(
         stderr
             .lines()
@@ -192,19 +199,12 @@ async fn ctrl_c_keeps_what_was_written_and_the_resume_completes_it() {
     let file = home.path().join("out.md");
     let mut args = export_args(&server, &[DEMO_GROUP], "markdown", &file);
     args.push("--newest-first".into());
-    let child = volc_im(home.path())
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(home.path(), &args);
     served(&mut feed, 6).await;
     let pid = child.id().unwrap() as libc::pid_t;
     // SAFETY: signalling our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let out = child.wait_with_output().await.unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let stderr = failed(child).await;
     assert!(stderr.starts_with("volc-im: interrupted"), "{stderr}");
     let resume = resume_args(&stderr);
     assert!(resume.contains(&"--newest-first".to_owned()));
@@ -212,15 +212,8 @@ async fn ctrl_c_keeps_what_was_written_and_the_resume_completes_it() {
     let ran = run(&mut volc_im(home.path()), &resume).await;
     assert!(ran.status.success(), "{}", ran.stderr);
     let text = std::fs::read_to_string(&file).unwrap();
-    let order: Vec<i64> = text
-        .lines()
-        .filter_map(|l| l.split("<!-- volc-im:message ").nth(1))
-        .map(|rest| rest.split_whitespace().nth(1).unwrap().parse().unwrap())
-        .collect();
-    let mut want: Vec<i64> = demo_messages(DEMO_GROUP)
-        .iter()
-        .map(|m| m.id().unwrap().0)
-        .collect();
+    let order = markdown_ids(&text);
+    let mut want = demo_ids(DEMO_GROUP);
     want.reverse();
     assert_eq!(order, want, "no gap, no duplicate");
     assert_eq!(
@@ -285,23 +278,7 @@ impl DemoProcess {
     }
 
     fn export_args(&self, conversations: &[i64], format: &str, output: &Path) -> Vec<String> {
-        let mut args = words(&[
-            "export",
-            "--endpoint",
-            &self.endpoint,
-            "--app-id",
-            &DEMO_APP_ID.to_string(),
-        ]);
-        for c in conversations {
-            args.extend(words(&["--conversation", &c.to_string()]));
-        }
-        args.extend(words(&[
-            "--format",
-            format,
-            "--output",
-            output.to_str().unwrap(),
-        ]));
-        args
+        export_into(&self.endpoint, conversations, format, output)
     }
 }
 
@@ -332,17 +309,10 @@ async fn a_killed_demo_server_process_leaves_a_resumable_export() {
     let mut server = DemoProcess::start(home.path(), &["--port", "0", "--latency-ms", "20"]).await;
     let file = home.path().join("out.jsonl");
     let args = server.export_args(&[DEMO_DIRECT, DEMO_GROUP], "jsonl", &file);
-    let export = volc_im(home.path())
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let export = spawn(home.path(), &args);
     server.served(10).await;
     server.child.kill().await.unwrap();
-    let out = export.wait_with_output().await.unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{stderr}");
+    let stderr = failed(export).await;
     let first = stderr.lines().next().unwrap();
     assert!(
         first.starts_with("volc-im: conversation ") && first.contains("GetConversationMessages"),

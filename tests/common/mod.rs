@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 
 use tokio::process::Command;
-use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_SECRET_KEY, demo_data};
+use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_SECRET_KEY, demo_data};
 use volc_im::model::safe_text::strip_controls;
 use volc_im::model::{ConversationId, Message, MsgType};
 
@@ -50,6 +50,21 @@ pub fn words(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// `export` of the demo app's `conversations` from the server at `endpoint`.
+pub fn export_from(endpoint: &str, conversations: &[i64]) -> Vec<String> {
+    let mut args = words(&[
+        "export",
+        "--endpoint",
+        endpoint,
+        "--app-id",
+        &DEMO_APP_ID.to_string(),
+    ]);
+    for c in conversations {
+        args.extend(words(&["--conversation", &c.to_string()]));
+    }
+    args
+}
+
 /// The arguments of the resume command a failed export printed (after `volc-im`).
 pub fn resume_args(stderr: &str) -> Vec<String> {
     let line = stderr
@@ -77,6 +92,14 @@ pub fn demo_messages(conversation: i64) -> Vec<Message> {
         .messages()
 }
 
+/// A demo conversation's message ids, ascending.
+pub fn demo_ids(conversation: i64) -> Vec<i64> {
+    demo_messages(conversation)
+        .iter()
+        .map(|m| m.id().unwrap().0)
+        .collect()
+}
+
 /// The raw messages of a jsonl output, one per line.
 pub fn jsonl_lines(text: &str) -> Vec<&str> {
     text.split_terminator('\n').collect()
@@ -96,6 +119,14 @@ pub fn csv_rows(text: &str) -> Vec<csv::StringRecord> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(&reader.headers().unwrap()[12], "raw");
     reader.records().map(Result::unwrap).collect()
+}
+
+/// The message ids of a markdown transcript, in the order it shows them.
+pub fn markdown_ids(text: &str) -> Vec<i64> {
+    text.lines()
+        .filter_map(|l| l.split("<!-- volc-im:message ").nth(1))
+        .map(|rest| rest.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect()
 }
 
 /// Markdown with its escapes and hard breaks undone, for finding text in it.
