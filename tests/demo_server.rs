@@ -48,6 +48,11 @@ impl Reply {
             .to_owned()
     }
 
+    /// The status and the error code, which together say how a request was refused.
+    fn refusal(&self) -> (u16, String) {
+        (self.status(), self.code())
+    }
+
     fn request_id(&self) -> String {
         self.json()["ResponseMetadata"]["RequestId"]
             .as_str()
@@ -220,10 +225,7 @@ async fn authentication_failures_are_refused_with_their_codes() {
         ..Signing::default()
     })
     .await;
-    assert_eq!(
-        (wrong.status(), wrong.code()),
-        (401, "SignatureDoesNotMatch".into())
-    );
+    assert_eq!(wrong.refusal(), (401, "SignatureDoesNotMatch".into()));
     assert_eq!(wrong.json()["ResponseMetadata"]["Error"]["CodeN"], 100010);
     assert!(!wrong.request_id().is_empty());
 
@@ -233,7 +235,7 @@ async fn authentication_failures_are_refused_with_their_codes() {
     })
     .await;
     assert_eq!(
-        (missing.status(), missing.code()),
+        missing.refusal(),
         (401, "MissingAuthenticationToken".into())
     );
     assert_eq!(missing.json()["ResponseMetadata"]["Error"]["CodeN"], 100003);
@@ -243,20 +245,14 @@ async fn authentication_failures_are_refused_with_their_codes() {
         ..Signing::default()
     })
     .await;
-    assert_eq!(
-        (tampered.status(), tampered.code()),
-        (401, "SignatureDoesNotMatch".into())
-    );
+    assert_eq!(tampered.refusal(), (401, "SignatureDoesNotMatch".into()));
 
     let stale = send(Signing {
         at: jiff::Timestamp::now() - jiff::SignedDuration::from_mins(20),
         ..Signing::default()
     })
     .await;
-    assert_eq!(
-        (stale.status(), stale.code()),
-        (403, "InvalidTimestamp".into())
-    );
+    assert_eq!(stale.refusal(), (403, "InvalidTimestamp".into()));
     assert_eq!(stale.json()["ResponseMetadata"]["Error"]["CodeN"], 100006);
 
     let unknown = send(Signing {
@@ -264,10 +260,7 @@ async fn authentication_failures_are_refused_with_their_codes() {
         ..Signing::default()
     })
     .await;
-    assert_eq!(
-        (unknown.status(), unknown.code()),
-        (401, "InvalidAccessKey".into())
-    );
+    assert_eq!(unknown.refusal(), (401, "InvalidAccessKey".into()));
 
     let mut with_token = demo_credentials();
     with_token.session_token = Some("sts-session-token".into());
@@ -293,10 +286,7 @@ async fn parameter_errors_are_invalid_parameter() {
         page_body(DEMO_GROUP, 0, 21, None),
     )
     .await;
-    assert_eq!(
-        (limit.status(), limit.code()),
-        (400, "InvalidParameter".into())
-    );
+    assert_eq!(limit.refusal(), (400, "InvalidParameter".into()));
 
     let live = post(
         &server,
@@ -304,10 +294,7 @@ async fn parameter_errors_are_invalid_parameter() {
         page_body(DEMO_LIVE, 0, 20, Some(0)),
     )
     .await;
-    assert_eq!(
-        (live.status(), live.code()),
-        (400, "InvalidParameter".into())
-    );
+    assert_eq!(live.refusal(), (400, "InvalidParameter".into()));
     let message = live.json()["ResponseMetadata"]["Error"]["Message"].to_string();
     assert!(message.contains("newest-first"), "{message}");
 
@@ -337,15 +324,12 @@ async fn parameter_errors_are_invalid_parameter() {
 
     let unmarshal = post(&server, "GetConversationMessages", json!({"AppId": "x"})).await;
     assert_eq!(
-        (unmarshal.status(), unmarshal.code()),
+        unmarshal.refusal(),
         (400, "InvalidParameter.Unmarshal".into())
     );
 
     let action = post(&server, "DeleteEverything", json!({})).await;
-    assert_eq!(
-        (action.status(), action.code()),
-        (404, "InvalidActionOrVersion".into())
-    );
+    assert_eq!(action.refusal(), (404, "InvalidActionOrVersion".into()));
     server.shutdown().await;
 }
 
