@@ -12,6 +12,15 @@ async fn api(home: &std::path::Path, args: &[&str]) -> Ran {
     run(&mut volc_im(home), &words(&all)).await
 }
 
+/// Runs `volc-im api ACTION --endpoint <server> --body BODY`.
+async fn api_on(home: &std::path::Path, server: &DemoServer, action: &str, body: &str) -> Ran {
+    api(
+        home,
+        &[action, "--endpoint", &server.endpoint(), "--body", body],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn api_prints_the_result_of_a_signed_call() {
     let server = DemoServer::start(DemoOptions::default()).await.unwrap();
@@ -19,17 +28,7 @@ async fn api_prints_the_result_of_a_signed_call() {
     let body = format!(
         r#"{{"AppId":{DEMO_APP_ID},"ConversationShortId":{DEMO_GROUP},"Cursor":0,"Limit":2,"Reverse":0}}"#
     );
-    let out = api(
-        home.path(),
-        &[
-            "GetConversationMessages",
-            "--endpoint",
-            &server.endpoint(),
-            "--body",
-            &body,
-        ],
-    )
-    .await;
+    let out = api_on(home.path(), &server, "GetConversationMessages", &body).await;
     assert!(out.status.success(), "{}", out.stderr);
     let value: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(value["Messages"].as_array().unwrap().len(), 2);
@@ -47,17 +46,7 @@ async fn api_reads_the_body_from_a_file() {
     )
     .unwrap();
     let body = format!("@{}", file.display());
-    let out = api(
-        home.path(),
-        &[
-            "GetConversationUserCount",
-            "--endpoint",
-            &server.endpoint(),
-            "--body",
-            &body,
-        ],
-    )
-    .await;
+    let out = api_on(home.path(), &server, "GetConversationUserCount", &body).await;
     assert!(out.status.success(), "{}", out.stderr);
     assert!(out.stdout.contains("\"Count\""), "{}", out.stdout);
 }
