@@ -153,7 +153,11 @@ impl ApiError {
             ApiError::Service { code, message, .. } => format!("{code}: {message}"),
             ApiError::Http { status, .. } => format!("HTTP {status}"),
             ApiError::Decode { reason, .. } => format!("unreadable response: {reason}"),
-            ApiError::Transport { kind, .. } => kind.to_string(),
+            // The last cause in the chain says why: "Connection refused (os error 111)".
+            ApiError::Transport { kind, message, .. } => match message.rsplit(": ").next() {
+                Some(cause) if !cause.is_empty() && cause != message => format!("{kind}: {cause}"),
+                _ => kind.to_string(),
+            },
             ApiError::Request(m) => m.clone(),
         }
     }
@@ -216,6 +220,19 @@ mod tests {
         ] {
             assert!(!service(status, code).is_retryable(), "{code}");
         }
+    }
+
+    #[test]
+    fn the_short_form_of_a_transport_error_names_its_cause() {
+        let err = ApiError::Transport {
+            action: "GetConversationMessages".into(),
+            kind: TransportKind::Connect,
+            message: "error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)".into(),
+        };
+        assert_eq!(
+            err.short(),
+            "could not connect: Connection refused (os error 111)"
+        );
     }
 
     #[test]
