@@ -30,10 +30,6 @@ impl JsonWriter {
 }
 
 impl MessageWriter for JsonWriter {
-    fn begin_conversation(&mut self, _target: &ConversationTarget) -> io::Result<()> {
-        Ok(())
-    }
-
     fn write_message(&mut self, _target: &ConversationTarget, message: &Message) -> io::Result<()> {
         self.out
             .write_all(if self.elements == 0 { b"\n" } else { b",\n" })?;

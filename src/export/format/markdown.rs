@@ -154,10 +154,6 @@ impl MessageWriter for MarkdownWriter {
     fn learn_names(&mut self, names: &[(UserId, String)]) {
         self.names.extend(names.iter().cloned());
     }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
 }
 
 /// The body of a message as markdown: escaped text; media and other kinds as a
