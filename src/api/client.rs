@@ -11,6 +11,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
+use tracing::Instrument;
 
 use super::error::{ApiError, TransportKind};
 use super::sign::{self, Credentials, RequestParts, Scope};
@@ -275,8 +276,6 @@ impl Client {
             .with_max_delay(RETRY_MAX_DELAY)
             .with_max_times(retries as usize)
             .with_jitter();
-        let span = tracing::debug_span!("call", action);
-        let _guard = span.enter();
         (|| self.attempt(action, body))
             .retry(backoff)
             .sleep(tokio::time::sleep)
@@ -285,6 +284,7 @@ impl Client {
                 self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(%err, ?delay, "retrying");
             })
+            .instrument(tracing::debug_span!("call", action))
             .await
     }
 
