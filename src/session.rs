@@ -25,7 +25,7 @@ pub struct ConnectArgs {
     #[arg(long)]
     pub allow_insecure_http: bool,
     /// Use the built-in demo data, served by an in-process demo server
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["endpoint", "region"])]
     pub demo: bool,
 }
 
