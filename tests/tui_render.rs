@@ -156,6 +156,51 @@ fn the_beginning_of_history_is_marked_and_errors_show_in_the_status_bar() {
 }
 
 #[test]
+fn a_first_page_that_fails_shows_the_whole_error_in_the_empty_list() {
+    let (mut app, commands) = App::new(settings(Start::Newest), 80, 14);
+    let (view, request) = only_request(&commands);
+    app.update(Action::PageFailed {
+        view,
+        request,
+        error: ApiError::Service {
+            action: "GetConversationMessages".into(),
+            status: 401,
+            code: "SignatureDoesNotMatch".into(),
+            code_n: Some(100010),
+            message: "the signature does not match: check the secret key and the signing".into(),
+            request_id: Some("20250507090000A1B2C3".into()),
+        },
+    });
+    app.update(key('d'));
+    let t = draw(&mut app, 80, 14);
+    insta::assert_snapshot!("first_page_failed", t.backend());
+    // The status bar cuts the error; the empty list has room for all of it.
+    let screen = lines(&t).join(" ");
+    let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("could not load messages: r retries"),
+        "{screen}"
+    );
+    assert!(words.contains("RequestId 20250507090000A1B2C3"), "{screen}");
+    assert!(
+        words.contains("check the secret key that goes with this access key"),
+        "{screen}"
+    );
+
+    // Once a page arrives the list is the messages again.
+    let retry = app.update(key('r'));
+    let (view, request) = only_request(&retry);
+    app.update(fixtures::loaded(
+        view,
+        request,
+        fixtures::page([3, 2, 1], false, 0),
+    ));
+    let screen = lines(&draw(&mut app, 80, 14)).join("\n");
+    assert!(!screen.contains("RequestId"), "{screen}");
+    assert!(screen.contains("message 1"), "{screen}");
+}
+
+#[test]
 fn the_help_overlay_lists_every_key() {
     let (mut app, _) = open_showing(evening(), false, 100, 24);
     app.update(key('?'));

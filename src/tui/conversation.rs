@@ -63,6 +63,9 @@ pub struct ConversationView {
     pub failed: bool,
     /// The last fetch error, for the status bar.
     pub error: Option<String>,
+    /// The last failed fetch's error in full (with the request id and what to check),
+    /// shown in the list while nothing is loaded.
+    pub error_full: Option<String>,
     /// A remark for the status bar (e.g. why a live group opened newest-first).
     pub notice: Option<String>,
     /// Quoted messages fetched by id.
@@ -100,6 +103,7 @@ impl ConversationView {
             scroll: Scroll::default(),
             failed: false,
             error: None,
+            error_full: None,
             notice: None,
             referenced: HashMap::new(),
             pending_ref: None,
@@ -236,6 +240,7 @@ impl ConversationView {
             PagerState::Stopped(e) => Some(e.to_string()),
             _ => None,
         };
+        self.error_full = None;
         let mut senders: Vec<UserId> = messages.iter().filter_map(|m| m.body.sender).collect();
         senders.sort();
         senders.dedup();
@@ -282,6 +287,7 @@ impl ConversationView {
             tracing::warn!(%error, "page fetch failed");
             self.failed = true;
             self.error = Some(error.short());
+            self.error_full = Some(error.to_string());
         } else {
             tracing::debug!(seq = request.seq, "dropped a stale failure");
         }

@@ -47,7 +47,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let model = view.model();
     let h = i32::from(area.height);
     let buf = frame.buffer_mut();
-    for placed in viewport::place(&model, view.scroll, h) {
+    let placed_items = viewport::place(&model, view.scroll, h);
+    let free_from = placed_items
+        .iter()
+        .map(|p| p.top + p.height)
+        .max()
+        .unwrap_or(0);
+    for placed in placed_items {
         for r in 0..placed.height {
             let y = placed.top + r;
             if !(0..h).contains(&y) {
@@ -73,6 +79,35 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                         main_row(buf, row, app, view, entry, selected);
                     }
                 }
+            }
+        }
+    }
+    if view.failed && view.store.is_empty() {
+        full_error(buf, area, view, free_from + 1);
+    }
+}
+
+/// With nothing loaded the list has room for the whole error, which the status bar
+/// cuts: what failed, the request id, what to check.
+fn full_error(buf: &mut Buffer, area: Rect, view: &ConversationView, from_row: i32) {
+    let Some(error) = &view.error_full else {
+        return;
+    };
+    let cols = usize::from(area.width.saturating_sub(2)).max(1);
+    let mut y = from_row.max(0);
+    for line in text::lines(error) {
+        let mut start = 0;
+        loop {
+            if y >= i32::from(area.height) {
+                return;
+            }
+            let row = text::next_row(&line, start, cols);
+            let shown = Line::styled(format!(" {}", &line[start..row.end]), theme::dim());
+            buf.set_line(area.x, area.y + y as u16, &shown, area.width);
+            y += 1;
+            start = row.next;
+            if start >= line.len() {
+                break;
             }
         }
     }
@@ -252,7 +287,12 @@ fn edge_row(
             buf.set_line(row.x, row.y, &line, row.width);
         }
         EdgeRow::Failed => {
-            let line = Line::styled(" ⚠ could not load more: r retries", theme::error());
+            let what = if view.store.is_empty() {
+                " ⚠ could not load messages: r retries"
+            } else {
+                " ⚠ could not load more: r retries"
+            };
+            let line = Line::styled(what, theme::error());
             buf.set_line(row.x, row.y, &line, row.width);
         }
         EdgeRow::Stopped => {
