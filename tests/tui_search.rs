@@ -94,6 +94,39 @@ fn a_search_goes_to_loaded_matches_upward_and_n_and_n_step_either_way() {
 }
 
 #[test]
+fn back_returns_to_where_a_search_started_when_n_made_its_first_jump() {
+    let history = History::new(100, noon);
+    let (mut app, prefetch) = open(&history, Start::Newest);
+    pump(&mut app, &history, prefetch, 100);
+    for _ in 0..20 {
+        let more = app.update(key('k'));
+        pump(&mut app, &history, more, 100);
+    }
+    assert_eq!(selected_number(&app), 80);
+    let commands = search(&mut app, "noon");
+    pump(&mut app, &history, commands, 100);
+    assert_eq!(note(&app), Some(Note::NoFurther(Toward::Older)));
+    assert_eq!(selected_number(&app), 80);
+    // The search found nothing older; N makes its first jump, and ' undoes that.
+    app.update(key('N'));
+    assert_eq!(selected_number(&app), 85);
+    app.update(key('N'));
+    assert_eq!(selected_number(&app), 90);
+    app.update(key('\''));
+    assert_eq!(
+        selected_number(&app),
+        80,
+        "back to where the search started"
+    );
+    app.update(key('\''));
+    assert_eq!(
+        note(&app),
+        Some(Note::NoJumpBack),
+        "later steps were no jumps"
+    );
+}
+
+#[test]
 fn the_selected_message_counts_and_escape_in_the_prompt_keeps_the_search() {
     let history = History::new(100, noon);
     let (mut app, _) = open(&history, Start::Newest);

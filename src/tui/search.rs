@@ -109,6 +109,10 @@ pub struct Search {
     version: u64,
     /// What the rank was computed for: the selection serial and the matches' version.
     rank_of: Option<(u64, u64)>,
+    /// True once the selection has been on a match: until then, the step that first
+    /// reaches one (the search's own, or `n`/`N` after it found nothing that way) is
+    /// the jump that `'` undoes.
+    landed: bool,
 }
 
 impl Search {
@@ -129,6 +133,7 @@ impl Search {
             rank: None,
             version: 0,
             rank_of: None,
+            landed: false,
         };
         search.scan((0..store.len()).filter_map(|i| store.get(i)), names, app);
         search
@@ -152,6 +157,16 @@ impl Search {
     /// True when a loaded message matches.
     pub fn is_hit(&self, entry: &Entry) -> bool {
         self.hits.contains(&entry.message.order_key())
+    }
+
+    /// True once a step of this search reached a match.
+    pub fn has_landed(&self) -> bool {
+        self.landed
+    }
+
+    /// Records that a step reached a match.
+    pub fn land(&mut self) {
+        self.landed = true;
     }
 
     /// The selected message's number among the matches (from 1), when it is one.

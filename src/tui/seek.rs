@@ -96,15 +96,21 @@ impl ConversationView {
         };
         let selected = self.selected().map(|e| e.message.order_key());
         let found = selected.and_then(|k| search.next_hit(k, toward, inclusive));
+        // The search's first landing is a jump to come back from, even when it is an
+        // `n` or `N` after the search itself found nothing that way.
+        let first = inclusive || !search.has_landed();
         let from = self.selected().and_then(|e| e.message.id());
         if let Some(pos) = found.and_then(|k| self.store.position_of_key(k)) {
-            if inclusive && Some(pos) != Some(self.scroll.selected) {
+            if first && Some(pos) != Some(self.scroll.selected) {
                 self.push_jump(from);
+            }
+            if let Some(search) = self.search.as_mut() {
+                search.land();
             }
             self.jump_to(pos, h);
             return None;
         }
-        let from = if inclusive { from } else { None };
+        let from = if first { from } else { None };
         self.seek_more(Goal::Match(toward), SEARCH_PAGE_BUDGET, from)
     }
 
@@ -180,6 +186,9 @@ impl ConversationView {
         if let Some(pos) = found {
             self.seek = None;
             self.push_jump(from);
+            if let (Goal::Match(_), Some(search)) = (goal, self.search.as_mut()) {
+                search.land();
+            }
             self.jump_to(pos, h);
             return None;
         }
