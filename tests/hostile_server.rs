@@ -220,3 +220,46 @@ async fn huge_and_odd_messages_are_written_exactly_as_received() {
         "byte for byte, odd fields and all"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_nothing_signed_travels_elsewhere() {
+    let elsewhere = fake(|_| page(&[1], false, 0)).await;
+    let target = format!("{}/", elsewhere.endpoint);
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move || {
+            let target = target.clone();
+            async move {
+                (
+                    StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, target)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = volc_im(home.path());
+    cmd.env("VOLC_SESSION_TOKEN", "sts-token-that-must-stay-home");
+    let args = words(&[
+        "api",
+        "GetMessages",
+        "--endpoint",
+        &endpoint,
+        "--body",
+        "{}",
+    ]);
+    let ran = run(&mut cmd, &args).await;
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("HTTP 307"), "{}", ran.stderr);
+    assert_eq!(
+        elsewhere.requests.load(Ordering::SeqCst),
+        0,
+        "the redirect target heard nothing"
+    );
+}

@@ -138,7 +138,8 @@ impl std::fmt::Debug for Client {
 fn rate_limiter(max_qps: u32) -> DefaultDirectRateLimiter {
     let qps = max_qps.max(1);
     let burst: u32 = if qps >= SLACK_BURST_FROM_QPS { 2 } else { 1 };
-    let period = Duration::from_secs_f64(SPACING_HEADROOM / f64::from(qps - burst + 1));
+    let period = Duration::from_secs_f64(SPACING_HEADROOM / f64::from(qps - burst + 1))
+        .max(Duration::from_nanos(1));
     let quota = Quota::with_period(period)
         .expect("the period is positive")
         .allow_burst(NonZeroU32::new(burst).expect("burst is 1 or 2"));
@@ -152,6 +153,9 @@ impl Client {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .user_agent(concat!("volc-im/", env!("CARGO_PKG_VERSION")))
+            // A signed request is never followed elsewhere: the signature covers this
+            // host only, and a session token must not travel to another one.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Request(format!("cannot build the HTTP client: {e}")))?;
         Ok(Client {
@@ -389,6 +393,11 @@ impl Client {
 }
 
 fn transport(action: &str, err: &reqwest::Error) -> ApiError {
+    if err.is_builder() {
+        // The request could not be built (a header value that is not allowed, say):
+        // trying again cannot help.
+        return ApiError::Request(format!("{action}: the request could not be built: {err}"));
+    }
     let kind = if err.is_timeout() {
         TransportKind::Timeout
     } else if err.is_connect() {

@@ -136,16 +136,15 @@ pub fn percent_encode(input: &str) -> String {
     out
 }
 
-/// The canonical query string: encoded `k=v` pairs sorted by key (then value), joined by `&`.
+/// The canonical query string: `k=v` pairs sorted by raw key (then value), each
+/// part encoded, joined by `&`.
 pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
-        .collect();
+    // Sorted by the raw key (then value) before encoding, as the official SDKs do.
+    let mut pairs: Vec<&(String, String)> = query.iter().collect();
     pairs.sort();
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}={v}"))
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -492,6 +491,20 @@ mod tests {
         assert_eq!(percent_encode("a b*c/d~e"), "a%20b%2Ac%2Fd~e");
         assert_eq!(percent_encode("中"), "%E4%B8%AD");
         assert_eq!(percent_encode("A-Z_a.z~09"), "A-Z_a.z~09");
+    }
+
+    #[test]
+    fn the_query_is_sorted_by_raw_key_before_encoding() {
+        let q = |pairs: &[(&str, &str)]| {
+            let owned: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            canonical_query(&owned)
+        };
+        // Encoded, "a%2F" would sort before "a-"; by raw key "a-" comes first.
+        assert_eq!(q(&[("a/", "1"), ("a-", "2")]), "a-=2&a%2F=1");
+        assert_eq!(q(&[("b", "2"), ("a", "1"), ("a", "0")]), "a=0&a=1&b=2");
     }
 
     #[test]

@@ -34,7 +34,8 @@ pub struct DemoServerArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Requests accepted in any one second; more are refused with HTTP 429 (0: no limit)
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_QPS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_QPS,
+          value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub max_qps: u32,
     /// Print one JSON line per request to standard output: {"action","body","status"}
     #[arg(long)]

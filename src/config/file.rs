@@ -5,6 +5,9 @@ use std::path::Path;
 
 use super::ConfigError;
 
+/// The highest `max_qps` the file may set (the service allows 100 per account).
+pub const MAX_QPS_SETTING: u32 = 10_000;
+
 /// The configuration file as written. Unknown keys are errors, so typos never pass
 /// silently. `config.example.toml` documents every key.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -56,8 +59,12 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
         path: path.to_path_buf(),
         message,
     };
-    if file.max_qps == Some(0) {
-        return Err(value_err("max_qps must be at least 1".into()));
+    if let Some(qps) = file.max_qps
+        && !(1..=MAX_QPS_SETTING).contains(&qps)
+    {
+        return Err(value_err(format!(
+            "max_qps must be from 1 to {MAX_QPS_SETTING}"
+        )));
     }
     if file.max_attempts == Some(0) {
         return Err(value_err(
@@ -155,6 +162,7 @@ mod tests {
     #[test]
     fn bad_values_are_refused() {
         assert!(parse_str("max_qps = 0").is_err());
+        assert!(parse_str("max_qps = 4000000000").is_err());
         assert!(parse_str("timeout_secs = -1.0").is_err());
         assert!(parse_str("secret_access_key = \"a\"\nsecret_key_command = \"b\"").is_err());
         let dup = "[[conversations]]\nname=\"a\"\napp_id=1\nconversation_id=2\n[[conversations]]\nname=\"a\"\napp_id=1\nconversation_id=3\n";

@@ -19,7 +19,8 @@ impl SlidingWindow {
     pub(crate) fn new(max_qps: u32) -> Self {
         SlidingWindow {
             max_qps,
-            accepted: VecDeque::with_capacity(max_qps as usize),
+            // Grows with use; a huge limit must not reserve memory up front.
+            accepted: VecDeque::with_capacity((max_qps as usize).min(1024)),
             max_seen: 0,
         }
     }
