@@ -9,6 +9,26 @@ use tracing_subscriber::EnvFilter;
 /// The environment variable that sets the log filter (`tracing` syntax), e.g. `debug`.
 pub const LOG_ENV: &str = "VOLC_IM_LOG";
 
+/// The log file's name.
+pub const LOG_FILE: &str = "volc-im.log";
+
+/// Creates the log file readable by its owner only (it names endpoints, access key
+/// ids and conversations), or narrows an existing one's permissions.
+fn make_private(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path);
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 /// The directory logs are written to (Linux: `~/.local/state/volc-im`).
 pub fn log_dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "volc-im")?;
@@ -25,7 +45,8 @@ pub fn log_dir() -> Option<PathBuf> {
 pub fn init() -> Option<WorkerGuard> {
     let dir = log_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "volc-im.log");
+    make_private(&dir.join(LOG_FILE));
+    let appender = tracing_appender::rolling::never(&dir, LOG_FILE);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter =
         EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("volc_im=info"));

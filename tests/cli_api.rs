@@ -225,3 +225,36 @@ async fn a_config_file_with_a_secret_readable_by_others_gets_a_warning() {
     assert!(out.status.success(), "{}", out.stderr);
     assert!(!out.stderr.contains("chmod"), "no warning once private");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_log_file_is_private_and_holds_no_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = volc_im(home.path());
+    cmd.env("VOLC_SECRETKEY", "log-must-not-hold-this")
+        .env("VOLC_IM_LOG", "debug");
+    let out = run(
+        &mut cmd,
+        &words(&[
+            "api",
+            "GetMessages",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--body",
+            "{}",
+        ]),
+    )
+    .await;
+    assert!(!out.status.success());
+    let log = home
+        .path()
+        .join("state")
+        .join("volc-im")
+        .join("volc-im.log");
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", log.display());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.is_empty());
+    assert!(!text.contains("log-must-not-hold-this"), "{text}");
+}

@@ -105,7 +105,7 @@ fn from_config_file(config: &Config) -> Result<Option<ResolvedCredentials>, Conf
         return Ok(None);
     };
     let secret = if let Some(sk) = &file.secret_access_key {
-        Secret::new(sk.as_str())
+        sk.clone()
     } else if let Some(cmd) = &file.secret_key_command {
         run_secret_command(cmd)?
     } else {
@@ -118,7 +118,7 @@ fn from_config_file(config: &Config) -> Result<Option<ResolvedCredentials>, Conf
         credentials: Credentials {
             access_key: ak,
             secret_key: secret,
-            session_token: file.session_token.as_deref().map(Secret::from),
+            session_token: file.session_token.clone(),
         },
         source: CredentialSource::ConfigFile(path),
     }))

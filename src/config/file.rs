@@ -4,21 +4,23 @@ use serde::Deserialize;
 use std::path::Path;
 
 use super::ConfigError;
+use crate::secret::Secret;
 
 /// The highest `max_qps` the file may set (the service allows 100 per account).
 pub const MAX_QPS_SETTING: u32 = 10_000;
 
 /// The configuration file as written. Unknown keys are errors, so typos never pass
-/// silently. `config.example.toml` documents every key.
+/// silently. `config.example.toml` documents every key. Secrets are [`Secret`]s, so
+/// that printing the configuration never shows them.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub region: Option<String>,
     pub endpoint: Option<String>,
     pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
+    pub secret_access_key: Option<Secret>,
     pub secret_key_command: Option<String>,
-    pub session_token: Option<String>,
+    pub session_token: Option<Secret>,
     pub connect_timeout_secs: Option<f64>,
     pub timeout_secs: Option<f64>,
     pub max_qps: Option<u32>,
@@ -100,23 +102,45 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
     Ok(file)
 }
 
-/// Turns a TOML error into one that names the line and the key.
+/// Keys whose values are secret: an error about them never repeats the value.
+const SECRET_KEYS: &[&str] = &["secret_access_key", "session_token"];
+
+/// Turns a TOML error into one that names the line and the key. The line's text is
+/// never repeated (it may be a secret on a line of its own), and neither is a
+/// secret key's value: only a key that looks like one is named.
 fn invalid(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
     let start = err.span().map(|s| s.start).unwrap_or(0).min(text.len());
     let line = text[..start].matches('\n').count() + 1;
     let line_text = text.lines().nth(line - 1).unwrap_or("");
     let key = line_text
         .split_once('=')
-        .map(|(k, _)| k.trim())
-        .filter(|k| !k.is_empty())
-        .unwrap_or_else(|| line_text.trim())
-        .trim_matches(|c| c == '[' || c == ']')
-        .to_owned();
+        .map(|(k, _)| k.trim().trim_matches(|c| c == '"' || c == '\''))
+        .filter(|k| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        });
+    let table = line_text.trim();
+    let (key, message) = match key {
+        Some(key) if SECRET_KEYS.contains(&key) => (
+            key.to_owned(),
+            "must be a quoted string (the value is not repeated here)".to_owned(),
+        ),
+        Some(key) => (key.to_owned(), err.message().trim().to_owned()),
+        None if table.starts_with('[') => (
+            table.trim_matches(|c| c == '[' || c == ']').to_owned(),
+            err.message().trim().to_owned(),
+        ),
+        None => (
+            "(no key)".to_owned(),
+            "not a `key = value` line (its text is not repeated here)".to_owned(),
+        ),
+    };
     ConfigError::Invalid {
         path: path.to_path_buf(),
         line,
-        key: if key.is_empty() { "(file)".into() } else { key },
-        message: err.message().trim().to_owned(),
+        key,
+        message,
     }
 }
 
@@ -167,6 +191,41 @@ mod tests {
         assert!(parse_str("secret_access_key = \"a\"\nsecret_key_command = \"b\"").is_err());
         let dup = "[[conversations]]\nname=\"a\"\napp_id=1\nconversation_id=2\n[[conversations]]\nname=\"a\"\napp_id=1\nconversation_id=3\n";
         assert!(parse_str(dup).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_secrets() {
+        let file =
+            parse_str("secret_access_key = \"sk-hidden\"\nsession_token = \"tok-hidden\"").unwrap();
+        let shown = format!("{file:?}");
+        assert!(
+            !shown.contains("sk-hidden") && !shown.contains("tok-hidden"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn errors_never_repeat_a_secret() {
+        for text in [
+            "secret_access_key =\nSuperSecretValue123\n",
+            "region = \"cn-north-1\"\nSuperSecretValue123\n",
+            "secret_access_key = 123456789\n",
+            "session_token = SuperSecretValue123\n",
+        ] {
+            let err = parse_str(text).unwrap_err().to_string();
+            assert!(
+                !err.contains("SuperSecretValue123") && !err.contains("123456789"),
+                "{err}"
+            );
+            assert!(err.starts_with("/tmp/c.toml:"), "{err}");
+        }
+        let err = parse_str("secret_access_key = 123456789\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/tmp/c.toml:1: secret_access_key:"),
+            "{err}"
+        );
     }
 
     #[test]
