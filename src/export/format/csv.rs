@@ -42,9 +42,22 @@ impl CsvWriter {
             .has_headers(false)
             .from_writer(out);
         if !has_header {
-            out.write_record(CSV_HEADER).map_err(io::Error::other)?;
+            out.write_record(CSV_HEADER).map_err(io_error)?;
         }
         Ok(CsvWriter { out })
+    }
+}
+
+/// The `io::Error` behind a csv error, kind and all (a closed pipe stays
+/// [`io::ErrorKind::BrokenPipe`], which `export` on stdout treats as the reader being
+/// done); any other csv error as [`io::ErrorKind::Other`].
+fn io_error(error: csv::Error) -> io::Error {
+    if !matches!(error.kind(), csv::ErrorKind::Io(_)) {
+        return io::Error::other(error);
+    }
+    match error.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        _ => unreachable!("an io error, checked above"),
     }
 }
 
@@ -91,7 +104,7 @@ impl MessageWriter for CsvWriter {
     fn write_message(&mut self, target: &ConversationTarget, message: &Message) -> io::Result<()> {
         self.out
             .write_record(row(target, message))
-            .map_err(io::Error::other)
+            .map_err(io_error)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -155,6 +168,28 @@ mod tests {
         assert_eq!(&rows[5][1], "", "no id: empty");
         assert_eq!(&rows[6][5], "user\"with,comma");
         assert_eq!(rows[6][8].chars().count(), 100_000);
+    }
+
+    /// A reader that has gone away.
+    struct ClosedPipe;
+
+    impl std::io::Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_is_reported_as_a_broken_pipe() {
+        let mut w = CsvWriter::new(Box::new(ClosedPipe), false).unwrap();
+        // The huge message overflows the csv buffer, so the row itself meets the pipe.
+        let huge = &odd_messages()[6];
+        let err = w.write_message(&target(), huge).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err:?}");
+        assert_eq!(w.flush().unwrap_err().kind(), io::ErrorKind::BrokenPipe);
     }
 
     #[test]
