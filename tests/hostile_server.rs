@@ -263,3 +263,28 @@ async fn a_redirect_is_not_followed_so_nothing_signed_travels_elsewhere() {
         "the redirect target heard nothing"
     );
 }
+
+#[tokio::test]
+async fn listing_conversations_stops_on_empty_pages_that_claim_more() {
+    let fake = fake(|req| {
+        let cursor = req["Cursor"].as_i64().unwrap_or(0);
+        let body = json!({"ResponseMetadata": {"RequestId": "r"},
+            "Result": {"ConversationInfos": [], "HasMore": true, "NextCursor": cursor + 1}});
+        (200, body.to_string())
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let args = words(&[
+        "conversations",
+        "--endpoint",
+        &fake.endpoint,
+        "--app-id",
+        "1",
+        "--user-id",
+        "2",
+    ]);
+    let ran = run(&mut volc_im(home.path()), &args).await;
+    assert!(!ran.status.success());
+    assert!(ran.stderr.contains("empty pages"), "{}", ran.stderr);
+    assert_eq!(fake.requests.load(Ordering::SeqCst), 2, "no loop");
+}
