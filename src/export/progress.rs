@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use std::fmt;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{
+    HumanCount, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle,
+};
 
 use super::SourceStats;
 
@@ -25,10 +27,20 @@ fn rate(state: &ProgressState, w: &mut dyn fmt::Write) {
     let _ = write!(w, "{:.0}/s", state.per_sec());
 }
 
+/// `1 message`, `1,234 messages`: the position with its noun.
+fn messages(state: &ProgressState, w: &mut dyn fmt::Write) {
+    let _ = w.write_str(&messages_text(state.pos()));
+}
+
+fn messages_text(n: u64) -> String {
+    format!("{} message{}", HumanCount(n), plural(n))
+}
+
 fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .expect("the template is valid")
         .with_key("rate", rate)
+        .with_key("messages", messages)
 }
 
 impl Progress {
@@ -36,9 +48,10 @@ impl Progress {
     pub fn new(enabled: bool) -> Self {
         let multi = enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         let total = multi.as_ref().map(|multi| {
-            let bar = multi.add(ProgressBar::no_length().with_style(style(
-                "  {prefix:.bold} {human_pos} messages ({rate}) · {msg}",
-            )));
+            let bar = multi.add(
+                ProgressBar::no_length()
+                    .with_style(style("  {prefix:.bold} {messages} ({rate}) · {msg}")),
+            );
             bar.set_prefix("all");
             bar.set_message("starting");
             bar
@@ -55,7 +68,7 @@ impl Progress {
     pub fn conversation(&self, label: &str) -> ConversationProgress {
         let bar = self.multi.as_ref().map(|multi| {
             let bar = ProgressBar::no_length().with_style(style(
-                "{spinner:.cyan} {prefix:.bold} {human_pos} messages ({rate}) · {msg}",
+                "{spinner:.cyan} {prefix:.bold} {messages} ({rate}) · {msg}",
             ));
             let bar = match &self.total {
                 Some(total) => multi.insert_before(total, bar),
@@ -115,13 +128,10 @@ impl ConversationProgress {
         if let Some(bar) = &self.bar {
             let new = messages.saturating_sub(bar.position());
             bar.set_position(messages);
-            bar.set_message(format!("{pages} page{}", if pages == 1 { "" } else { "s" }));
+            bar.set_message(count(pages, "page", "pages"));
             if let Some(total) = &self.total {
                 total.inc(new);
-                total.set_message(format!(
-                    "{} requests · {} retries · {} throttled",
-                    stats.requests, stats.retries, stats.throttled
-                ));
+                total.set_message(totals_message(stats));
             }
         }
     }
@@ -131,7 +141,7 @@ impl ConversationProgress {
         if let Some(bar) = &self.bar
             && !bar.is_finished()
         {
-            bar.set_style(style("· {prefix:.bold} {human_pos} messages · {msg}"));
+            bar.set_style(style("· {prefix:.bold} {messages} · {msg}"));
             bar.set_message(format!("{} · fetched", bar.message()));
         }
     }
@@ -139,7 +149,7 @@ impl ConversationProgress {
     /// The conversation ended; `note` says how (`done`, `stopped at --max-messages`...).
     pub fn finish(&self, note: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_style(style("✓ {prefix:.bold} {human_pos} messages · {msg}"));
+            bar.set_style(style("✓ {prefix:.bold} {messages} · {msg}"));
             let pages = bar.message();
             let pages = pages.split(" · ").next().unwrap_or_default().to_owned();
             bar.finish_with_message(format!("{pages} · {note}"));
@@ -149,7 +159,7 @@ impl ConversationProgress {
     /// The conversation failed or was abandoned: its spinner stops where it is.
     pub fn abandon(&self, note: &str) {
         if let Some(bar) = &self.bar {
-            bar.set_style(style("✗ {prefix:.bold} {human_pos} messages · {msg}"));
+            bar.set_style(style("✗ {prefix:.bold} {messages} · {msg}"));
             bar.abandon_with_message(format!("{} · {note}", bar.message()));
         }
     }
@@ -171,7 +181,7 @@ pub fn summary_line(
         elapsed.as_secs_f64()
     );
     if stats.retries > 0 {
-        line.push_str(&format!(", {} retries", stats.retries));
+        line.push_str(&format!(", {}", count(stats.retries, "retry", "retries")));
     }
     line
 }
@@ -180,9 +190,33 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// `1 retry`, `2 retries`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The line of totals' note: `3 requests · 1 retry · 0 throttled`.
+fn totals_message(stats: SourceStats) -> String {
+    format!(
+        "{} · {} · {} throttled",
+        count(stats.requests, "request", "requests"),
+        count(stats.retries, "retry", "retries"),
+        stats.throttled
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spinner_counts_one_message_and_one_page_in_the_singular() {
+        assert_eq!(messages_text(1), "1 message");
+        assert_eq!(messages_text(0), "0 messages");
+        assert_eq!(messages_text(12345), "12,345 messages");
+        assert_eq!(count(1, "page", "pages"), "1 page");
+        assert_eq!(count(1234, "page", "pages"), "1234 pages");
+    }
 
     #[test]
     fn a_hidden_display_does_nothing_and_the_summary_reads_well() {
@@ -205,6 +239,20 @@ mod tests {
         assert_eq!(
             line,
             "exported 1 message (1 page) from 1 conversation in 1.5s, 2 retries"
+        );
+        let one_retry = SourceStats {
+            requests: 1,
+            retries: 1,
+            throttled: 1,
+        };
+        let line = summary_line(2, 2, 2, Duration::from_secs(1), one_retry);
+        assert_eq!(
+            line,
+            "exported 2 messages (2 pages) from 2 conversations in 1.0s, 1 retry"
+        );
+        assert_eq!(
+            totals_message(one_retry),
+            "1 request · 1 retry · 1 throttled"
         );
         let line = summary_line(40, 2, 3, Duration::from_secs(2), SourceStats::default());
         assert_eq!(
