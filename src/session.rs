@@ -18,7 +18,8 @@ pub struct ConnectArgs {
     /// OpenAPI endpoint, e.g. https://rtc.volcengineapi.com [default: from the region]
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
-    /// Signing region [default: from the config file, else cn-north-1]
+    /// Signing region; also picks the region's endpoint unless --endpoint is given
+    /// [default: from the config file, else cn-north-1]
     #[arg(long)]
     pub region: Option<String>,
     /// Allow a plain http:// endpoint that is not loopback
@@ -74,8 +75,19 @@ impl ConnectArgs {
             bail!("no credentials found: {CONFIGURE_HINT}; or try the demo data with --demo");
         };
         let region = self.region.clone().unwrap_or_else(|| config.region.clone());
-        let endpoint =
-            config.endpoint_url(self.endpoint.as_deref(), &region, self.allow_insecure_http)?;
+        // `--region` alone picks that region's endpoint over the file's: the request
+        // must go where its signature's region says.
+        let endpoint_override = self.endpoint.clone().or_else(|| {
+            self.region
+                .as_deref()
+                .and_then(crate::config::default_endpoint)
+                .map(str::to_owned)
+        });
+        let endpoint = config.endpoint_url(
+            endpoint_override.as_deref(),
+            &region,
+            self.allow_insecure_http,
+        )?;
         tracing::info!(endpoint = %endpoint, region, source = %resolved.source, access_key = %resolved.credentials.access_key, "connecting");
         let client = Client::new(
             config.client_settings(endpoint, &region),

@@ -258,3 +258,48 @@ async fn the_log_file_is_private_and_holds_no_secret() {
     assert!(!text.is_empty());
     assert!(!text.contains("log-must-not-hold-this"), "{text}");
 }
+
+#[tokio::test]
+async fn region_on_the_command_line_picks_its_endpoint_over_the_files() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("c.toml");
+    std::fs::write(&cfg, "endpoint = \"https://rtc.volcengineapi.com\"\n").unwrap();
+    let args = [
+        "GetMessages",
+        "--dry-run",
+        "--region",
+        "ap-southeast-1",
+        "--config",
+        cfg.to_str().unwrap(),
+    ];
+    let out = api(home.path(), &args).await;
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("POST https://open-ap-singapore-1.volcengineapi.com/"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("/ap-southeast-1/rtc/request"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_missing_config_file_is_named_once() {
+    let home = tempfile::tempdir().unwrap();
+    let out = api(
+        home.path(),
+        &["GetMessages", "--config", "/nonexistent/volc-im.toml"],
+    )
+    .await;
+    assert!(!out.status.success());
+    assert_eq!(
+        out.stderr.matches("No such file").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+}

@@ -150,7 +150,10 @@ impl ApiError {
     /// A short form for a status bar: `Code: Message` or the transport failure.
     pub fn short(&self) -> String {
         match self {
-            ApiError::Service { code, message, .. } => format!("{code}: {message}"),
+            ApiError::Service { code, message, .. } => match hint_for(code) {
+                Some(hint) => format!("{code}: {message} - {hint}"),
+                None => format!("{code}: {message}"),
+            },
             ApiError::Http { status, .. } => format!("HTTP {status}"),
             ApiError::Decode { reason, .. } => format!("unreadable response: {reason}"),
             // The last cause in the chain says why: "Connection refused (os error 111)".

@@ -83,6 +83,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     } else {
         session.config.app_id
     };
+    let configured = named.clone();
     let targets = match &args.conversation {
         Some(value) => {
             // Whether it is a live group, and its name, the browser asks the service.
@@ -126,7 +127,10 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
         targets: targets
             .into_iter()
             .map(|c| Target {
-                name: Some(display_name(&c, session.is_demo)),
+                // A conversation given by bare id has no name of ours: the browser
+                // shows the one the service gives.
+                name: (configured.contains(&c) || args.conversation.is_none())
+                    .then(|| display_name(&c, session.is_demo)),
                 app_id: AppId(c.app_id),
                 conversation: ConversationId(c.conversation_id),
                 live: c.live,

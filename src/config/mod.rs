@@ -22,10 +22,10 @@ pub const DEFAULT_REGION: &str = "cn-north-1";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not valid TOML or has a bad key or value.
     #[error("{path}:{line}: {key}: {message}")]
@@ -127,7 +127,7 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
                 return Ok(Config::default());
             }
-            Err(source) => return Err(ConfigError::Read { path, source }),
+            Err(error) => return Err(ConfigError::Read { path, error }),
         };
         let file = file::parse(&path, &text)?;
         if file.holds_secret() {
