@@ -200,6 +200,7 @@ fn an_error_keeps_the_messages_and_waits_for_a_retry() {
     // ...but moving past it again retries.
     let (_, again) = only_request(&app.update(key('k')));
     assert_eq!(again.cursor, second.cursor);
+    assert_eq!(app.view().unwrap().error, None, "cleared while retrying");
     app.update(loaded(view, again, page((61..=80).rev(), false, 0)));
     let v = app.view().unwrap();
     assert_eq!(v.error, None, "a good page clears the error");
@@ -218,6 +219,17 @@ fn r_retries_after_an_error() {
     let (_, again) = only_request(&app.update(key('r')));
     assert_eq!((again.cursor, again.reverse), (Cursor(80), 1));
     assert_eq!(app.view().unwrap().model().top, Some(EdgeRow::Loading));
+    assert_eq!(
+        app.view().unwrap().error,
+        None,
+        "the old error is not shown beside the retry's spinner"
+    );
+    app.update(throttled(view, again));
+    assert_eq!(
+        app.view().unwrap().error.as_deref(),
+        Some("FlowLimitExceeded: too many requests"),
+        "a failed retry shows its error again"
+    );
 }
 
 #[test]

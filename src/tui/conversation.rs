@@ -200,14 +200,20 @@ impl ConversationView {
     }
 
     /// Retries after a failure (or fetches when more is wanted). Explains when the
-    /// walk cannot go on.
+    /// walk cannot go on. The old error is cleared while the retry runs (beside the
+    /// spinner it would read as still broken); a new failure shows it again.
     pub fn retry(&mut self) -> Option<Command> {
         if let PagerState::Stopped(e) = self.pager.state() {
             self.error = Some(e.to_string());
             return None;
         }
         self.failed = false;
-        self.request_page()
+        let command = self.request_page();
+        if command.is_some() {
+            self.error = None;
+            self.error_full = None;
+        }
+        command
     }
 
     /// Takes a page; `None` when it was stale. `names` are for matching the active
