@@ -87,6 +87,33 @@ fn list_with_day_separators_replies_and_the_detail_pane() {
 }
 
 #[test]
+fn a_selected_reply_marks_its_quote_line_with_it() {
+    let (mut app, _) = open_showing(evening(), false, 120, 24);
+    app.update(key('k')); // message 7, a reply
+    let t = draw(&mut app, 120, 24);
+    let rows = lines(&t);
+    let main = rows.iter().position(|r| r.contains("00:03 10002")).unwrap();
+    let quote = main - 1;
+    assert!(
+        rows[quote].contains("┃ ↪ (recalled) an old message"),
+        "{rows:?}"
+    );
+    let buf = t.backend().buffer();
+    for y in [quote, main] {
+        let y = y as u16;
+        assert_eq!(buf[(0, y)].symbol(), "▌", "{rows:?}");
+        assert_eq!(buf[(30, y)].bg, ratatui::style::Color::DarkGray);
+    }
+    let other = rows.iter().position(|r| r.contains("┃ ↪ [图片]")).unwrap() as u16;
+    assert_eq!(
+        buf[(0, other)].symbol(),
+        " ",
+        "another reply's quote is not marked"
+    );
+    assert_ne!(buf[(30, other)].bg, ratatui::style::Color::DarkGray);
+}
+
+#[test]
 fn the_detail_pane_goes_below_on_a_narrow_terminal() {
     let (mut app, _) = open_showing(evening(), false, 80, 40);
     app.update(key('k'));

@@ -72,11 +72,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     let sep_rows = i32::from(separator);
                     if r < sep_rows {
                         day_separator(buf, row, entry);
-                    } else if r < sep_rows + hint_rows {
-                        hint_row(buf, row, entry, needle_for(view, entry));
                     } else {
                         let selected = m == view.scroll.selected;
-                        main_row(buf, row, app, view, entry, selected);
+                        let focused = app.focus() == Focus::List;
+                        if selected {
+                            // The quote line belongs to its message: it is marked with it.
+                            buf.set_style(row, theme::selected_row(focused));
+                        }
+                        if r < sep_rows + hint_rows {
+                            hint_row(buf, row, entry, needle_for(view, entry), selected);
+                        } else {
+                            main_row(buf, row, app, view, entry, selected);
+                        }
                     }
                 }
             }
@@ -166,27 +173,31 @@ fn day_separator(buf: &mut Buffer, row: Rect, entry: &Entry) {
     }
 }
 
-fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry, needle: Option<&str>) {
+fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry, needle: Option<&str>, selected: bool) {
     let Some(hint) = &entry.hint else {
         return;
     };
     let indent = content_col(row.width);
-    let mut spans = vec![Span::raw(" ".repeat(indent)), Span::raw("┃ ↪ ")];
+    let mark = if selected {
+        Span::styled(SELECTED_MARK, theme::gutter())
+    } else {
+        Span::raw(" ")
+    };
+    let mut spans = vec![
+        mark,
+        Span::styled(" ".repeat(indent.saturating_sub(1)), theme::dim()),
+        Span::styled("┃ ↪ ", theme::dim()),
+    ];
     if let Some(info) = &entry.message.body.ref_msg_info {
         let status = info.status();
         if status != MessageStatus::Visible {
-            spans.push(Span::raw(format!("({}) ", status.label())));
+            spans.push(Span::styled(format!("({}) ", status.label()), theme::dim()));
         }
     }
     let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     let room = usize::from(row.width).saturating_sub(used);
-    spans.extend(marked(&text::fit(hint, room), needle, Style::new()).0);
-    buf.set_line(
-        row.x,
-        row.y,
-        &Line::from(spans).style(theme::dim()),
-        row.width,
-    );
+    spans.extend(marked(&text::fit(hint, room), needle, theme::dim()).0);
+    buf.set_line(row.x, row.y, &Line::from(spans), row.width);
 }
 
 fn main_row(
@@ -198,10 +209,6 @@ fn main_row(
     selected: bool,
 ) {
     let message = &entry.message;
-    let focused = app.focus() == Focus::List;
-    if selected {
-        buf.set_style(row, theme::selected_row(focused));
-    }
     let time = match entry.local {
         Some(t) => format!("{:02}:{:02}", t.hour(), t.minute()),
         None => "--:--".into(),
