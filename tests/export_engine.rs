@@ -631,3 +631,106 @@ async fn a_transcript_names_its_senders_and_carries_on_without_names_when_they_c
         "not asked again after a failure"
     );
 }
+
+/// An export of conversation 501 (95 messages) into `path` that fails after a few
+/// pages, leaving a partial output; the source that then completes it.
+async fn partial_export(format: Format, path: &Path) -> Fake {
+    let failing = Fake::new(
+        &[(501, 95)],
+        Behaviour {
+            fail_at: [2].into(),
+            ..Behaviour::default()
+        },
+    );
+    let opts = options(format, Direction::OldestFirst);
+    let failure = run(&failing, &[target(501)], &opts, path, false)
+        .await
+        .unwrap_err();
+    assert!(
+        failure.summary.messages() > 0,
+        "{format}: something written"
+    );
+    Fake::new(&[(501, 95)], Behaviour::default())
+}
+
+#[tokio::test]
+async fn an_output_stopped_between_a_whole_record_and_what_follows_it_is_mended_and_continued() {
+    let dir = tempfile::tempdir().unwrap();
+    // (format, what the last write left: the partial output with this end instead).
+    type Damage = fn(&str) -> String;
+    let cases: [(Format, Damage); 4] = [
+        (Format::Jsonl, |t| t.strip_suffix('\n').unwrap().to_owned()),
+        (Format::Json, |t| format!("{t},\n")),
+        (Format::Json, |t| format!("{t},")),
+        (Format::Csv, |t| t.strip_suffix('\n').unwrap().to_owned()),
+    ];
+    for (n, (format, damage)) in cases.into_iter().enumerate() {
+        let path = dir.path().join(format!("out{n}.{format}"));
+        let healthy = partial_export(format, &path).await;
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, damage(&text)).unwrap();
+
+        let output = Output::append(&path, format).expect("mendable");
+        let repaired = output.repaired().expect("says what it mended").to_owned();
+        assert!(repaired.contains("cut short"), "{repaired}");
+        let opts = options(format, Direction::OldestFirst);
+        export(
+            &healthy,
+            &[target(501)],
+            &opts,
+            output,
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            ids_in(&path, format),
+            ids(healthy.messages(501)),
+            "{format} case {n}: one valid output, no gap, no duplicate"
+        );
+        if format != Format::Csv {
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(!text.contains("},,") && !text.contains(",\n,"), "{text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_output_whose_last_record_is_cut_is_refused_with_the_byte_to_cut_back_to() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in Format::ALL {
+        let path = dir.path().join(format!("out.{format}"));
+        let healthy = partial_export(format, &path).await;
+        let text = std::fs::read(&path).unwrap();
+        // Cut inside the last message (its raw JSON, or a transcript's text).
+        std::fs::write(&path, &text[..text.len() - 12]).unwrap();
+        let cut = std::fs::read(&path).unwrap();
+
+        let err = Output::append(&path, format).err().expect("refused");
+        let message = err.to_string();
+        let ExportError::Existing { source, .. } = &err else {
+            panic!("{format}: {message}")
+        };
+        let volc_im::export::ExistingOutputError::Truncated { offset, .. } = source else {
+            panic!("{format}: {message}")
+        };
+        assert!(
+            message.contains(&format!("truncate -s {offset} ")),
+            "{format}: {message}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), cut, "{format}: untouched");
+        let whole = ExistingOutput::scan(format, &cut[..*offset as usize]).expect("whole");
+        assert!(whole.messages() > 0, "{format}: only the cut record goes");
+
+        std::fs::write(&path, &cut[..*offset as usize]).unwrap();
+        let opts = options(format, Direction::OldestFirst);
+        run(&healthy, &[target(501)], &opts, &path, true)
+            .await
+            .unwrap();
+        assert_eq!(
+            ids_in(&path, format),
+            ids(healthy.messages(501)),
+            "{format}: complete once cut back"
+        );
+    }
+}

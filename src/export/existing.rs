@@ -17,18 +17,55 @@ pub enum ExistingOutputError {
     /// The file does not read as the format asked for.
     #[error("it does not read as {format} output ({problem})")]
     NotThisFormat { format: Format, problem: String },
-    /// The last record was cut off (the writer was killed mid-write).
-    #[error("its last {format} record is cut off ({problem}); remove it and resume again")]
-    Truncated { format: Format, problem: String },
+    /// The last record was cut off (the writer was killed mid-write, or the disk filled).
+    /// Everything before byte `offset` is whole.
+    #[error(
+        "its last {format} record, from byte {offset} on, is cut off ({problem}); \
+         nothing was changed: cut the file back to its first {offset} bytes \
+         (`truncate -s {offset} FILE`) and resume again"
+    )]
+    Truncated {
+        format: Format,
+        offset: u64,
+        problem: String,
+    },
     /// A JSON array that is already closed cannot take more messages.
     #[error("its JSON array is already closed with `]`: that export completed")]
     Complete,
+}
+
+/// A harmless defect at the end of an output that `--append` mends before writing
+/// (see [`Output::append`](super::Output::append)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repair {
+    /// The last record is whole but lacks its line end: one is added.
+    EndLastLine,
+    /// The JSON array ends in a `,` that no element follows: the file is cut back to
+    /// its first `keep` bytes (the last element's end), dropping only the comma and
+    /// white space, so that the next element gets one comma.
+    DropDanglingComma { keep: u64 },
+}
+
+impl std::fmt::Display for Repair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Repair::EndLastLine => f.write_str(
+                "its last record was whole but had no line end (a write was cut short): added one",
+            ),
+            Repair::DropDanglingComma { keep } => write!(
+                f,
+                "its JSON array ended in a `,` with no element after it (a write was cut short): \
+                 removed it, cutting the file back to its first {keep} bytes"
+            ),
+        }
+    }
 }
 
 /// What an output already holds.
 #[derive(Clone, Debug, Default)]
 pub struct ExistingOutput {
     fresh: bool,
+    repair: Option<Repair>,
     ids: HashMap<Option<ConversationId>, HashSet<MessageId>>,
     counts: HashMap<Option<ConversationId>, u64>,
     messages: u64,
@@ -59,9 +96,14 @@ impl ExistingOutput {
             Format::Jsonl => found.scan_jsonl(text)?,
             Format::Json => found.scan_json(text)?,
             Format::Csv => found.scan_csv(text)?,
-            Format::Markdown => found.scan_markdown(text),
+            Format::Markdown => found.scan_markdown(text)?,
         }
         Ok(found)
+    }
+
+    /// What must be mended at the output's end before more is written to it.
+    pub fn repair(&self) -> Option<Repair> {
+        self.repair
     }
 
     /// True when the output holds nothing: a writer starts it (header, `[`, title).
@@ -117,17 +159,27 @@ impl ExistingOutput {
 
     fn scan_jsonl(&mut self, text: &str) -> Result<(), ExistingOutputError> {
         let format = Format::Jsonl;
-        let lines = text.split_terminator('\n').count();
-        for (n, line) in text.split_terminator('\n').enumerate() {
+        let mut offset = 0;
+        for (n, line) in text.split_inclusive('\n').enumerate() {
+            let start = offset;
+            offset += line.len();
+            let ended = line.ends_with('\n');
+            let line = line.trim_end_matches('\n');
             if line.trim().is_empty() {
                 continue;
             }
-            let last = n + 1 == lines;
             match RawValue::from_string(line.to_owned()) {
-                Ok(raw) => self.note_message(&Message::from_raw(raw)),
-                Err(e) if last && !text.ends_with('\n') => {
+                Ok(raw) => {
+                    self.note_message(&Message::from_raw(raw));
+                    if !ended {
+                        self.repair = Some(Repair::EndLastLine);
+                    }
+                }
+                // Only the last line can lack its line end.
+                Err(e) if !ended => {
                     return Err(ExistingOutputError::Truncated {
                         format,
+                        offset: start as u64,
                         problem: format!("line {}: {e}", n + 1),
                     });
                 }
@@ -149,6 +201,9 @@ impl ExistingOutput {
             .trim_start()
             .strip_prefix('[')
             .ok_or_else(|| not_json("it does not start with `[`".into()))?;
+        let at = |rest: &str| (text.len() - rest.len()) as u64;
+        // Where the last whole element (or the `[`) ends.
+        let mut whole = at(body);
         let mut rest = body;
         loop {
             rest = rest.trim_start();
@@ -165,6 +220,11 @@ impl ExistingOutput {
                         not_json(format!("expected `,` after element {}", self.json_elements))
                     })?
                     .trim_start();
+                if rest.is_empty() {
+                    // The separator made it to the file, the element did not.
+                    self.repair = Some(Repair::DropDanglingComma { keep: whole });
+                    return Ok(());
+                }
             }
             let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Box<RawValue>>();
             match stream.next() {
@@ -172,10 +232,12 @@ impl ExistingOutput {
                     self.note_message(&Message::from_raw(raw));
                     self.json_elements += 1;
                     rest = &rest[stream.byte_offset()..];
+                    whole = at(rest);
                 }
                 Some(Err(e)) if e.is_eof() => {
                     return Err(ExistingOutputError::Truncated {
                         format,
+                        offset: whole,
                         problem: format!("element {}: {e}", self.json_elements + 1),
                     });
                 }
@@ -189,7 +251,9 @@ impl ExistingOutput {
 
     fn scan_csv(&mut self, text: &str) -> Result<(), ExistingOutputError> {
         let format = Format::Csv;
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
         let header = reader
             .headers()
             .map_err(|e| ExistingOutputError::NotThisFormat {
@@ -203,24 +267,56 @@ impl ExistingOutput {
                 problem: "its header is not volc-im's".into(),
             });
         }
-        if !text.ends_with('\n') {
-            return Err(ExistingOutputError::Truncated {
-                format,
-                problem: "the last row has no line end".into(),
-            });
-        }
-        for (n, record) in reader.records().enumerate() {
+        let mut records = reader.records().enumerate().peekable();
+        while let Some((n, record)) = records.next() {
+            let last = records.peek().is_none();
             let record = record.map_err(|e| ExistingOutputError::NotThisFormat {
                 format,
                 problem: format!("row {}: {e}", n + 1),
             })?;
+            // A row is whole when it has every column and its last, the raw JSON, is
+            // whole JSON: a cut anywhere in it (quoted line breaks included) fails one.
+            let problem = if record.len() != CSV_HEADER.len() {
+                Some(format!(
+                    "{} columns instead of {}",
+                    record.len(),
+                    CSV_HEADER.len()
+                ))
+            } else {
+                serde_json::from_str::<&RawValue>(&record[CSV_HEADER.len() - 1])
+                    .err()
+                    .map(|e| format!("its raw column is not whole JSON: {e}"))
+            };
+            if let Some(problem) = problem {
+                let problem = format!("row {}: {problem}", n + 1);
+                if last {
+                    let offset = record.position().map_or(0, |p| p.byte());
+                    return Err(ExistingOutputError::Truncated {
+                        format,
+                        offset,
+                        problem,
+                    });
+                }
+                return Err(ExistingOutputError::NotThisFormat { format, problem });
+            }
             let number = |i: usize| record.get(i).and_then(|v| v.parse::<i64>().ok());
             self.note(number(0).map(ConversationId), number(1).map(MessageId));
+        }
+        if !text.ends_with('\n') {
+            self.repair = Some(Repair::EndLastLine);
         }
         Ok(())
     }
 
-    fn scan_markdown(&mut self, text: &str) {
+    fn scan_markdown(&mut self, text: &str) -> Result<(), ExistingOutputError> {
+        // Every heading and message ends with a line end: without one, the last was cut.
+        if !text.ends_with('\n') {
+            return Err(ExistingOutputError::Truncated {
+                format: Format::Markdown,
+                offset: markdown_cut(text),
+                problem: "the last line has no line end".into(),
+            });
+        }
         for line in text.lines() {
             if let Some(rest) = marker(line, CONVERSATION_MARKER) {
                 self.markdown = MarkdownPosition {
@@ -239,7 +335,23 @@ impl ExistingOutput {
                 self.markdown.day = Some(day.trim().to_owned());
             }
         }
+        Ok(())
     }
+}
+
+/// Where a transcript whose last line is cut should be cut back to: the start of the
+/// last record's first line, a heading (`#`) or a message's sender line (`**`; text
+/// lines never start so, their `*` are escaped).
+fn markdown_cut(text: &str) -> u64 {
+    let mut cut = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with('#') || line.starts_with("**") {
+            cut = offset;
+        }
+        offset += line.len();
+    }
+    cut as u64
 }
 
 /// What a line's trailing volc-im marker holds, before its closing `-->`.
@@ -306,6 +418,96 @@ mod tests {
         let empty = ExistingOutput::scan(Format::Csv, b"").unwrap();
         assert!(empty.is_fresh());
         assert_eq!(empty.json_elements(), None);
+    }
+
+    fn truncated_at(format: Format, text: &str) -> u64 {
+        match ExistingOutput::scan(format, text.as_bytes()) {
+            Err(ExistingOutputError::Truncated { offset, .. }) => offset,
+            other => panic!("{format}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_whole_record_without_what_follows_it_is_mended() {
+        let jsonl = written(Format::Jsonl, false);
+        let found = ExistingOutput::scan(Format::Jsonl, jsonl.trim_end().as_bytes()).unwrap();
+        assert_eq!(found.messages(), 7);
+        assert_eq!(found.repair(), Some(Repair::EndLastLine));
+        assert_eq!(
+            ExistingOutput::scan(Format::Jsonl, jsonl.as_bytes())
+                .unwrap()
+                .repair(),
+            None
+        );
+
+        let json = written(Format::Json, false);
+        for dangling in [",", ",\n", " ,\n  "] {
+            let found =
+                ExistingOutput::scan(Format::Json, format!("{json}{dangling}").as_bytes()).unwrap();
+            assert_eq!(found.json_elements(), Some(7));
+            assert_eq!(
+                found.repair(),
+                Some(Repair::DropDanglingComma {
+                    keep: json.len() as u64
+                }),
+                "{dangling:?}"
+            );
+        }
+
+        let csv = written(Format::Csv, false);
+        let found = ExistingOutput::scan(Format::Csv, csv.trim_end().as_bytes()).unwrap();
+        assert_eq!(found.messages(), 7);
+        assert_eq!(found.repair(), Some(Repair::EndLastLine));
+    }
+
+    #[test]
+    fn a_cut_record_is_refused_with_where_the_whole_part_ends() {
+        let jsonl = written(Format::Jsonl, false);
+        let last_line = jsonl.trim_end().rfind('\n').unwrap() as u64 + 1;
+        assert_eq!(
+            truncated_at(Format::Jsonl, &jsonl[..jsonl.len() - 3]),
+            last_line
+        );
+
+        let json = written(Format::Json, false);
+        let last_comma = json.rfind(",\n").unwrap() as u64;
+        assert_eq!(
+            truncated_at(Format::Json, &json[..json.len() - 3]),
+            last_comma
+        );
+        assert_eq!(
+            truncated_at(Format::Json, &format!("{json},\n{{\"a\"")),
+            json.len() as u64
+        );
+
+        let csv = written(Format::Csv, false);
+        // The last row's raw JSON, and an earlier column holding a line break.
+        let at = truncated_at(Format::Csv, &csv[..csv.len() - 3]);
+        assert!(csv[at as usize..].starts_with("7000000000000000001,7,"));
+        let third = csv.find("7000000000000000001,3,").unwrap();
+        let inside_text = third + csv[third..].find("heading\n").unwrap() + 8;
+        assert_eq!(truncated_at(Format::Csv, &csv[..inside_text]), third as u64);
+
+        let md = written(Format::Markdown, false);
+        let last_message = md.rfind("\n**").unwrap() as u64 + 1;
+        assert_eq!(
+            truncated_at(Format::Markdown, &md[..md.len() - 4]),
+            last_message
+        );
+        let cut_heading = format!("{md}\n### 2024-0");
+        assert_eq!(
+            truncated_at(Format::Markdown, &cut_heading),
+            md.len() as u64 + 1
+        );
+
+        let err = ExistingOutput::scan(Format::Jsonl, &jsonl.as_bytes()[..jsonl.len() - 3])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("truncate -s {last_line} FILE")),
+            "{err}"
+        );
+        assert!(err.contains("nothing was changed"), "{err}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::api::wire::{BatchGetUserRequest, USER_BATCH_LIMIT};
 use crate::model::{AppId, ConversationId, UserId};
 use crate::pager::PageRequest;
 
-pub use existing::{ExistingOutput, ExistingOutputError};
+pub use existing::{ExistingOutput, ExistingOutputError, Repair};
 pub use format::{MessageWriter, new_writer};
 pub use outcome::{
     ConversationSummary, ExportError, ExportFailure, ExportSummary, ResumePoint, check_direction,

@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use super::Format;
-use super::existing::ExistingOutput;
+use super::existing::{ExistingOutput, Repair};
 use super::format::Sink;
 use super::outcome::ExportError;
 
@@ -16,6 +16,7 @@ pub struct Output {
     sink: Sink,
     existing: ExistingOutput,
     name: String,
+    repaired: Option<String>,
 }
 
 impl Output {
@@ -35,12 +36,18 @@ impl Output {
             sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file)),
             existing: ExistingOutput::fresh(),
             name,
+            repaired: None,
         })
     }
 
     /// The file at `path`, to be continued: what it holds is read first (messages in it
     /// are not written again) and new messages go at its end. A missing or empty file
     /// is started anew.
+    ///
+    /// An output whose last record was cut off is refused (the error says from which
+    /// byte); one whose last write stopped between a whole record and what follows it
+    /// (its line end, or the element after a JSON `,`) is mended first, as
+    /// [`Output::repaired`] then says.
     pub fn append(path: &Path, format: Format) -> Result<Self, ExportError> {
         let name = path.display().to_string();
         let write_error = |source| ExportError::Write {
@@ -57,14 +64,21 @@ impl Output {
             Err(e) if e.kind() == io::ErrorKind::NotFound => ExistingOutput::fresh(),
             Err(e) => return Err(write_error(e)),
         };
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(write_error)?;
+        let repair = existing.repair();
+        match repair {
+            None => {}
+            Some(Repair::EndLastLine) => file.write_all(b"\n").map_err(write_error)?,
+            Some(Repair::DropDanglingComma { keep }) => file.set_len(keep).map_err(write_error)?,
+        }
         Ok(Output {
             sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file)),
             existing,
+            repaired: repair.map(|r| format!("{name}: {r}")),
             name,
         })
     }
@@ -75,12 +89,18 @@ impl Output {
             sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, writer)),
             existing: ExistingOutput::fresh(),
             name: name.to_owned(),
+            repaired: None,
         }
     }
 
     /// What the output held before this export.
     pub fn existing(&self) -> &ExistingOutput {
         &self.existing
+    }
+
+    /// What [`Output::append`] mended at the file's end before writing, if anything.
+    pub fn repaired(&self) -> Option<&str> {
+        self.repaired.as_deref()
     }
 
     /// The output's name in messages: a path, or `stdout`.

@@ -1,7 +1,7 @@
 //! csv: a header and one row per message; the last column holds the raw JSON, so
 //! nothing the message came with is lost.
 
-use std::io;
+use std::io::{self, Write};
 
 use super::{MessageWriter, Sink};
 use crate::export::ConversationTarget;
@@ -24,7 +24,7 @@ pub const CSV_HEADER: [&str; 13] = [
     "raw",
 ];
 
-/// Writes rows with the `csv` crate (which does the quoting).
+/// Writes rows with the `csv` crate (which does the quoting), each row in one write.
 ///
 /// `conversation_id` is the message's `ConversationShortId`, or the exported
 /// conversation's id when the message has none; `create_time` is RFC 3339 in UTC
@@ -32,20 +32,34 @@ pub const CSV_HEADER: [&str; 13] = [
 /// `text` is the decoded text, else the content as it came; `ext` is a JSON object.
 /// Fields a message lacks are empty.
 pub struct CsvWriter {
-    out: csv::Writer<Sink>,
+    out: Sink,
 }
 
 impl CsvWriter {
     /// A writer on `out`; the header is written unless the output already has one.
-    pub fn new(out: Sink, has_header: bool) -> io::Result<Self> {
-        let mut out = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(out);
+    pub fn new(mut out: Sink, has_header: bool) -> io::Result<Self> {
         if !has_header {
-            out.write_record(CSV_HEADER).map_err(io_error)?;
+            out.write_all(&encode(CSV_HEADER)?)?;
         }
         Ok(CsvWriter { out })
     }
+}
+
+/// One row, quoted and with its line end, ready to be written in one go (the csv
+/// writer itself writes a long row in pieces, and a stop between two would leave a
+/// cut row).
+fn encode<I, T>(record: I) -> io::Result<Vec<u8>>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut encoder = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    encoder.write_record(record).map_err(io_error)?;
+    encoder
+        .into_inner()
+        .map_err(csv::IntoInnerError::into_error)
 }
 
 /// The `io::Error` behind a csv error, kind and all (a closed pipe stays
@@ -102,9 +116,8 @@ pub(crate) fn row(target: &ConversationTarget, message: &Message) -> [String; 13
 
 impl MessageWriter for CsvWriter {
     fn write_message(&mut self, target: &ConversationTarget, message: &Message) -> io::Result<()> {
-        self.out
-            .write_record(row(target, message))
-            .map_err(io_error)
+        let row = encode(row(target, message))?;
+        self.out.write_all(&row)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -184,11 +197,13 @@ mod tests {
 
     #[test]
     fn a_closed_pipe_is_reported_as_a_broken_pipe() {
-        let mut w = CsvWriter::new(Box::new(ClosedPipe), false).unwrap();
-        // The huge message overflows the csv buffer, so the row itself meets the pipe.
-        let huge = &odd_messages()[6];
-        let err = w.write_message(&target(), huge).unwrap_err();
+        let err = CsvWriter::new(Box::new(ClosedPipe), false).err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err:?}");
+        let mut w = CsvWriter::new(Box::new(ClosedPipe), true).unwrap();
+        for m in &odd_messages() {
+            let err = w.write_message(&target(), m).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err:?}");
+        }
         assert_eq!(w.flush().unwrap_err().kind(), io::ErrorKind::BrokenPipe);
     }
 

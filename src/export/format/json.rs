@@ -31,10 +31,14 @@ impl JsonWriter {
 
 impl MessageWriter for JsonWriter {
     fn write_message(&mut self, _target: &ConversationTarget, message: &Message) -> io::Result<()> {
-        self.out
-            .write_all(if self.elements == 0 { b"\n" } else { b",\n" })?;
-        self.out
-            .write_all(one_line(message.raw_json()).as_bytes())?;
+        // The separator and the element in one write, so that a stop between two
+        // writes cannot leave a `,` with no element after it.
+        let separator: &[u8] = if self.elements == 0 { b"\n" } else { b",\n" };
+        let raw = one_line(message.raw_json());
+        let mut record = Vec::with_capacity(separator.len() + raw.len());
+        record.extend_from_slice(separator);
+        record.extend_from_slice(raw.as_bytes());
+        self.out.write_all(&record)?;
         self.elements += 1;
         Ok(())
     }

@@ -33,9 +33,14 @@ pub(crate) fn one_line(raw: &str) -> std::borrow::Cow<'_, str> {
 
 impl MessageWriter for JsonlWriter {
     fn write_message(&mut self, _target: &ConversationTarget, message: &Message) -> io::Result<()> {
-        self.out
-            .write_all(one_line(message.raw_json()).as_bytes())?;
-        self.out.write_all(b"\n")
+        // The line and its end in one write: a message larger than the output's
+        // buffer goes straight to the file, and a stop between two writes would leave
+        // a line without its end for the next message to be glued to.
+        let raw = one_line(message.raw_json());
+        let mut line = Vec::with_capacity(raw.len() + 1);
+        line.extend_from_slice(raw.as_bytes());
+        line.push(b'\n');
+        self.out.write_all(&line)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -88,6 +88,11 @@ impl MessageWriter for MarkdownWriter {
     }
 
     fn write_message(&mut self, target: &ConversationTarget, message: &Message) -> io::Result<()> {
+        use std::fmt::Write as _;
+        // The whole message (and its day heading) goes out in one write, so that a
+        // stop between two writes cannot leave a message's marker without its text.
+        // Writing to a String cannot fail.
+        let mut record = String::new();
         let body = &message.body;
         let time = body
             .create_time
@@ -95,7 +100,7 @@ impl MessageWriter for MarkdownWriter {
         if let Some(time) = &time {
             let day = time.strftime("%Y-%m-%d").to_string();
             if self.day.as_deref() != Some(day.as_str()) {
-                writeln!(self.out, "\n{DAY_HEADING}{day}")?;
+                let _ = writeln!(record, "\n{DAY_HEADING}{day}");
                 self.day = Some(day);
             }
         }
@@ -118,33 +123,33 @@ impl MessageWriter for MarkdownWriter {
             MessageStatus::Visible => String::new(),
             other => format!(" _({})_", other.label()),
         };
-        writeln!(
-            self.out,
+        let _ = writeln!(
+            record,
             "\n**{sender}** {clock}{status} {MESSAGE_MARKER}{conversation} {id} -->"
-        )?;
+        );
         if let Some(reference) = &body.ref_msg_info {
             let hint = escape_line(&strip_controls(&reference.hint).replace('\n', " "));
             let status = match reference.status() {
                 MessageStatus::Visible => String::new(),
                 other => format!(" _({})_", other.label()),
             };
-            writeln!(self.out, "\n> ↪ {hint}{status}")?;
+            let _ = writeln!(record, "\n> ↪ {hint}{status}");
         }
         let text = message_text(message);
         if !text.is_empty() {
-            writeln!(self.out, "\n{text}")?;
+            let _ = writeln!(record, "\n{text}");
         }
         if !message.defects.is_empty() {
             let problems: Vec<String> = message.defects.iter().map(|d| d.to_string()).collect();
             let problems = escape_line(&strip_controls(&problems.join("; ")).replace('\n', " "));
             let raw = strip_controls(message.raw_json());
             let fence = "`".repeat(longest_run(&raw, '`').max(2) + 1);
-            writeln!(
-                self.out,
+            let _ = writeln!(
+                record,
                 "\n_odd message ({problems}), as received:_\n\n{fence}json\n{raw}\n{fence}"
-            )?;
+            );
         }
-        Ok(())
+        self.out.write_all(record.as_bytes())
     }
 
     fn flush(&mut self) -> io::Result<()> {

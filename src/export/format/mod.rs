@@ -154,3 +154,61 @@ pub(crate) mod fixtures {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Write};
+    use std::sync::{Arc, Mutex};
+
+    use super::fixtures::{odd_messages, target};
+    use super::*;
+
+    /// A sink that keeps each write apart.
+    #[derive(Clone, Default)]
+    struct Writes(Arc<Mutex<Vec<Vec<u8>>>>);
+
+    impl Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A stop between two writes must never leave a record without its separator
+    /// (or line end), so each message, however large, goes out in one write.
+    #[test]
+    fn every_message_goes_out_in_one_write_with_its_separator() {
+        let messages = odd_messages();
+        for format in Format::ALL {
+            let sink = Writes::default();
+            let mut w =
+                new_writer(format, Box::new(sink.clone()), &ExistingOutput::fresh()).unwrap();
+            w.begin_conversation(&target()).unwrap();
+            sink.0.lock().unwrap().clear();
+            for m in &messages {
+                w.write_message(&target(), m).unwrap();
+            }
+            let writes = sink.0.lock().unwrap().clone();
+            assert_eq!(writes.len(), messages.len(), "{format}");
+            for (n, write) in writes.iter().enumerate() {
+                let text = String::from_utf8(write.clone()).unwrap();
+                match format {
+                    Format::Jsonl => {
+                        assert!(text.ends_with('\n') && text.matches('\n').count() == 1)
+                    }
+                    Format::Json => assert!(text.starts_with(if n == 0 { "\n{" } else { ",\n{" })),
+                    Format::Csv => assert!(text.ends_with("}\"\n"), "{text}"),
+                    Format::Markdown => {
+                        assert!(text.contains("<!-- volc-im:message ") && text.ends_with('\n'))
+                    }
+                }
+                if format != Format::Markdown {
+                    assert!(text.contains(messages[n].raw_json().split('"').nth(1).unwrap()));
+                }
+            }
+        }
+    }
+}
