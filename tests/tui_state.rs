@@ -8,7 +8,7 @@ use volc_im::api::wire::{ConversationsResult, UsersResult};
 use volc_im::model::{ConversationInfo, Cursor, User, UserId};
 use volc_im::pager::PageRequest;
 use volc_im::tui::app::{Focus, Screen};
-use volc_im::tui::conversation::PREFETCH_THRESHOLD;
+use volc_im::tui::conversation::{NOTICE_TICKS, PREFETCH_THRESHOLD};
 use volc_im::tui::fixtures::{
     self, APP, CONVERSATION, code, ctrl, key, loaded, only_request, page, page_requests,
     selected_number, settings,
@@ -278,6 +278,25 @@ fn a_live_group_opens_newest_first_with_a_notice() {
             .unwrap()
             .contains("newest-first")
     );
+
+    // The notice goes after a while...
+    let mut app = app;
+    for _ in 0..NOTICE_TICKS - 1 {
+        app.update(Action::Tick);
+    }
+    assert!(app.view().unwrap().notice.is_some(), "shown for a while");
+    app.update(Action::Tick);
+    assert_eq!(app.view().unwrap().notice, None, "gone after NOTICE_TICKS");
+
+    // ...or when the selection first moves.
+    let mut s = settings(Start::Oldest);
+    s.targets[0].live = true;
+    let (mut app, commands) = App::new(s, W, H);
+    let (view, first) = only_request(&commands);
+    app.update(loaded(view, first, page((81..=100).rev(), true, 80)));
+    assert!(app.view().unwrap().notice.is_some(), "a page keeps it");
+    app.update(key('k'));
+    assert_eq!(app.view().unwrap().notice, None, "gone on the first move");
 
     // Learnt from BatchGetConversations after opening: reopened newest-first.
     let (mut app, commands) = App::new(settings(Start::Oldest), W, H);

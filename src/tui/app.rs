@@ -171,11 +171,13 @@ impl App {
             Action::Tick => {
                 self.ticks += 1;
                 let now = self.ticks;
-                self.view
-                    .as_mut()
-                    .and_then(|v| v.due_ref_fetch(now))
-                    .into_iter()
-                    .collect()
+                match self.view.as_mut() {
+                    Some(view) => {
+                        view.expire_notice(now);
+                        view.due_ref_fetch(now).into_iter().collect()
+                    }
+                    None => Vec::new(),
+                }
             }
             Action::PageLoaded {
                 view,
@@ -366,7 +368,9 @@ impl App {
         };
         self.next_view += 1;
         let mut view = ConversationView::new(ViewId(self.next_view), target, direction, start);
-        view.notice = notice.map(str::to_owned);
+        if let Some(notice) = notice {
+            view.set_notice(notice, self.ticks);
+        }
         tracing::info!(conversation = %view.target.conversation, %direction, "opened");
         self.view = Some(view);
         self.screen = Screen::Conversation;

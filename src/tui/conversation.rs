@@ -25,6 +25,8 @@ use super::viewport::{self, EdgeRow, Gravity, ListModel, Scroll};
 pub const PREFETCH_THRESHOLD: usize = 20;
 /// Ticks the selection must rest on a reply before its quoted message is fetched.
 pub const REF_FETCH_DELAY_TICKS: u64 = 2;
+/// Ticks a notice stays in the status bar (unless the selection moves first).
+pub const NOTICE_TICKS: u64 = 50;
 
 /// What is known of a message quoted by a reply that is not among the loaded ones.
 #[derive(Clone, Debug)]
@@ -66,8 +68,11 @@ pub struct ConversationView {
     /// The last failed fetch's error in full (with the request id and what to check),
     /// shown in the list while nothing is loaded.
     pub error_full: Option<String>,
-    /// A remark for the status bar (e.g. why a live group opened newest-first).
+    /// A remark for the status bar (e.g. why a live group opened newest-first); it
+    /// goes when the selection first moves or after [`NOTICE_TICKS`].
     pub notice: Option<String>,
+    /// The tick the notice was given at.
+    pub notice_at: u64,
     /// Quoted messages fetched by id.
     pub referenced: HashMap<MessageId, RefLookup>,
     /// A quoted message to fetch once the selection rests: its id and the tick it was asked at.
@@ -105,6 +110,7 @@ impl ConversationView {
             error: None,
             error_full: None,
             notice: None,
+            notice_at: 0,
             referenced: HashMap::new(),
             pending_ref: None,
             selection_serial: 0,
@@ -330,6 +336,7 @@ impl ConversationView {
     fn set_scroll(&mut self, scroll: Scroll) {
         if scroll.selected != self.scroll.selected {
             self.selection_serial += 1;
+            self.notice = None;
         }
         self.scroll = scroll;
     }
@@ -378,6 +385,19 @@ impl ConversationView {
         }
         if self.pending_ref.map(|(p, _)| p) != Some(id) {
             self.pending_ref = Some((id, now));
+        }
+    }
+
+    /// Gives the status bar a notice, from tick `now`.
+    pub fn set_notice(&mut self, notice: &str, now: u64) {
+        self.notice = Some(notice.to_owned());
+        self.notice_at = now;
+    }
+
+    /// Drops the notice once it has been shown for [`NOTICE_TICKS`].
+    pub fn expire_notice(&mut self, now: u64) {
+        if now.saturating_sub(self.notice_at) >= NOTICE_TICKS {
+            self.notice = None;
         }
     }
 
