@@ -1,7 +1,7 @@
 //! The browser's state, driven by actions, with neither terminal nor network:
 //! paging at both edges, prefetching, a stable selection, stale answers, errors.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 use volc_im::api::ApiError;
 use volc_im::api::wire::{ConversationsResult, UsersResult};
@@ -435,6 +435,15 @@ fn focus_help_and_detail_keys() {
     assert_eq!(selected_number(&app), selected, "j scrolls the detail pane");
     app.update(code(KeyCode::Esc));
     assert_eq!(app.focus(), Focus::List);
+    // Esc quickly followed by k arrives as Alt+k: both count.
+    app.update(code(KeyCode::Tab));
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('k'),
+        KeyModifiers::ALT,
+    )));
+    assert_eq!(app.focus(), Focus::List, "the Esc left the detail pane");
+    assert_eq!(selected_number(&app), selected - 1, "the k moved up");
+    app.update(key('j'));
     app.update(key('d'));
     assert!(app.areas().detail.is_none());
     app.update(key('?'));

@@ -19,6 +19,14 @@ pub const WHEEL_STEP: isize = 3;
 
 impl App {
     pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        // Alt+key is what the terminal makes of Esc quickly followed by a key. In the
+        // prompt only Alt+character means nothing (Alt+Backspace still edits).
+        let alt_means_something = self.prompt.is_some() && !matches!(key.code, KeyCode::Char(_));
+        if let Some(plain) = keys::after_esc(key).filter(|_| !alt_means_something) {
+            let mut commands = self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            commands.extend(self.on_key(plain));
+            return commands;
+        }
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         if self.prompt.is_some() && !ctrl_c {

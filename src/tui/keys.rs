@@ -67,6 +67,19 @@ pub fn op_for(key: KeyEvent) -> Option<Op> {
     })
 }
 
+/// The key after an Esc, when `key` is Alt+key: a terminal sends Alt+key as Esc and
+/// the key, so crossterm reads an Esc quickly followed by a key as Alt+key. No
+/// binding uses Alt, so it is taken for what was most likely typed. `None` for
+/// other keys (and for Ctrl+Alt, which is AltGr on some terminals).
+pub fn after_esc(key: KeyEvent) -> Option<KeyEvent> {
+    if key.modifiers != KeyModifiers::ALT || key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let mut plain = key;
+    plain.modifiers = KeyModifiers::NONE;
+    Some(plain)
+}
+
 /// Every binding, as the help overlay lists it: keys, then what they do.
 pub const HELP: &[(&str, &str)] = &[
     ("j ↓  k ↑", "next / previous message"),
@@ -127,6 +140,17 @@ mod tests {
             op_for(key(KeyCode::Backspace, KeyModifiers::NONE)),
             Some(Op::JumpBack)
         );
+    }
+
+    #[test]
+    fn alt_key_is_esc_then_the_key() {
+        assert_eq!(
+            after_esc(key(KeyCode::Char('j'), KeyModifiers::ALT)),
+            Some(key(KeyCode::Char('j'), KeyModifiers::NONE))
+        );
+        assert_eq!(after_esc(key(KeyCode::Char('j'), KeyModifiers::NONE)), None);
+        let altgr = KeyModifiers::ALT | KeyModifiers::CONTROL;
+        assert_eq!(after_esc(key(KeyCode::Char('j'), altgr)), None);
     }
 
     #[test]
