@@ -734,3 +734,27 @@ async fn an_output_whose_last_record_is_cut_is_refused_with_the_byte_to_cut_back
         );
     }
 }
+
+/// The resume command repeats `--max-messages` as given, for every conversation
+/// left: resumed with `--append`, the interrupted one counts what the output holds.
+#[tokio::test]
+async fn a_resumed_export_of_several_conversations_keeps_each_to_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.jsonl");
+    let sizes = [(501, 95), (502, 33)];
+    let targets: Vec<_> = sizes.iter().map(|&(id, _)| target(id)).collect();
+    let fake = Fake::new(&sizes, Behaviour::default());
+    // What an interrupted first run left: 10 messages of the first conversation.
+    let mut opts = options(Format::Jsonl, Direction::OldestFirst);
+    opts.max_messages = Some(10);
+    run(&fake, &targets[..1], &opts, &path, false)
+        .await
+        .unwrap();
+
+    opts.max_messages = Some(30);
+    run(&fake, &targets, &opts, &path, true).await.unwrap();
+    let healthy = fake;
+    let mut want = ids(&healthy.messages(501)[..30]);
+    want.extend(ids(&healthy.messages(502)[..30]));
+    assert_eq!(ids_in(&path, Format::Jsonl), want);
+}

@@ -328,3 +328,49 @@ async fn a_killed_demo_server_process_leaves_a_resumable_export() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(jsonl_lines(&text), all_raw(&[DEMO_DIRECT, DEMO_GROUP]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_to_stdout_resumes_into_the_file_stdout_was_saved_to() {
+    let home = tempfile::tempdir().unwrap();
+    let options = DemoOptions {
+        latency: Duration::from_millis(20),
+        ..DemoOptions::default()
+    };
+    let server = DemoServer::start(options.clone()).await.unwrap();
+    let port = server.addr().port();
+    let mut feed = server.subscribe();
+    let mut args = export_from(&server.endpoint(), &[DEMO_GROUP, DEMO_DIRECT]);
+    args.extend(words(&["--format", "json", "--max-messages", "1000"]));
+    let child = spawn(home.path(), &args);
+    served(&mut feed, 8).await;
+    server.shutdown().await;
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("resume into the file you redirected stdout to"),
+        "{stderr}"
+    );
+    let file = home.path().join("saved.json");
+    std::fs::write(&file, &out.stdout).unwrap();
+
+    let resume: Vec<String> = resume_args(&stderr)
+        .into_iter()
+        .map(|w| {
+            if w == "<the file you redirected stdout to>" {
+                file.to_str().unwrap().to_owned()
+            } else {
+                w
+            }
+        })
+        .collect();
+    assert!(resume.contains(&"--append".to_owned()), "{resume:?}");
+    let server = DemoServer::start(DemoOptions { port, ..options })
+        .await
+        .unwrap();
+    let ran = run(&mut volc_im(home.path()), &resume).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(json_raws(&text), all_raw(&[DEMO_GROUP, DEMO_DIRECT]));
+    drop(server);
+}

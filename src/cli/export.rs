@@ -23,7 +23,10 @@ Several --conversation values export concurrently into one output, each conversa
 messages together, in the order given.
 
 A failed or interrupted export keeps what it wrote and prints the command that resumes it \
-(with --cursor and --append); the resumed output has no gap and no duplicate.
+(with --cursor, --output and --append); the resumed output has no gap and no duplicate. \
+An export to standard output is resumed the same way, into the file its output was \
+redirected to: --append reads what that file holds, writes none of it again and carries on \
+its format (no second `[`, CSV header or title); --max-messages counts what it holds.
 
 Examples:
   volc-im export --demo --conversation demo-group --output group.jsonl
@@ -94,6 +97,9 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         Some(path) => Output::create(path)?,
         None => Output::stdout(),
     };
+    if let Some(mended) = output.repaired() {
+        eprintln!("volc-im: {mended}");
+    }
     let terminal = std::io::stderr().is_terminal();
     let options = ExportOptions {
         format: args.format,
@@ -150,27 +156,35 @@ fn failure_report(args: &ExportArgs, failure: &ExportFailure) -> String {
         "\n{written} message{} written to {target} before stopping",
         if written == 1 { "" } else { "s" }
     ));
-    if failure.json_left_open && args.output.is_some() {
+    if failure.json_left_open {
         report.push_str(
             " (the JSON array is left open, without its closing `]`: resuming completes it)",
         );
     }
     match &args.output {
         Some(_) => report.push_str("; to resume, run:\n  "),
-        None => report.push_str("; to fetch the rest (and add it to what you kept), run:\n  "),
+        None => report.push_str(&format!(
+            ".\nTo fetch the rest, resume into the file you redirected stdout to, with \
+             --output and --append (which skip what it holds and carry on its format): \
+             run this with {STDOUT_FILE} replaced by that file's path \
+             (if stdout was not saved to a file, export again from the start instead):\n  "
+        )),
     }
     report.push_str(&resume_command(
         args,
         point.conversation_index,
         point.cursor,
-        point.written,
     ));
     report
 }
 
-/// The command that resumes `args` at conversation `index` from `cursor`, with
-/// `written` of that conversation's messages already in the output.
-pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor, written: u64) -> String {
+/// Stands for the file an export to stdout was redirected to, in its resume command.
+const STDOUT_FILE: &str = "<the file you redirected stdout to>";
+
+/// The command that resumes `args` at conversation `index` from `cursor`, appending
+/// to the output (for an export to stdout, to [`STDOUT_FILE`], which the user
+/// replaces with the file they redirected it to).
+pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor) -> String {
     let mut words: Vec<String> = vec!["volc-im".into(), "export".into()];
     let mut flag = |name: &str, value: Option<String>| {
         words.push(name.to_owned());
@@ -204,20 +218,17 @@ pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor, written: 
     }
     flag("--format", Some(args.format.name().into()));
     if let Some(max) = args.max_messages {
-        // An appended output counts what it holds toward the limit; stdout cannot,
-        // so there the first conversation's limit is what is left of it.
-        let max = if args.output.is_none() && remaining.len() == 1 {
-            max.saturating_sub(written)
-        } else {
-            max
-        };
+        // The same limit: the resumed export appends, and an appended output counts
+        // the messages of each conversation it holds toward it.
         flag("--max-messages", Some(max.to_string()));
     }
     flag("--cursor", Some(cursor.to_string()));
-    if let Some(output) = &args.output {
-        flag("--output", Some(output.display().to_string()));
-        flag("--append", None);
-    }
+    let output = match &args.output {
+        Some(output) => output.display().to_string(),
+        None => STDOUT_FILE.to_owned(),
+    };
+    flag("--output", Some(output));
+    flag("--append", None);
     words
         .iter()
         .map(|w| shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned()))
@@ -259,7 +270,7 @@ mod tests {
             "out dir/x.csv",
         ])
         .unwrap();
-        let command = resume_command(&args, 1, Cursor(-5), 40);
+        let command = resume_command(&args, 1, Cursor(-5));
         assert_eq!(
             command,
             "volc-im export --demo --conversation 'team chat' --conversation c --newest-first \
@@ -273,19 +284,62 @@ mod tests {
     }
 
     #[test]
-    fn on_stdout_the_limit_left_is_carried_over() {
-        let args = parse(&[
-            "--conversation",
-            "1",
-            "--app-id",
-            "9",
-            "--max-messages",
-            "100",
-        ])
-        .unwrap();
+    fn on_stdout_the_resume_appends_to_the_file_stdout_went_to_with_the_same_limit() {
+        for conversations in [&["1"][..], &["1", "2"]] {
+            let mut words = vec!["--app-id", "9", "--max-messages", "100"];
+            for c in conversations {
+                words.extend(["--conversation", c]);
+            }
+            let args = parse(&words).unwrap();
+            let more = if conversations.len() == 2 {
+                " --conversation 2"
+            } else {
+                ""
+            };
+            assert_eq!(
+                resume_command(&args, 0, Cursor(77)),
+                format!(
+                    "volc-im export --app-id 9 --conversation 1{more} --format jsonl \
+                     --max-messages 100 --cursor 77 \
+                     --output '<the file you redirected stdout to>' --append"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn the_stdout_report_says_to_resume_into_the_redirected_file() {
+        let args = parse(&["--conversation", "1", "--format", "json"]).unwrap();
+        let failure = ExportFailure {
+            error: ExportError::Interrupted,
+            resume: Some(crate::export::ResumePoint {
+                conversation_index: 0,
+                cursor: Cursor(12),
+                written: 1,
+            }),
+            summary: crate::export::ExportSummary {
+                conversations: vec![crate::export::ConversationSummary {
+                    messages: 1,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            json_left_open: true,
+        };
+        let report = failure_report(&args, &failure);
+        assert!(report.starts_with("interrupted (Ctrl-C)\n1 message written to stdout"));
+        assert!(
+            report.contains("resume into the file you redirected stdout to"),
+            "{report}"
+        );
+        let command = report.lines().last().unwrap().trim();
+        let words = shlex::split(command).unwrap();
+        let again = parse(&words.iter().skip(2).map(String::as_str).collect::<Vec<_>>()).unwrap();
+        assert!(again.append);
+        assert_eq!(again.cursor, Some(12));
         assert_eq!(
-            resume_command(&args, 0, Cursor(77), 40),
-            "volc-im export --app-id 9 --conversation 1 --format jsonl --max-messages 60 --cursor 77"
+            again.output.as_deref(),
+            Some(std::path::Path::new(STDOUT_FILE))
         );
     }
 
