@@ -60,15 +60,53 @@ fn is_line_break(g: &str) -> bool {
 /// character followed by it (`❤️` is one column in some, two in others).
 const EMOJI_PRESENTATION: char = '\u{FE0F}';
 
+/// The zero-width joiner. Between two pictographs it makes one emoji (👨‍👩‍👧);
+/// anywhere else some terminals misplace the text after it (tmux drew it in the next
+/// row), so it is dropped there.
+const ZWJ: char = '\u{200D}';
+
+/// True for an Extended_Pictographic character. unicode-segmentation knows the
+/// property but does not export it; its grapheme rules tell: `😀 ZWJ c` is one
+/// grapheme when `c` is pictographic (GB11), and `a ZWJ c` only when `c` would join
+/// anything (an extending or spacing mark, GB9/GB9a).
+fn is_pictographic(c: char) -> bool {
+    let one_grapheme = |first: char| {
+        let s: String = [first, ZWJ, c].into_iter().collect();
+        s.graphemes(true).nth(1).is_none()
+    };
+    one_grapheme('\u{1F600}') && !one_grapheme('a')
+}
+
+/// True when the ZWJ at `chars[i]` joins two pictographs. Within one grapheme the
+/// character after a ZWJ can be pictographic only by GB11, which also asks for a
+/// pictograph (and extenders) before it.
+fn joins_pictographs(chars: &[char], i: usize) -> bool {
+    chars.get(i + 1).is_some_and(|&c| is_pictographic(c))
+}
+
+/// True when a grapheme holds a ZWJ that joins no pictographs.
+fn has_loose_zwj(g: &str) -> bool {
+    if !g.contains(ZWJ) {
+        return false;
+    }
+    let chars: Vec<char> = g.chars().take(MAX_GRAPHEME_CHARS).collect();
+    (0..chars.len()).any(|i| chars[i] == ZWJ && !joins_pictographs(&chars, i))
+}
+
 /// One grapheme made safe; borrowed when it needed no change.
 fn clean_grapheme(g: &str) -> Cow<'_, str> {
     let needs_change = g.chars().count() > MAX_GRAPHEME_CHARS
-        || g.chars().any(|c| !matches!(fate(c), CharFate::Keep));
+        || g.chars().any(|c| !matches!(fate(c), CharFate::Keep))
+        || has_loose_zwj(g);
     if !needs_change {
         return settle_presentation(Cow::Borrowed(g));
     }
     let mut out = String::new();
-    for c in g.chars().take(MAX_GRAPHEME_CHARS) {
+    let chars: Vec<char> = g.chars().take(MAX_GRAPHEME_CHARS).collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ZWJ && !joins_pictographs(&chars, i) {
+            continue;
+        }
         match fate(c) {
             CharFate::Keep => out.push(c),
             CharFate::Drop => {}
@@ -348,7 +386,7 @@ pub fn last_row_start(s: &str, cols: usize) -> usize {
 
 /// True when a string holds nothing that may not reach the terminal.
 pub fn is_terminal_safe(s: &str) -> bool {
-    s.chars().all(|c| matches!(fate(c), CharFate::Keep))
+    s.chars().all(|c| matches!(fate(c), CharFate::Keep)) && !s.graphemes(true).any(has_loose_zwj)
 }
 
 #[cfg(test)]
@@ -413,6 +451,26 @@ mod tests {
             "\u{1F44D}\u{FE0F}",
             "wide stays"
         );
+    }
+
+    #[test]
+    fn a_zwj_stays_only_between_two_pictographs() {
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(one_line(family, 80), family);
+        let rainbow = "🏳\u{fe0f}\u{200d}🌈";
+        assert_eq!(one_line(rainbow, 80), rainbow, "through a selector");
+        let astronaut = "👩\u{1f3fd}\u{200d}🚀";
+        assert_eq!(one_line(astronaut, 80), astronaut, "through a skin tone");
+        assert_eq!(one_line("a\u{200d}b", 80), "ab");
+        assert_eq!(one_line("a\u{200d}👍", 80), "a👍");
+        assert_eq!(one_line("👍\u{200d}b", 80), "👍b");
+        assert_eq!(one_line("\u{200d}x\u{200d}", 80), "x");
+        assert_eq!(one_line("中\u{200d}\u{200d}文", 80), "中文");
+        assert_eq!(lines("a\u{200d}\nb\u{200d}"), vec!["a", "b"]);
+        assert!(!is_terminal_safe("a\u{200d}b"));
+        assert!(is_terminal_safe(family));
+        assert!(is_pictographic('👍') && is_pictographic('\u{2764}'));
+        assert!(!is_pictographic('a') && !is_pictographic('\u{301}'));
     }
 
     #[test]
