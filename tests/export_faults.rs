@@ -66,6 +66,34 @@ async fn served(
     }
 }
 
+/// A demo server slow enough (20 ms an answer) for an export to be stopped mid-way,
+/// on `port` (0: any free one).
+async fn slow_server(port: u16) -> DemoServer {
+    DemoServer::start(DemoOptions {
+        latency: Duration::from_millis(20),
+        port,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Starts an export with the arguments `args` makes for a slow server, and shuts the
+/// server down once it has answered 8 requests: the export, left to fail, and the
+/// port to start the server again on.
+async fn export_as_the_server_dies(
+    home: &Path,
+    args: impl FnOnce(&DemoServer) -> Vec<String>,
+) -> (Child, u16) {
+    let server = slow_server(0).await;
+    let port = server.addr().port();
+    let mut feed = server.subscribe();
+    let child = spawn(home, &args(&server));
+    served(&mut feed, 8).await;
+    server.shutdown().await;
+    (child, port)
+}
+
 /// The demo data of `conversations`, ascending, as the lines a complete jsonl export holds.
 fn all_raw(conversations: &[i64]) -> Vec<&'static str> {
     conversations.iter().flat_map(|&c| demo_raw(c)).collect()
@@ -148,18 +176,11 @@ async fn a_wrong_secret_fails_at_once_with_code_and_request_id_then_the_resume_c
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_dying_mid_way_leaves_a_resumable_json_array() {
     let home = tempfile::tempdir().unwrap();
-    let options = DemoOptions {
-        latency: Duration::from_millis(20),
-        ..DemoOptions::default()
-    };
-    let server = DemoServer::start(options.clone()).await.unwrap();
-    let port = server.addr().port();
-    let mut feed = server.subscribe();
     let file = home.path().join("out.json");
-    let args = export_args(&server, &[DEMO_GROUP, DEMO_DIRECT], "json", &file);
-    let child = spawn(home.path(), &args);
-    served(&mut feed, 8).await;
-    server.shutdown().await;
+    let (child, port) = export_as_the_server_dies(home.path(), |server| {
+        export_args(server, &[DEMO_GROUP, DEMO_DIRECT], "json", &file)
+    })
+    .await;
     let stderr = failed(child).await;
     assert!(
         stderr
@@ -176,9 +197,7 @@ async fn a_server_dying_mid_way_leaves_a_resumable_json_array() {
         "the array is open"
     );
 
-    let server = DemoServer::start(DemoOptions { port, ..options })
-        .await
-        .unwrap();
+    let server = slow_server(port).await;
     let ran = run(&mut volc_im(home.path()), &resume_args(&stderr)).await;
     assert!(ran.status.success(), "{}", ran.stderr);
     let text = std::fs::read_to_string(&file).unwrap();
@@ -189,12 +208,7 @@ async fn a_server_dying_mid_way_leaves_a_resumable_json_array() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_keeps_what_was_written_and_the_resume_completes_it() {
     let home = tempfile::tempdir().unwrap();
-    let server = DemoServer::start(DemoOptions {
-        latency: Duration::from_millis(20),
-        ..DemoOptions::default()
-    })
-    .await
-    .unwrap();
+    let server = slow_server(0).await;
     let mut feed = server.subscribe();
     let file = home.path().join("out.md");
     let mut args = export_args(&server, &[DEMO_GROUP], "markdown", &file);
@@ -332,18 +346,12 @@ async fn a_killed_demo_server_process_leaves_a_resumable_export() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_to_stdout_resumes_into_the_file_stdout_was_saved_to() {
     let home = tempfile::tempdir().unwrap();
-    let options = DemoOptions {
-        latency: Duration::from_millis(20),
-        ..DemoOptions::default()
-    };
-    let server = DemoServer::start(options.clone()).await.unwrap();
-    let port = server.addr().port();
-    let mut feed = server.subscribe();
-    let mut args = export_from(&server.endpoint(), &[DEMO_GROUP, DEMO_DIRECT]);
-    args.extend(words(&["--format", "json", "--max-messages", "1000"]));
-    let child = spawn(home.path(), &args);
-    served(&mut feed, 8).await;
-    server.shutdown().await;
+    let (child, port) = export_as_the_server_dies(home.path(), |server| {
+        let mut args = export_from(&server.endpoint(), &[DEMO_GROUP, DEMO_DIRECT]);
+        args.extend(words(&["--format", "json", "--max-messages", "1000"]));
+        args
+    })
+    .await;
     let out = child.wait_with_output().await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!out.status.success(), "{stderr}");
@@ -365,9 +373,7 @@ async fn an_export_to_stdout_resumes_into_the_file_stdout_was_saved_to() {
         })
         .collect();
     assert!(resume.contains(&"--append".to_owned()), "{resume:?}");
-    let server = DemoServer::start(DemoOptions { port, ..options })
-        .await
-        .unwrap();
+    let server = slow_server(port).await;
     let ran = run(&mut volc_im(home.path()), &resume).await;
     assert!(ran.status.success(), "{}", ran.stderr);
     let text = std::fs::read_to_string(&file).unwrap();
