@@ -174,6 +174,16 @@ async fn start(options: DemoOptions) -> DemoServer {
     DemoServer::start(options).await.expect("the server starts")
 }
 
+/// A server that injects a fault into `fail_rate` of its answers, as `seed` decides.
+async fn faulty(fail_rate: f64, seed: u64) -> DemoServer {
+    start(DemoOptions {
+        fail_rate,
+        seed,
+        ..DemoOptions::default()
+    })
+    .await
+}
+
 fn client_for(server: &DemoServer, max_attempts: u32) -> Client {
     let mut settings = ClientSettings::new(server.endpoint().parse().unwrap(), "cn-north-1");
     settings.max_attempts = max_attempts;
@@ -570,12 +580,7 @@ async fn injected_faults_repeat_with_the_seed() {
 
 #[tokio::test]
 async fn a_dropped_connection_is_a_transport_error_for_the_client() {
-    let server = start(DemoOptions {
-        fail_rate: 1.0,
-        seed: 0,
-        ..DemoOptions::default()
-    })
-    .await;
+    let server = faulty(1.0, 0).await;
     let client = client_for(&server, 1);
     let mut dropped = false;
     for _ in 0..40 {
@@ -601,12 +606,7 @@ async fn a_dropped_connection_is_a_transport_error_for_the_client() {
 
 #[tokio::test]
 async fn the_client_gets_through_faults_by_retrying() {
-    let server = start(DemoOptions {
-        fail_rate: 0.2,
-        seed: 11,
-        ..DemoOptions::default()
-    })
-    .await;
+    let server = faulty(0.2, 11).await;
     let client = client_for(&server, 6);
     let walked = walk(&client, DEMO_DIRECT, 0).await;
     let stored = demo_data()
