@@ -18,8 +18,8 @@ use super::sign::{self, Credentials, RequestParts, Scope};
 use super::wire::{
     self, API_VERSION, BatchGetConversationsRequest, BatchGetUserRequest,
     ConversationUserCountRequest, ConversationsResult, GetConversationMessagesRequest,
-    GetMessagesRequest, GetUserConversationsRequest, Page, SERVICE, UserConversationsPage,
-    UserCountResult, UsersResult,
+    GetMessagesRequest, GetUserConversationsRequest, Page, RawMessages, RawMessagesPage, SERVICE,
+    UserConversationsPage, UserCountResult, UsersResult,
 };
 use crate::model::{AppId, ConversationId, Message};
 use crate::pager::PageRequest;
@@ -301,11 +301,7 @@ impl Client {
         let body = serde_json::to_vec(req)
             .map_err(|e| ApiError::Request(format!("{action}: cannot encode the body: {e}")))?;
         let raw = self.call_raw(action, &body).await?;
-        serde_json::from_str(raw.get()).map_err(|e| ApiError::Decode {
-            action: action.into(),
-            reason: e.to_string(),
-            excerpt: wire::excerpt(raw.get().as_bytes()),
-        })
+        wire::decode(action, &raw)
     }
 
     /// `GetConversationMessages`: one page of a conversation's history.
@@ -313,11 +309,8 @@ impl Client {
         &self,
         req: &GetConversationMessagesRequest,
     ) -> Result<Page, ApiError> {
-        const ACTION: &str = "GetConversationMessages";
-        let body = serde_json::to_vec(req)
-            .map_err(|e| ApiError::Request(format!("{ACTION}: cannot encode the body: {e}")))?;
-        let raw = self.call_raw(ACTION, &body).await?;
-        Page::from_result(ACTION, &raw)
+        let page: RawMessagesPage = self.call("GetConversationMessages", req).await?;
+        Ok(page.read())
     }
 
     /// The page a [`PageRequest`] of the pager asks for.
@@ -339,27 +332,8 @@ impl Client {
 
     /// `GetMessages`: messages by id (those that exist).
     pub async fn get_messages(&self, req: &GetMessagesRequest) -> Result<Vec<Message>, ApiError> {
-        const ACTION: &str = "GetMessages";
-        let body = serde_json::to_vec(req)
-            .map_err(|e| ApiError::Request(format!("{ACTION}: cannot encode the body: {e}")))?;
-        let raw = self.call_raw(ACTION, &body).await?;
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct Messages {
-            #[serde(default)]
-            messages: Option<Vec<Box<RawValue>>>,
-        }
-        let parsed: Messages = serde_json::from_str(raw.get()).map_err(|e| ApiError::Decode {
-            action: ACTION.into(),
-            reason: e.to_string(),
-            excerpt: wire::excerpt(raw.get().as_bytes()),
-        })?;
-        Ok(parsed
-            .messages
-            .unwrap_or_default()
-            .into_iter()
-            .map(Message::from_raw)
-            .collect())
+        let messages: RawMessages = self.call("GetMessages", req).await?;
+        Ok(messages.read())
     }
 
     /// `GetUserConversations`: a page of a user's conversations.

@@ -161,16 +161,49 @@ pub struct GetConversationMessagesRequest {
     pub reverse: Option<i32>,
 }
 
-/// `GetConversationMessages` result, messages kept raw.
+/// `GetConversationMessages` result, messages kept raw until read.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct RawMessagesPage {
+pub(crate) struct RawMessagesPage {
     #[serde(default)]
     has_more: bool,
     #[serde(default)]
     new_cursor: Option<Cursor>,
     #[serde(default)]
     messages: Option<Vec<Box<RawValue>>>,
+}
+
+/// A result's `Messages`, each kept as received; an absent or null list is empty.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RawMessages {
+    #[serde(default)]
+    messages: Option<Vec<Box<RawValue>>>,
+}
+
+impl RawMessages {
+    /// Reads each message; one odd message never sinks the others.
+    pub(crate) fn read(self) -> Vec<Message> {
+        read_messages(self.messages)
+    }
+}
+
+fn read_messages(raw: Option<Vec<Box<RawValue>>>) -> Vec<Message> {
+    raw.unwrap_or_default()
+        .into_iter()
+        .map(Message::from_raw)
+        .collect()
+}
+
+impl RawMessagesPage {
+    /// The page, its messages read.
+    pub(crate) fn read(self) -> Page {
+        Page {
+            has_more: self.has_more,
+            new_cursor: self.new_cursor,
+            messages: read_messages(self.messages),
+        }
+    }
 }
 
 /// One page of a conversation's history.
@@ -187,23 +220,20 @@ pub struct Page {
 impl Page {
     /// Reads a `GetConversationMessages` result. One odd message never sinks the page.
     pub fn from_result(action: &str, result: &RawValue) -> Result<Page, ApiError> {
-        let raw: RawMessagesPage =
-            serde_json::from_str(result.get()).map_err(|e| ApiError::Decode {
-                action: action.into(),
-                reason: e.to_string(),
-                excerpt: excerpt(result.get().as_bytes()),
-            })?;
-        Ok(Page {
-            has_more: raw.has_more,
-            new_cursor: raw.new_cursor,
-            messages: raw
-                .messages
-                .unwrap_or_default()
-                .into_iter()
-                .map(Message::from_raw)
-                .collect(),
-        })
+        decode::<RawMessagesPage>(action, result).map(RawMessagesPage::read)
     }
+}
+
+/// Reads a `Result` as `T`, or says why it could not be read.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    action: &str,
+    result: &RawValue,
+) -> Result<T, ApiError> {
+    serde_json::from_str(result.get()).map_err(|e| ApiError::Decode {
+        action: action.into(),
+        reason: e.to_string(),
+        excerpt: excerpt(result.get().as_bytes()),
+    })
 }
 
 /// `GetMessages` request body: messages by id.
