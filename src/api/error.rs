@@ -100,21 +100,21 @@ impl ApiError {
     /// True when trying again later may succeed: throttling, server errors,
     /// transport failures. Never for auth or parameter errors.
     pub fn is_retryable(&self) -> bool {
+        if self.is_throttled() {
+            return true;
+        }
         match self {
             ApiError::Service { status, code, .. } => {
-                code.starts_with("FlowLimitExceeded")
-                    || matches!(
-                        code.as_str(),
-                        "InternalError"
-                            | "UndefinedError"
-                            | "FailToConnect"
-                            | "InternalServiceTimeout"
-                            | "ServiceUnavailableTemp"
-                    )
-                    || (*status >= 500 && !is_auth_or_parameter(code))
-                    || (*status == 429)
+                matches!(
+                    code.as_str(),
+                    "InternalError"
+                        | "UndefinedError"
+                        | "FailToConnect"
+                        | "InternalServiceTimeout"
+                        | "ServiceUnavailableTemp"
+                ) || (*status >= 500 && !is_auth_or_parameter(code))
             }
-            ApiError::Http { status, .. } => *status == 429 || *status >= 500,
+            ApiError::Http { status, .. } => *status >= 500,
             ApiError::Transport { .. } => true,
             ApiError::Decode { .. } | ApiError::Request(_) => false,
         }
