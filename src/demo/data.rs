@@ -266,11 +266,6 @@ impl DemoConversation {
             .collect()
     }
 
-    /// A message's exact stored JSON text, by id.
-    pub fn raw_message(&self, id: MessageId) -> Option<&'static str> {
-        self.stored(id).map(|m| m.raw.get())
-    }
-
     pub(crate) fn stored(&self, id: MessageId) -> Option<&StoredMessage> {
         self.messages.iter().find(|m| m.id == id)
     }

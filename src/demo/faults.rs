@@ -5,7 +5,7 @@ use rand::{RngExt, SeedableRng};
 
 /// A fault the server can inject instead of answering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// HTTP 500 `InternalError`.
     InternalError,
     /// HTTP 429 `FlowLimitExceeded`.

@@ -21,7 +21,6 @@ use std::time::Duration;
 use crate::api::sign::Credentials;
 
 pub use data::{DemoConversation, DemoData, demo_data};
-pub use faults::Fault;
 pub use server::DemoServer;
 pub use stats::{DemoStats, LoggedRequest};
 
