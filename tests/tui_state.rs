@@ -38,9 +38,7 @@ fn throttled(view: ViewId, request: PageRequest) -> Action {
 
 fn numbers(app: &App) -> Vec<i64> {
     let store = &app.view().unwrap().store;
-    (0..store.len())
-        .map(|i| fixtures::number(&store.get(i).unwrap().message))
-        .collect()
+    store.iter().map(|e| fixtures::number(&e.message)).collect()
 }
 
 /// Opens newest-first and loads the newest page `100..=81`.

@@ -135,7 +135,7 @@ impl Search {
             rank_of: None,
             landed: false,
         };
-        search.scan((0..store.len()).filter_map(|i| store.get(i)), names, app);
+        search.scan(store.iter(), names, app);
         search
     }
 
@@ -213,7 +213,7 @@ impl Search {
         }
         self.names_seen = names_version;
         let mut by_sender: HashMap<String, bool> = HashMap::new();
-        for entry in (0..store.len()).filter_map(|i| store.get(i)) {
+        for entry in store.iter() {
             let m = &entry.message;
             let name_hit = *by_sender
                 .entry(m.sender_label())

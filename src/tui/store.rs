@@ -105,6 +105,11 @@ impl MessageStore {
         self.entries.get(index)
     }
 
+    /// The loaded messages, in conversation order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
     /// The position of a loaded message by id.
     pub fn position(&self, id: MessageId) -> Option<usize> {
         let slot = *self.by_id.get(&id)?;
@@ -197,9 +202,7 @@ mod tests {
     }
 
     fn ids(s: &MessageStore) -> Vec<i64> {
-        (0..s.len())
-            .map(|i| fixtures::number(&s.get(i).unwrap().message))
-            .collect()
+        s.iter().map(|e| fixtures::number(&e.message)).collect()
     }
 
     #[test]
