@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
-use crate::api::client::{Client, ClientSettings};
+use crate::api::client::Client;
 use crate::config::{Config, CredentialSource, NamedConversation, resolve_credentials};
 use crate::demo::{DemoOptions, DemoServer, demo_credentials};
 
@@ -110,9 +110,7 @@ impl Session {
             .await
             .context("cannot start the demo server on loopback")?;
         let endpoint: url::Url = server.endpoint().parse().context("demo server address")?;
-        let mut settings = ClientSettings::new(endpoint, crate::config::DEFAULT_REGION);
-        settings.connect_timeout = config.connect_timeout;
-        settings.timeout = config.timeout;
+        let settings = config.client_settings(endpoint, crate::config::DEFAULT_REGION);
         tracing::info!(endpoint = %server.endpoint(), "demo mode");
         let client = Client::new(settings, demo_credentials())?;
         Ok(Session {

@@ -93,7 +93,7 @@ pub fn resolve_credentials(
 }
 
 fn from_config_file(config: &Config) -> Result<Option<ResolvedCredentials>, ConfigError> {
-    let file = &config.file;
+    let file = &config.credentials;
     let path = config.path.clone().unwrap_or_default();
     let Some(ak) = file.access_key_id.clone().filter(|a| !a.is_empty()) else {
         if file.secret_access_key.is_some() || file.secret_key_command.is_some() {

@@ -71,8 +71,17 @@ pub struct Config {
     pub app_id: Option<i64>,
     /// Conversations the user named.
     pub conversations: Vec<NamedConversation>,
-    /// The file's credential entries, kept for [`resolve_credentials`].
-    pub(crate) file: ConfigFile,
+    /// The file's credential entries, for [`resolve_credentials`].
+    pub(crate) credentials: FileCredentials,
+}
+
+/// The credential entries of the configuration file.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FileCredentials {
+    pub(crate) access_key_id: Option<String>,
+    pub(crate) secret_access_key: Option<crate::secret::Secret>,
+    pub(crate) secret_key_command: Option<String>,
+    pub(crate) session_token: Option<crate::secret::Secret>,
 }
 
 impl Default for Config {
@@ -83,25 +92,44 @@ impl Default for Config {
 
 impl Config {
     fn from_file(path: Option<PathBuf>, file: ConfigFile) -> Config {
+        let ConfigFile {
+            region,
+            endpoint,
+            access_key_id,
+            secret_access_key,
+            secret_key_command,
+            session_token,
+            connect_timeout_secs,
+            timeout_secs,
+            max_qps,
+            max_attempts,
+            newest_cursor,
+            user_id,
+            app_id,
+            conversations,
+        } = file;
         Config {
             path,
-            region: file.region.clone().unwrap_or_else(|| DEFAULT_REGION.into()),
-            endpoint: file.endpoint.clone(),
-            connect_timeout: file
-                .connect_timeout_secs
+            region: region.unwrap_or_else(|| DEFAULT_REGION.into()),
+            endpoint,
+            connect_timeout: connect_timeout_secs
                 .map(Duration::from_secs_f64)
                 .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-            timeout: file
-                .timeout_secs
+            timeout: timeout_secs
                 .map(Duration::from_secs_f64)
                 .unwrap_or(DEFAULT_TIMEOUT),
-            max_qps: file.max_qps.unwrap_or(DEFAULT_MAX_QPS),
-            max_attempts: file.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
-            newest_cursor: file.newest_cursor.unwrap_or(i64::MAX),
-            user_id: file.user_id,
-            app_id: file.app_id,
-            conversations: file.conversations.clone(),
-            file,
+            max_qps: max_qps.unwrap_or(DEFAULT_MAX_QPS),
+            max_attempts: max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            newest_cursor: newest_cursor.unwrap_or(i64::MAX),
+            user_id,
+            app_id,
+            conversations,
+            credentials: FileCredentials {
+                access_key_id,
+                secret_access_key,
+                secret_key_command,
+                session_token,
+            },
         }
     }
 
