@@ -25,19 +25,34 @@ pub(crate) const ACTIONS: &[&str] = &[
     "GetConversationUserCount",
 ];
 
-/// Answers one action with its `Result`.
-pub(crate) fn dispatch(
-    action: &str,
-    body: &[u8],
-    data: &DemoData,
-) -> Result<Box<RawValue>, Refusal> {
+/// An action's answer: its `Result`, and for a page of messages its `NewCursor`
+/// (for the request log, which would otherwise parse the page again).
+#[derive(Debug)]
+pub(crate) struct Served {
+    pub(crate) result: Box<RawValue>,
+    pub(crate) new_cursor: Option<i64>,
+}
+
+impl From<Box<RawValue>> for Served {
+    fn from(result: Box<RawValue>) -> Self {
+        Served {
+            result,
+            new_cursor: None,
+        }
+    }
+}
+
+/// Answers one action.
+pub(crate) fn dispatch(action: &str, body: &[u8], data: &DemoData) -> Result<Served, Refusal> {
     match action {
         "GetConversationMessages" => conversation_messages(parse(action, body)?, data),
-        "GetMessages" => messages_by_id(parse(action, body)?, data),
-        "GetUserConversations" => user_conversations(parse(action, body)?, data),
-        "BatchGetConversations" => conversations_by_id(parse(action, body)?, data),
-        "BatchGetUser" => users_by_id(parse(action, body)?, data),
-        "GetConversationUserCount" => user_count(parse(action, body)?, data),
+        "GetMessages" => messages_by_id(parse(action, body)?, data).map(Served::from),
+        "GetUserConversations" => user_conversations(parse(action, body)?, data).map(Served::from),
+        "BatchGetConversations" => {
+            conversations_by_id(parse(action, body)?, data).map(Served::from)
+        }
+        "BatchGetUser" => users_by_id(parse(action, body)?, data).map(Served::from),
+        "GetConversationUserCount" => user_count(parse(action, body)?, data).map(Served::from),
         other => Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "InvalidActionOrVersion",
@@ -100,7 +115,7 @@ fn check_limit(limit: u32) -> Result<usize, Refusal> {
 fn conversation_messages(
     req: GetConversationMessagesRequest,
     data: &DemoData,
-) -> Result<Box<RawValue>, Refusal> {
+) -> Result<Served, Refusal> {
     check_app(data, req.app_id)?;
     let conv = conversation(data, req.conversation_short_id)?;
     let limit = check_limit(req.limit)?;
@@ -122,11 +137,14 @@ fn conversation_messages(
         new_cursor: i64,
         messages: &'a [&'a RawValue],
     }
-    Ok(raw(&MessagesResult {
-        has_more: page.has_more,
-        new_cursor: page.new_cursor,
-        messages: &page.messages,
-    }))
+    Ok(Served {
+        result: raw(&MessagesResult {
+            has_more: page.has_more,
+            new_cursor: page.new_cursor,
+            messages: &page.messages,
+        }),
+        new_cursor: Some(page.new_cursor),
+    })
 }
 
 fn messages_by_id(req: GetMessagesRequest, data: &DemoData) -> Result<Box<RawValue>, Refusal> {
@@ -251,7 +269,7 @@ mod tests {
 
     fn call(action: &str, body: Value) -> Result<Value, Refusal> {
         dispatch(action, body.to_string().as_bytes(), demo_data())
-            .map(|raw| serde_json::from_str(raw.get()).unwrap())
+            .map(|served| serde_json::from_str(served.result.get()).unwrap())
     }
 
     fn code(action: &str, body: Value) -> &'static str {

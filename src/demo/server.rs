@@ -203,6 +203,8 @@ enum Answer {
         status: StatusCode,
         body: String,
         error: Option<&'static str>,
+        /// A page of messages' `NewCursor`, for the request log.
+        new_cursor: Option<i64>,
     },
     Drop,
 }
@@ -297,12 +299,13 @@ impl Shared {
             return self.refuse(refusal, Outcome::QpsRejected, ids);
         }
         match actions::dispatch(action, body, self.data) {
-            Ok(result) => {
+            Ok(served) => {
                 self.recorder.answered(Outcome::Served);
                 Answer::Reply {
                     status: StatusCode::OK,
-                    body: ok_raw(request_id, action, ids.2, &result),
+                    body: ok_raw(request_id, action, ids.2, &served.result),
                     error: None,
+                    new_cursor: served.new_cursor,
                 }
             }
             Err(refusal) => self.refuse(refusal, Outcome::Refused, ids),
@@ -339,6 +342,7 @@ fn reply(refusal: Refusal, ids: (&str, &str, &str)) -> Answer {
         status: refusal.status,
         body: refusal.body(request_id, action, region),
         error: Some(refusal.code),
+        new_cursor: None,
     }
 }
 
@@ -393,13 +397,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         Answer::Reply {
             status,
             error,
-            body,
-        } => {
-            let new_cursor = (action == "GetConversationMessages" && error.is_none())
-                .then(|| LoggedRequest::new_cursor_of(body))
-                .flatten();
-            (Some(status.as_u16()), error.map(str::to_owned), new_cursor)
-        }
+            new_cursor,
+            ..
+        } => (Some(status.as_u16()), error.map(str::to_owned), *new_cursor),
         Answer::Drop => (None, None, None),
     };
     shared.recorder.log(LoggedRequest {

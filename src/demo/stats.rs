@@ -68,24 +68,6 @@ impl LoggedRequest {
         line.to_string()
     }
 
-    /// The `Result.NewCursor` of a response body, if it has one.
-    pub(crate) fn new_cursor_of(body: &str) -> Option<i64> {
-        #[derive(serde::Deserialize)]
-        struct Envelope {
-            #[serde(rename = "Result")]
-            result: Option<PageCursor>,
-        }
-        #[derive(serde::Deserialize)]
-        struct PageCursor {
-            #[serde(rename = "NewCursor")]
-            new_cursor: Option<i64>,
-        }
-        serde_json::from_str::<Envelope>(body)
-            .ok()?
-            .result?
-            .new_cursor
-    }
-
     /// The body as logged: parsed JSON, else text, else null.
     pub(crate) fn body_value(body: &[u8]) -> Value {
         if body.is_empty() {
