@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use volc_im::api::client::{Client, ClientSettings};
 use volc_im::api::sign::Credentials;
-use volc_im::api::wire::{BatchGetUserRequest, GetConversationMessagesRequest, GetMessagesRequest};
+use volc_im::api::wire::{
+    BatchGetUserRequest, GetConversationMessagesRequest, GetMessagesRequest, UsersResult,
+};
 use volc_im::api::{ApiError, TransportKind};
 use volc_im::demo::{
     DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_GROUP, DEMO_LIVE, DemoOptions, DemoServer, demo_credentials,
@@ -23,6 +25,16 @@ fn client_for(
     let mut settings = ClientSettings::new(server.endpoint().parse().unwrap(), "cn-north-1");
     tune(&mut settings);
     Client::new(settings, creds).unwrap()
+}
+
+/// A cheap signed call: `BatchGetUser` for the given users.
+async fn ask(client: &Client, app: i64, users: &[UserId]) -> Result<UsersResult, ApiError> {
+    client
+        .batch_get_user(&BatchGetUserRequest {
+            app_id: AppId(app),
+            user_ids: users.to_vec(),
+        })
+        .await
 }
 
 /// Walks a whole conversation with the pager; returns the ids in walk order.
@@ -151,11 +163,7 @@ async fn the_rate_limit_is_never_exceeded_even_by_concurrent_callers() {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..15 {
-                client
-                    .batch_get_user(&BatchGetUserRequest {
-                        app_id: AppId(DEMO_APP_ID),
-                        user_ids: vec![UserId(1)],
-                    })
+                ask(&client, DEMO_APP_ID, &[UserId(1)])
                     .await
                     .expect("never throttled");
             }
@@ -225,13 +233,7 @@ async fn a_dead_endpoint_is_a_connect_error_after_the_configured_attempts() {
         )
     };
     let client = Client::new(settings, demo_credentials()).unwrap();
-    let err = client
-        .batch_get_user(&BatchGetUserRequest {
-            app_id: AppId(1),
-            user_ids: vec![],
-        })
-        .await
-        .unwrap_err();
+    let err = ask(&client, 1, &[]).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -258,13 +260,7 @@ async fn a_slow_server_is_a_timeout() {
         s.timeout = Duration::from_millis(300);
         s.max_attempts = 1;
     });
-    let err = client
-        .batch_get_user(&BatchGetUserRequest {
-            app_id: AppId(DEMO_APP_ID),
-            user_ids: vec![],
-        })
-        .await
-        .unwrap_err();
+    let err = ask(&client, DEMO_APP_ID, &[]).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -284,11 +280,7 @@ async fn a_session_token_is_signed_and_accepted() {
     let mut creds = demo_credentials();
     creds.session_token = Some("sts-token-value".into());
     let client = client_for(&server, creds, |_| {});
-    client
-        .batch_get_user(&BatchGetUserRequest {
-            app_id: AppId(DEMO_APP_ID),
-            user_ids: vec![],
-        })
+    ask(&client, DEMO_APP_ID, &[])
         .await
         .expect("accepted with X-Security-Token signed");
 }
