@@ -30,7 +30,7 @@ fn make_private(path: &std::path::Path) {
 }
 
 /// The directory logs are written to (Linux: `~/.local/state/volc-im`).
-pub fn log_dir() -> Option<PathBuf> {
+fn log_dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "volc-im")?;
     Some(
         dirs.state_dir()

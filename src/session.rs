@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use crate::api::client::Client;
-use crate::config::{Config, CredentialSource, NamedConversation, resolve_credentials};
+use crate::config::{Config, NamedConversation, resolve_credentials};
 use crate::demo::{DemoOptions, DemoServer, demo_credentials};
 
 /// How to reach the service: shared by every command that calls it.
@@ -50,8 +50,6 @@ pub struct Session {
     pub demo: Option<DemoServer>,
     /// True in demo mode.
     pub is_demo: bool,
-    /// Where the credentials came from (`None` in demo mode).
-    pub credential_source: Option<CredentialSource>,
 }
 
 /// One line on how to use a real account, shown in demo mode and when credentials are missing.
@@ -98,7 +96,6 @@ impl ConnectArgs {
             config,
             demo: None,
             is_demo: false,
-            credential_source: Some(resolved.source),
         })
     }
 }
@@ -118,7 +115,6 @@ impl Session {
             config,
             demo: Some(server),
             is_demo: true,
-            credential_source: None,
         })
     }
 
