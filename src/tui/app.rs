@@ -67,6 +67,14 @@ pub enum Name {
 /// Display names by app and user.
 pub type Names = HashMap<(AppId, UserId), Name>;
 
+/// A sender's display name in `names`, when known.
+pub fn known_name(names: &Names, app: AppId, user: UserId) -> Option<&str> {
+    match names.get(&(app, user)) {
+        Some(Name::Known(n)) => Some(n),
+        _ => None,
+    }
+}
+
 /// The picker's selection and scroll offset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Picker {
@@ -332,10 +340,7 @@ impl App {
 
     /// A sender's display name, when known.
     pub fn display_name(&self, app: AppId, user: UserId) -> Option<&str> {
-        match self.names.get(&(app, user)) {
-            Some(Name::Known(n)) => Some(n),
-            _ => None,
-        }
+        known_name(&self.names, app, user)
     }
 
     /// What is known of a target's conversation (name, type).

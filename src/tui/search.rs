@@ -14,7 +14,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use crate::model::{AppId, Message};
 use crate::pager::Direction;
 
-use super::app::{Name, Names};
+use super::app::{Names, known_name};
 use super::store::{Entry, MessageStore, OrderKey};
 
 /// The most characters a query may have.
@@ -58,9 +58,9 @@ impl Toward {
 /// The name a message's sender is shown under: the display name when known, else the
 /// sender id.
 pub fn shown_name<'a>(names: &'a Names, app: AppId, message: &Message) -> Cow<'a, str> {
-    match message.body.sender.and_then(|u| names.get(&(app, u))) {
-        Some(Name::Known(n)) => Cow::Borrowed(n),
-        _ => Cow::Owned(message.sender_label()),
+    match message.body.sender.and_then(|u| known_name(names, app, u)) {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(message.sender_label()),
     }
 }
 
@@ -295,6 +295,7 @@ pub fn highlights(shown: &str, needle: &str) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::app::Name;
     use crate::tui::fixtures;
     use jiff::tz::TimeZone;
     use serde_json::json;

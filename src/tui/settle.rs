@@ -4,7 +4,7 @@
 use crate::model::UserId;
 
 use super::action::Command;
-use super::app::{App, Focus, Name};
+use super::app::{App, Focus, known_name};
 use super::detail::{self, DetailScroll, DocContext};
 use super::layout;
 
@@ -41,12 +41,8 @@ impl App {
                 let same_message = view.detail_key.map(|k| k.0) == Some(key.0);
                 view.detail = match view.selected() {
                     Some(entry) => {
-                        let name_of = |sender: Option<UserId>| match self
-                            .names
-                            .get(&(view.target.app_id, sender?))
-                        {
-                            Some(Name::Known(n)) => Some(n.as_str()),
-                            _ => None,
+                        let name_of = |sender: Option<UserId>| {
+                            known_name(&self.names, view.target.app_id, sender?)
                         };
                         let referenced = match view.selected_ref_id() {
                             Some(id) => view.ref_content(id),
