@@ -209,11 +209,6 @@ pub fn app_showing(messages: Vec<Message>, has_more: bool, width: u16, height: u
     open_showing(messages, has_more, width, height).0
 }
 
-/// An app with the fixture messages `1..=n` loaded, more history before them.
-pub fn app_with_messages(n: i64, width: u16, height: u16) -> App {
-    app_showing((1..=n).map(message).collect(), true, width, height)
-}
-
 /// A conversation of `total` messages numbered from 1, answering page requests the
 /// way the server does; `message` makes each one.
 pub struct History {
