@@ -348,6 +348,16 @@ impl App {
         self.infos.get(&(target.app_id, target.conversation))
     }
 
+    /// The name a target's conversation is shown under: the configured one, else the
+    /// server's; `None` when there is none (or it is blank).
+    pub fn conversation_name<'a>(&'a self, target: &'a Target) -> Option<&'a str> {
+        target
+            .name
+            .as_deref()
+            .or_else(|| self.info(target)?.name.as_deref())
+            .filter(|n| !n.trim().is_empty())
+    }
+
     /// A target's conversation type, when known.
     pub fn kind_of(&self, target: &Target) -> Option<ConversationKind> {
         if target.live {

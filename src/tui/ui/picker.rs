@@ -53,12 +53,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         if selected {
             buf.set_style(row, theme::selected_row(true));
         }
-        let name = target
-            .name
-            .clone()
-            .or_else(|| app.info(target).and_then(|i| i.name.clone()))
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "(unnamed)".into());
+        let name = app.conversation_name(target).unwrap_or("(unnamed)");
         let kind = app
             .kind_of(target)
             .map_or_else(|| "…".to_owned(), |k| k.label());
@@ -69,7 +64,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Span::raw(" ")
             },
             Span::styled(
-                text::fit_pad(&text::one_line(&name, NAME_COLS), NAME_COLS),
+                text::fit_pad(&text::one_line(name, NAME_COLS), NAME_COLS),
                 theme::bold(),
             ),
             Span::raw(" "),

@@ -132,13 +132,8 @@ fn parts(app: &App) -> Parts {
         };
     };
     let t = &view.target;
-    let name = t
-        .name
-        .clone()
-        .or_else(|| app.info(t).and_then(|i| i.name.clone()))
-        .filter(|n| !n.trim().is_empty());
-    let name = match name {
-        Some(n) => format!("{} · {}", text::one_line(&n, 60), t.conversation),
+    let name = match app.conversation_name(t) {
+        Some(n) => format!("{} · {}", text::one_line(n, 60), t.conversation),
         None => format!("conversation {}", t.conversation),
     };
     let mut tail = vec![Span::raw(format!(" · {} loaded", view.store.len()))];
