@@ -27,6 +27,15 @@ pub const SENDER_MAX_COLS: usize = 14;
 /// Marks the selected message.
 pub const SELECTED_MARK: &str = "▌";
 
+/// The first column of a row: the selection mark, or a blank.
+pub(super) fn mark(selected: bool) -> Span<'static> {
+    if selected {
+        Span::styled(SELECTED_MARK, theme::gutter())
+    } else {
+        Span::raw(" ")
+    }
+}
+
 /// The sender column's width for a list `width` columns wide.
 fn sender_cols(width: u16) -> usize {
     (usize::from(width) / 5).clamp(SENDER_MIN_COLS, SENDER_MAX_COLS)
@@ -178,13 +187,8 @@ fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry, needle: Option<&str>, se
         return;
     };
     let indent = content_col(row.width);
-    let mark = if selected {
-        Span::styled(SELECTED_MARK, theme::gutter())
-    } else {
-        Span::raw(" ")
-    };
     let mut spans = vec![
-        mark,
+        mark(selected),
         Span::styled(" ".repeat(indent.saturating_sub(1)), theme::dim()),
         Span::styled("┃ ↪ ", theme::dim()),
     ];
@@ -228,11 +232,7 @@ fn main_row(
         needle,
         theme::bold().fg(theme::sender_color(&label)),
     );
-    let mut spans = vec![if selected {
-        Span::styled(SELECTED_MARK, theme::gutter())
-    } else {
-        Span::raw(" ")
-    }];
+    let mut spans = vec![mark(selected)];
     let time_at = spans.len();
     spans.push(Span::styled(time, theme::dim()));
     spans.push(Span::raw(" "));

@@ -8,7 +8,7 @@ use crate::tui::app::App;
 use crate::tui::layout;
 use crate::tui::text;
 
-use super::{list::SELECTED_MARK, theme};
+use super::{list, theme};
 
 /// Column widths: name, conversation id, app id.
 const NAME_COLS: usize = 28;
@@ -58,11 +58,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             .kind_of(target)
             .map_or_else(|| "…".to_owned(), |k| k.label());
         let line = Line::from(vec![
-            if selected {
-                Span::styled(SELECTED_MARK, theme::gutter())
-            } else {
-                Span::raw(" ")
-            },
+            list::mark(selected),
             Span::styled(
                 text::fit_pad(&text::one_line(name, NAME_COLS), NAME_COLS),
                 theme::bold(),
