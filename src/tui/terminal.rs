@@ -96,8 +96,11 @@ async fn event_loop<S: worker::Source>(
             let mut applied = 0;
             while let Some(action) = next.take() {
                 let tick = matches!(action, Action::Tick);
+                // A tick changes the screen by turning the spinner or by ending a notice.
+                let had_notice = app.view().is_some_and(|v| v.notice.is_some());
                 let commands = app.update(action);
-                dirty |= !tick || app.is_fetching() || !commands.is_empty();
+                let notice_ended = had_notice && app.view().is_none_or(|v| v.notice.is_none());
+                dirty |= !tick || app.is_fetching() || notice_ended || !commands.is_empty();
                 for command in commands {
                     if command == Command::Quit {
                         return Ok(());
