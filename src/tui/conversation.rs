@@ -83,9 +83,12 @@ pub struct ConversationView {
     pub refs_version: u64,
     /// `GetMessages` calls out.
     pub refs_in_flight: usize,
-    /// The detail pane's document and what it was built from.
+    /// The detail pane's document.
     pub detail: DetailDoc,
+    /// What `detail` was built from: the selection serial, the names version and
+    /// [`Self::refs_version`]; it is rebuilt when any of them moves.
     pub detail_key: Option<(u64, u64, u64)>,
+    /// The detail pane's scroll position (reset when another message is selected).
     pub detail_scroll: DetailScroll,
     /// The active search, when one was made.
     pub search: Option<Search>,
