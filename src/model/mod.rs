@@ -4,12 +4,14 @@
 mod content;
 mod conversation;
 mod ids;
+mod key;
 mod message;
 pub mod safe_text;
 
 pub use content::{DecodedContent, decode_content};
 pub use conversation::{ConversationInfo, ConversationKind, User};
 pub use ids::{AppId, ConversationId, Cursor, MessageId, UserId};
+pub use key::MessageKey;
 pub use message::{
     FieldDefect, KNOWN_FIELDS, Message, MessageBody, MessageStatus, MsgType, RefMsgInfo, RefStatus,
 };
