@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use super::Format;
 use super::format::CSV_HEADER;
 use super::format::markdown::{CONVERSATION_MARKER, DAY_HEADING, MESSAGE_MARKER, MarkdownPosition};
-use crate::model::{ConversationId, Message, MessageId};
+use crate::model::{ConversationId, Message, MessageId, MessageKey};
 
 /// Why an existing output cannot be appended to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,7 +66,7 @@ impl std::fmt::Display for Repair {
 pub struct ExistingOutput {
     fresh: bool,
     repair: Option<Repair>,
-    ids: HashMap<Option<ConversationId>, HashSet<MessageId>>,
+    keys: HashMap<Option<ConversationId>, HashSet<MessageKey>>,
     counts: HashMap<Option<ConversationId>, u64>,
     messages: u64,
     json_elements: u64,
@@ -121,18 +121,20 @@ impl ExistingOutput {
         self.counts.get(&Some(conversation)).copied().unwrap_or(0)
     }
 
-    /// The ids already written for `conversation`, with those of messages that named
-    /// no conversation (they may belong to it).
-    pub fn known_ids(&self, conversation: ConversationId) -> HashSet<MessageId> {
-        let mut ids = self
-            .ids
+    /// The identities of the messages already written for `conversation`, with the
+    /// ids of messages that named no conversation (they may belong to it). An index
+    /// or a digest identifies a message within its conversation only, so those of
+    /// unnamed messages are left out.
+    pub fn known_keys(&self, conversation: ConversationId) -> HashSet<MessageKey> {
+        let mut keys = self
+            .keys
             .get(&Some(conversation))
             .cloned()
             .unwrap_or_default();
-        if let Some(unnamed) = self.ids.get(&None) {
-            ids.extend(unnamed);
+        if let Some(unnamed) = self.keys.get(&None) {
+            keys.extend(unnamed.iter().filter(|k| matches!(k, MessageKey::Id(_))));
         }
-        ids
+        keys
     }
 
     /// For json: `None` for a fresh output, else how many elements the open array holds.
@@ -145,16 +147,16 @@ impl ExistingOutput {
         (!self.fresh).then(|| self.markdown.clone())
     }
 
-    fn note(&mut self, conversation: Option<ConversationId>, id: Option<MessageId>) {
+    fn note(&mut self, conversation: Option<ConversationId>, key: Option<MessageKey>) {
         self.messages += 1;
         *self.counts.entry(conversation).or_default() += 1;
-        if let Some(id) = id {
-            self.ids.entry(conversation).or_default().insert(id);
+        if let Some(key) = key {
+            self.keys.entry(conversation).or_default().insert(key);
         }
     }
 
     fn note_message(&mut self, message: &Message) {
-        self.note(message.body.conversation_short_id, message.id());
+        self.note(message.body.conversation_short_id, Some(message.key()));
     }
 
     fn scan_jsonl(&mut self, text: &str) -> Result<(), ExistingOutputError> {
@@ -300,7 +302,16 @@ impl ExistingOutput {
                 return Err(ExistingOutputError::NotThisFormat { format, problem });
             }
             let number = |i: usize| record.get(i).and_then(|v| v.parse::<i64>().ok());
-            self.note(number(0).map(ConversationId), number(1).map(MessageId));
+            // The raw column is the message as received: without a readable id in
+            // the id column, it gives the same identity the export used.
+            let key = match number(1) {
+                Some(id) => MessageKey::Id(MessageId(id)),
+                None => RawValue::from_string(record[CSV_HEADER.len() - 1].to_owned()).map_or_else(
+                    |_| MessageKey::new(None, None, &record[CSV_HEADER.len() - 1]),
+                    |raw| Message::from_raw(raw).key(),
+                ),
+            };
+            self.note(number(0).map(ConversationId), Some(key));
         }
         if !text.ends_with('\n') {
             self.repair = Some(Repair::EndLastLine);
@@ -330,7 +341,7 @@ impl ExistingOutput {
                     .and_then(|v| v.parse().ok())
                     .map(ConversationId);
                 let id = parts.next().and_then(|v| v.parse().ok()).map(MessageId);
-                self.note(conversation, id);
+                self.note(conversation, id.map(MessageKey::Id));
             } else if let Some(day) = line.strip_prefix(DAY_HEADING) {
                 self.markdown.day = Some(day.trim().to_owned());
             }
@@ -389,9 +400,12 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{format}: {e}"));
             assert!(!found.is_fresh());
             assert_eq!(found.messages(), 7, "{format}");
-            let ids = found.known_ids(conv);
+            let keys = found.known_keys(conv);
             for id in [9223372036854775806, 2, 3, 4, 5, 7] {
-                assert!(ids.contains(&MessageId(id)), "{format}: {id}");
+                assert!(
+                    keys.contains(&MessageKey::Id(MessageId(id))),
+                    "{format}: {id}"
+                );
             }
             assert_eq!(found.count(conv), 7, "{format}");
         }

@@ -119,6 +119,8 @@ pub struct ConversationSummary {
     pub complete: bool,
     /// Stopped at `--max-messages` with more history left.
     pub reached_max: bool,
+    /// What the walk had to judge for itself (shown on stderr as it happened).
+    pub warnings: Vec<String>,
 }
 
 /// What an export wrote.
