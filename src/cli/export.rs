@@ -439,7 +439,15 @@ mod tests {
 
     #[test]
     fn the_resume_never_repeats_the_cause_of_the_failure() {
-        let args = parse(&["--conversation", "a", "--conversation", "b", "-o", "x.jsonl"]).unwrap();
+        let args = parse(&[
+            "--conversation",
+            "a",
+            "--conversation",
+            "b",
+            "-o",
+            "x.jsonl",
+        ])
+        .unwrap();
         let given = args.conversation.clone();
         let refused = ExportError::Api {
             conversation: "conversation b".into(),
@@ -455,7 +463,10 @@ mod tests {
         };
         let again = resumed(&failure_report(&args, &given, &failure(refused), None));
         assert!(again.newest_first, "a live group is resumed newest-first");
-        assert_eq!(again.cursor, None, "from the newest, not the refused cursor");
+        assert_eq!(
+            again.cursor, None,
+            "from the newest, not the refused cursor"
+        );
         assert_eq!(again.conversation, vec!["b"]);
 
         let stuck = ExportError::Paging {
@@ -474,7 +485,11 @@ mod tests {
             &failure(ExportError::Interrupted),
             Some(StopSignal::HangUp),
         ));
-        assert_eq!(plain.cursor, Some(4242), "an interruption resumes where it stopped");
+        assert_eq!(
+            plain.cursor,
+            Some(4242),
+            "an interruption resumes where it stopped"
+        );
     }
 
     #[test]

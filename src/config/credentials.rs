@@ -2,11 +2,11 @@
 //! file, then the two files the official Volcengine SDKs read (`~/.volc/credentials`,
 //! `~/.volc/config`). A secret is never taken from the command line.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
 use super::{Config, ConfigError, secret_command, warn_if_readable_by_others};
 use crate::api::sign::Credentials;
 use crate::secret::Secret;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Environment variable of the access key id.
 pub const ENV_ACCESS_KEY: &str = "VOLC_ACCESSKEY";
@@ -107,10 +107,7 @@ fn from_config_file(config: &Config) -> Result<Option<ResolvedCredentials>, Conf
     } else if let Some(cmd) = &file.secret_key_command {
         // The command itself is never shown: it may hold a secret of its own.
         secret_command::run(cmd, file.secret_key_command_timeout).map_err(|e| {
-            ConfigError::Credentials(format!(
-                "{}: secret_key_command {e}",
-                path.display()
-            ))
+            ConfigError::Credentials(format!("{}: secret_key_command {e}", path.display()))
         })?
     } else {
         return Err(ConfigError::Credentials(format!(
@@ -373,7 +370,10 @@ mod tests {
         let err = resolve_credentials(&Config::default(), &env_of(&[]), Some(home.path()))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("\"sk\" must be a string, not a number"), "{err}");
+        assert!(
+            err.contains("\"sk\" must be a string, not a number"),
+            "{err}"
+        );
         assert!(!err.contains("123456789"), "{err}");
         write(home.path(), "config", "\u{feff}[1]");
         let err = resolve_credentials(&Config::default(), &env_of(&[]), Some(home.path()))

@@ -239,7 +239,10 @@ mod tests {
         .unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("failed (exit status: 3)"), "{text}");
-        assert!(text.contains("vault locked \\u{1b}]0;title\\u{7}"), "{text}");
+        assert!(
+            text.contains("vault locked \\u{1b}]0;title\\u{7}"),
+            "{text}"
+        );
         assert!(!text.contains("42-printed"), "{text}");
         assert!(!text.contains('\u{1b}'), "{text}");
     }
@@ -258,9 +261,12 @@ mod tests {
 
     #[test]
     fn long_stderr_shows_its_end() {
-        let err = run("head -c 3000 /dev/zero | tr '\\0' x >&2; echo END >&2; exit 1", SHORT)
-            .unwrap_err()
-            .to_string();
+        let err = run(
+            "head -c 3000 /dev/zero | tr '\\0' x >&2; echo END >&2; exit 1",
+            SHORT,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("…x"), "{err}");
         assert!(err.ends_with("END"), "{err}");
         assert!(err.len() < 1000, "{}", err.len());
