@@ -34,6 +34,12 @@ pub enum ExportError {
     /// Writing the output failed.
     #[error("writing {output}: {source}")]
     Write { output: String, source: io::Error },
+    /// Another process is writing the output (it holds the output's lock).
+    #[error(
+        "{output} is being written by another volc-im export (it holds the file's lock): \
+         nothing was changed; wait for that export to end, or write to another file"
+    )]
+    Busy { output: String },
     /// The output to append to holds something else.
     #[error("cannot append to {output}: {source}")]
     Existing {
