@@ -11,6 +11,7 @@ mod error;
 mod file;
 mod read;
 mod schema;
+mod shared;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
 pub use error::ArchiveError;
 pub use read::{ArchivedConversation, ArchivedMessage};
+pub use shared::{Archiving, SharedArchive};
 pub use store::{PageFetch, PageStored};
 
 /// How long a write waits for another process's write to finish before giving up.
