@@ -4,6 +4,7 @@
 //! ([`api`]), the message model ([`model`]), the paging logic ([`pager`]) and the rest.
 
 pub mod api;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod conversations;
