@@ -417,3 +417,48 @@ async fn the_demo_keeps_its_own_archive_and_every_command_fills_it() {
     assert!(ran.status.success(), "{}", ran.stderr);
     assert_exact(&demo, &ALL);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_sync_saying_so_and_the_next_carries_on() {
+    let server = DemoServer::start(DemoOptions {
+        latency: Duration::from_millis(15),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let archive = archive_in(home.path());
+    let args = sync_args(&server.endpoint(), &archive, &[DEMO_GROUP]);
+    let child = volc_im(home.path())
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap() as i32;
+    let started = async {
+        while archived(&archive, DEMO_GROUP).is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), started)
+        .await
+        .expect("the sync stores pages");
+    // SAFETY: a plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("terminated: stopped; every page fetched before is archived"),
+        "{stderr}"
+    );
+    let held = archived(&archive, DEMO_GROUP).len();
+    assert!(
+        held < demo_raw(DEMO_GROUP).len(),
+        "stopped mid-way ({held})"
+    );
+    let ran = run(&mut volc_im(home.path()), &args).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert_exact(&archive, &[DEMO_GROUP]);
+}
