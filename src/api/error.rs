@@ -36,9 +36,56 @@ pub enum ApiError {
         kind: TransportKind,
         message: String,
     },
+    /// The answer was larger than `max_response_bytes`: reading stopped there.
+    #[error(
+        "{action}: the answer is larger than {} (max_response_bytes); stopped reading it",
+        bytes_text(*.cap)
+    )]
+    TooLarge { action: String, cap: u64 },
+    /// The answer came in a `Content-Encoding` this client does not read.
+    #[error(
+        "{action}: the answer came in the {encoding:?} content encoding, which volc-im does not read \
+         (it reads gzip and deflate); a proxy between here and the service may have re-encoded it"
+    )]
+    Encoding { action: String, encoding: String },
+    /// The service answered with a redirect, which a signed request never follows.
+    #[error(
+        "{action}: HTTP {status} redirect to {}, not followed (a signed request goes only to the \
+         configured endpoint): check the endpoint",
+        .location.as_deref().unwrap_or("nowhere (no Location)")
+    )]
+    Redirect {
+        action: String,
+        status: u16,
+        /// Where it pointed, without credentials, query or fragment, made safe to show.
+        location: Option<String>,
+    },
+    /// Attempts went on until the time a call may take ran out.
+    #[error(
+        "{action}: no answer after {seconds} s and {attempts} attempt{} (max_retry_seconds)",
+        if *.attempts == 1 { "" } else { "s" }
+    )]
+    GaveUp {
+        action: String,
+        seconds: u64,
+        attempts: u32,
+    },
     /// The request could not be built (a body that is not JSON, an endpoint that is not a URL).
     #[error("{0}")]
     Request(String),
+}
+
+/// `64 MiB`, `1.5 KiB`, `100 bytes`.
+pub(crate) fn bytes_text(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n % (MIB / 16) == 0 {
+        format!("{} MiB", n as f64 / MIB as f64)
+    } else if n >= KIB && n % (KIB / 16) == 0 {
+        format!("{} KiB", n as f64 / KIB as f64)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// What kind of transport failure.
@@ -116,7 +163,12 @@ impl ApiError {
             }
             ApiError::Http { status, .. } => *status >= 500,
             ApiError::Transport { .. } => true,
-            ApiError::Decode { .. } | ApiError::Request(_) => false,
+            ApiError::Decode { .. }
+            | ApiError::Request(_)
+            | ApiError::TooLarge { .. }
+            | ApiError::Encoding { .. }
+            | ApiError::Redirect { .. }
+            | ApiError::GaveUp { .. } => false,
         }
     }
 
@@ -161,6 +213,22 @@ impl ApiError {
                 Some(cause) if !cause.is_empty() && cause != message => format!("{kind}: {cause}"),
                 _ => kind.to_string(),
             },
+            ApiError::TooLarge { cap, .. } => format!(
+                "answer larger than {} (max_response_bytes)",
+                bytes_text(*cap)
+            ),
+            ApiError::Encoding { encoding, .. } => {
+                format!("answer in the unreadable {encoding:?} encoding")
+            }
+            ApiError::Redirect {
+                status, location, ..
+            } => format!(
+                "HTTP {status} redirect to {}, not followed",
+                location.as_deref().unwrap_or("nowhere")
+            ),
+            ApiError::GaveUp {
+                seconds, attempts, ..
+            } => format!("no answer after {seconds} s and {attempts} attempts"),
             ApiError::Request(m) => m.clone(),
         }
     }
@@ -236,6 +304,39 @@ mod tests {
             err.short(),
             "could not connect: Connection refused (os error 111)"
         );
+    }
+
+    #[test]
+    fn bounds_and_redirects_say_what_happened_and_are_not_retried() {
+        let big = ApiError::TooLarge {
+            action: "GetConversationMessages".into(),
+            cap: 64 * 1024 * 1024,
+        };
+        assert_eq!(
+            big.to_string(),
+            "GetConversationMessages: the answer is larger than 64 MiB (max_response_bytes); stopped reading it"
+        );
+        let moved = ApiError::Redirect {
+            action: "GetMessages".into(),
+            status: 302,
+            location: Some("https://login.example/sso".into()),
+        };
+        let text = moved.to_string();
+        assert!(
+            text.contains("302 redirect to https://login.example/sso, not followed"),
+            "{text}"
+        );
+        let gave_up = ApiError::GaveUp {
+            action: "GetMessages".into(),
+            seconds: 60,
+            attempts: 2,
+        };
+        assert_eq!(gave_up.short(), "no answer after 60 s and 2 attempts");
+        for e in [big, moved, gave_up] {
+            assert!(!e.is_retryable(), "{e}");
+        }
+        assert_eq!(bytes_text(1536), "1.5 KiB");
+        assert_eq!(bytes_text(1000), "1000 bytes");
     }
 
     #[test]
