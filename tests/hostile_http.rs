@@ -430,3 +430,28 @@ async fn a_full_page_without_has_more_is_followed_once_and_ends_when_nothing_new
     );
     assert!(ran.stderr.contains("no HasMore"), "{}", ran.stderr);
 }
+
+#[tokio::test]
+async fn retries_stop_once_max_retry_seconds_would_pass() {
+    let fake = fake(|_| Answer::Whole {
+        status: 503,
+        headers: vec![("Content-Type", "text/html".into())],
+        body: b"<html>busy</html>".to_vec(),
+    })
+    .await;
+    let home = tempfile::tempdir().unwrap();
+    let config = "max_attempts = 20\nmax_retry_seconds = 2\n";
+    let (ran, _, took) = export(&fake, home.path(), config).await;
+    assert!(!ran.status.success());
+    assert!(
+        ran.stderr.contains("HTTP 503"),
+        "the last error is shown: {}",
+        ran.stderr
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let attempts = fake.requests.load(Ordering::SeqCst);
+    assert!(
+        (2..20).contains(&attempts),
+        "{attempts} attempts within 2 s"
+    );
+}

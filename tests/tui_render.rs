@@ -554,6 +554,7 @@ fn a_slow_call_is_shown_in_the_status_bar() {
         attempt: 2,
         max_attempts: 5,
         retry_in: None,
+        queued: false,
     })));
     let screen = lines(&draw(&mut app, 120, 10)).join("\n");
     assert!(

@@ -26,15 +26,19 @@ pub struct Waiting {
     pub max_attempts: u32,
     /// Whole seconds until the next attempt, while waiting to retry.
     pub retry_in: Option<u64>,
+    /// The attempt waits for the rate limiter (`max_qps`), not yet for the server.
+    pub queued: bool,
 }
 
-/// `waiting for the server · 14 s · attempt 2 of 5`, or while waiting to retry
-/// `retrying in 3 s · 14 s · attempt 3 of 5`.
+/// `waiting for the server · 14 s · attempt 2 of 5`; while waiting to retry
+/// `retrying in 3 s · 14 s · attempt 3 of 5`; before the rate limiter lets the
+/// attempt go, `waiting for the rate limit (max_qps) · ...`.
 impl fmt::Display for Waiting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.retry_in {
-            None => f.write_str("waiting for the server")?,
-            Some(s) => write!(f, "retrying in {s} s")?,
+        match (self.retry_in, self.queued) {
+            (Some(s), _) => write!(f, "retrying in {s} s")?,
+            (None, true) => f.write_str("waiting for the rate limit (max_qps)")?,
+            (None, false) => f.write_str("waiting for the server")?,
         }
         write!(
             f,
@@ -51,6 +55,7 @@ struct CallState {
     attempt: u32,
     max_attempts: u32,
     retry_at: Option<Instant>,
+    queued: bool,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +88,7 @@ impl Calls {
                 attempt: 1,
                 max_attempts,
                 retry_at: None,
+                queued: true,
             },
         );
         CallGuard {
@@ -104,6 +110,7 @@ impl Calls {
             retry_in: call
                 .retry_at
                 .map(|at| at.saturating_duration_since(now).as_secs_f64().ceil() as u64),
+            queued: call.queued,
         })
     }
 
@@ -128,12 +135,18 @@ pub(crate) struct CallGuard {
 }
 
 impl CallGuard {
-    /// Attempt `n` (from 1) is under way.
+    /// Attempt `n` (from 1) waits for the rate limiter.
     pub(crate) fn attempt(&self, n: u32) {
         self.calls.update(self.id, |c| {
             c.attempt = n;
             c.retry_at = None;
+            c.queued = true;
         });
+    }
+
+    /// The attempt is sent: it waits for the server now.
+    pub(crate) fn sent(&self) {
+        self.calls.update(self.id, |c| c.queued = false);
     }
 
     /// Waiting `delay` before attempt `next`.
@@ -165,6 +178,11 @@ mod tests {
         assert_eq!(calls.slow(), None, "not slow yet");
         tokio::time::advance(Duration::from_secs(14)).await;
         first.attempt(2);
+        assert_eq!(
+            calls.slow().unwrap().to_string(),
+            "waiting for the rate limit (max_qps) · 14 s · attempt 2 of 5"
+        );
+        first.sent();
         let w = calls.slow().unwrap();
         assert_eq!(w.action, "GetConversationMessages");
         assert_eq!(

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use tracing::Instrument;
 
-use super::calls::Calls;
+use super::calls::{CallGuard, Calls};
 use super::error::{ApiError, TransportKind};
 use super::response;
 pub use super::response::DEFAULT_MAX_RESPONSE_BYTES;
@@ -271,8 +271,14 @@ impl Client {
     }
 
     /// One attempt: wait for the rate limiter, sign, send, read.
-    async fn attempt(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, ApiError> {
+    async fn attempt(
+        &self,
+        action: &str,
+        body: &[u8],
+        call: &CallGuard,
+    ) -> Result<Box<RawValue>, ApiError> {
         self.limiter.until_ready().await;
+        call.sent();
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let (url, headers) = self.signed_headers(action, body);
         let mut request = self.http.post(url.clone()).body(body.to_vec());
@@ -311,7 +317,8 @@ impl Client {
             let mut attempt = 1;
             loop {
                 call.attempt(attempt);
-                let err = match tokio::time::timeout_at(deadline, self.attempt(action, body)).await
+                let err = match tokio::time::timeout_at(deadline, self.attempt(action, body, &call))
+                    .await
                 {
                     Ok(Ok(result)) => return Ok(result),
                     Ok(Err(err)) => err,
@@ -319,7 +326,7 @@ impl Client {
                         tracing::warn!(attempts = attempt, "giving up: max_retry_seconds reached");
                         return Err(ApiError::GaveUp {
                             action: action.into(),
-                            seconds: limit.as_secs(),
+                            seconds: limit.as_secs_f64().ceil() as u64,
                             attempts: attempt,
                         });
                     }

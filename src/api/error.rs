@@ -79,9 +79,9 @@ pub enum ApiError {
 pub(crate) fn bytes_text(n: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
-    if n >= MIB && n % (MIB / 16) == 0 {
+    if n >= MIB && n.is_multiple_of(MIB / 16) {
         format!("{} MiB", n as f64 / MIB as f64)
-    } else if n >= KIB && n % (KIB / 16) == 0 {
+    } else if n >= KIB && n.is_multiple_of(KIB / 16) {
         format!("{} KiB", n as f64 / KIB as f64)
     } else {
         format!("{n} bytes")
