@@ -328,6 +328,7 @@ impl Client {
                             action: action.into(),
                             seconds: limit.as_secs_f64().ceil() as u64,
                             attempts: attempt,
+                            last: None,
                         });
                     }
                 };
@@ -339,7 +340,12 @@ impl Client {
                 };
                 if tokio::time::Instant::now() + delay >= deadline {
                     tracing::warn!(%err, "not retrying: max_retry_seconds would pass first");
-                    return Err(err);
+                    return Err(ApiError::GaveUp {
+                        action: action.into(),
+                        seconds: limit.as_secs_f64().ceil() as u64,
+                        attempts: attempt,
+                        last: Some(Box::new(err)),
+                    });
                 }
                 self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(%err, ?delay, "retrying");

@@ -60,19 +60,30 @@ pub enum ApiError {
         /// Where it pointed, without credentials, query or fragment, made safe to show.
         location: Option<String>,
     },
-    /// Attempts went on until the time a call may take ran out.
-    #[error(
-        "{action}: no answer after {seconds} s and {attempts} attempt{} (max_retry_seconds)",
-        if *.attempts == 1 { "" } else { "s" }
-    )]
+    /// Attempts went on until the time a call may take (`max_retry_seconds`) ran
+    /// out, or would have before the next one.
+    #[error("{}", gave_up_message(.action, *.seconds, *.attempts, .last.as_deref()))]
     GaveUp {
         action: String,
         seconds: u64,
         attempts: u32,
+        /// The last attempt's error; `None` when that attempt was cut off unanswered.
+        last: Option<Box<ApiError>>,
     },
     /// The request could not be built (a body that is not JSON, an endpoint that is not a URL).
     #[error("{0}")]
     Request(String),
+}
+
+fn gave_up_message(action: &str, seconds: u64, attempts: u32, last: Option<&ApiError>) -> String {
+    let tried = format!(
+        "{seconds} s and {attempts} attempt{} (max_retry_seconds)",
+        if attempts == 1 { "" } else { "s" }
+    );
+    match last {
+        None => format!("{action}: no answer after {tried}"),
+        Some(last) => format!("{last} - gave up after {tried}"),
+    }
 }
 
 /// `64 MiB`, `1.5 KiB`, `100 bytes`.
@@ -187,6 +198,9 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ApiError::Service { code, .. } => Some(code),
+            ApiError::GaveUp {
+                last: Some(last), ..
+            } => last.code(),
             _ => None,
         }
     }
@@ -195,6 +209,9 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             ApiError::Service { request_id, .. } => request_id.as_deref(),
+            ApiError::GaveUp {
+                last: Some(last), ..
+            } => last.request_id(),
             _ => None,
         }
     }
@@ -227,8 +244,16 @@ impl ApiError {
                 location.as_deref().unwrap_or("nowhere")
             ),
             ApiError::GaveUp {
-                seconds, attempts, ..
+                seconds,
+                attempts,
+                last: None,
+                ..
             } => format!("no answer after {seconds} s and {attempts} attempts"),
+            ApiError::GaveUp {
+                seconds,
+                last: Some(last),
+                ..
+            } => format!("{} (gave up after {seconds} s)", last.short()),
             ApiError::Request(m) => m.clone(),
         }
     }
@@ -330,8 +355,28 @@ mod tests {
             action: "GetMessages".into(),
             seconds: 60,
             attempts: 2,
+            last: None,
         };
         assert_eq!(gave_up.short(), "no answer after 60 s and 2 attempts");
+        let busy = ApiError::GaveUp {
+            action: "GetMessages".into(),
+            seconds: 60,
+            attempts: 7,
+            last: Some(Box::new(service(429, "FlowLimitExceeded"))),
+        };
+        let text = busy.to_string();
+        assert!(
+            text.starts_with(
+                "GetConversationMessages: FlowLimitExceeded: m [HTTP 429, RequestId req-1]"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("gave up after 60 s and 7 attempts (max_retry_seconds)"),
+            "{text}"
+        );
+        assert_eq!(busy.code(), Some("FlowLimitExceeded"));
+        assert!(!busy.is_retryable());
         for e in [big, moved, gave_up] {
             assert!(!e.is_retryable(), "{e}");
         }
