@@ -410,3 +410,57 @@ fn a_search_finds_a_message_pages_back_while_the_screen_stays_live() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// A server on loopback that takes connections and requests and never answers.
+/// Its thread ends with the test process.
+fn silent_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    endpoint
+}
+
+#[test]
+fn a_server_that_never_answers_is_shown_waiting_in_the_browser_and_the_export() {
+    let endpoint = silent_server();
+    let home = tempfile::tempdir().unwrap();
+    let mut tui = Tui::start(
+        &[
+            "--endpoint",
+            &endpoint,
+            "--app-id",
+            "1",
+            "--conversation",
+            "9",
+        ],
+        home.path(),
+    );
+    let shown = tui.wait_for("waiting for the server · 1 s · attempt 1 of 5");
+    assert!(shown < Duration::from_secs(3), "shown after {shown:?}");
+    tui.wait_for("waiting for the server · 2 s");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+
+    let out = home.path().join("out.jsonl");
+    let export = Tui::start(
+        &[
+            "export",
+            "--endpoint",
+            &endpoint,
+            "--app-id",
+            "1",
+            "--conversation",
+            "9",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        home.path(),
+    );
+    let shown = export.wait_for("waiting for the server · 1 s · attempt 1 of 5");
+    assert!(shown < Duration::from_secs(3), "shown after {shown:?}");
+}

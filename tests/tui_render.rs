@@ -542,3 +542,26 @@ fn the_help_box_keeps_its_border_over_wide_characters() {
         );
     }
 }
+
+#[test]
+fn a_slow_call_is_shown_in_the_status_bar() {
+    use volc_im::api::calls::Waiting;
+    let messages = (1..=5).map(fixtures::message).collect();
+    let (mut app, _) = open_showing(messages, true, 120, 10);
+    app.update(Action::Waiting(Some(Waiting {
+        action: "GetConversationMessages".into(),
+        seconds: 14,
+        attempt: 2,
+        max_attempts: 5,
+        retry_in: None,
+        queued: false,
+    })));
+    let screen = lines(&draw(&mut app, 120, 10)).join("\n");
+    assert!(
+        screen.contains("waiting for the server · 14 s · attempt 2 of 5"),
+        "{screen}"
+    );
+    app.update(Action::Waiting(None));
+    let screen = lines(&draw(&mut app, 120, 10)).join("\n");
+    assert!(!screen.contains("waiting for the server"), "{screen}");
+}

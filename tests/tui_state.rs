@@ -475,3 +475,17 @@ fn any_size_down_to_one_cell_is_fine() {
     app.update(key('G'));
     assert_eq!(selected_number(&app), 100);
 }
+
+#[test]
+fn a_page_without_has_more_ends_the_history_with_a_notice() {
+    let (mut app, commands) = App::new(settings(Start::Newest), W, H);
+    let (view, request) = only_request(&commands);
+    let mut short = page((90..=100).rev(), true, 89);
+    short.has_more = None;
+    let more = app.update(loaded(view, request, short));
+    assert!(page_requests(&more).is_empty(), "a short page is the end");
+    let v = app.view().unwrap();
+    assert!(!v.pager.has_more());
+    let notice = v.notice.as_deref().unwrap_or_default();
+    assert!(notice.contains("no HasMore"), "{notice:?}");
+}

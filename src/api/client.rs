@@ -6,14 +6,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use tracing::Instrument;
 
+use super::calls::{CallGuard, Calls};
 use super::error::{ApiError, TransportKind};
+use super::response;
+pub use super::response::DEFAULT_MAX_RESPONSE_BYTES;
 use super::sign::{self, Credentials, RequestParts, Scope};
 use super::wire::{
     self, API_VERSION, BatchGetConversationsRequest, BatchGetUserRequest,
@@ -28,6 +31,11 @@ use crate::pager::PageRequest;
 pub const DEFAULT_MAX_QPS: u32 = 100;
 /// Attempts per call, the first included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// The most attempts a call may be configured to make.
+pub const MAX_ATTEMPTS_LIMIT: u32 = 20;
+/// The most time one call may take, all its attempts and the waits between them
+/// included, unless configured otherwise (`max_retry_seconds`).
+pub const DEFAULT_MAX_RETRY_TIME: Duration = Duration::from_secs(60);
 /// How long to wait for a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a whole request may take.
@@ -57,8 +65,12 @@ pub struct ClientSettings {
     pub timeout: Duration,
     /// Requests per second for the whole process.
     pub max_qps: u32,
-    /// Attempts per call, the first included (1 = no retry).
+    /// Attempts per call, the first included (1 = no retry; at most [`MAX_ATTEMPTS_LIMIT`]).
     pub max_attempts: u32,
+    /// The most time one call may take, all its attempts included.
+    pub max_retry_time: Duration,
+    /// The most bytes read from one answer.
+    pub max_response_bytes: u64,
 }
 
 impl ClientSettings {
@@ -71,6 +83,8 @@ impl ClientSettings {
             timeout: DEFAULT_TIMEOUT,
             max_qps: DEFAULT_MAX_QPS,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            max_retry_time: DEFAULT_MAX_RETRY_TIME,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -115,6 +129,7 @@ pub struct Client {
     settings: Arc<ClientSettings>,
     limiter: Arc<DefaultDirectRateLimiter>,
     counters: Arc<Counters>,
+    calls: Calls,
 }
 
 impl std::fmt::Debug for Client {
@@ -164,6 +179,7 @@ impl Client {
             limiter: Arc::new(rate_limiter(settings.max_qps)),
             settings: Arc::new(settings),
             counters: Arc::default(),
+            calls: Calls::default(),
         })
     }
 
@@ -184,6 +200,11 @@ impl Client {
             retries: self.counters.retries.load(Ordering::Relaxed),
             throttled: self.counters.throttled.load(Ordering::Relaxed),
         }
+    }
+
+    /// The calls in flight, for a display to read on its own clock.
+    pub fn calls(&self) -> &Calls {
+        &self.calls
     }
 
     fn url_for(&self, action: &str) -> url::Url {
@@ -250,17 +271,24 @@ impl Client {
     }
 
     /// One attempt: wait for the rate limiter, sign, send, read.
-    async fn attempt(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, ApiError> {
+    async fn attempt(
+        &self,
+        action: &str,
+        body: &[u8],
+        call: &CallGuard,
+    ) -> Result<Box<RawValue>, ApiError> {
         self.limiter.until_ready().await;
+        call.sent();
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let (url, headers) = self.signed_headers(action, body);
-        let mut request = self.http.post(url).body(body.to_vec());
+        let mut request = self.http.post(url.clone()).body(body.to_vec());
         for (name, value) in &headers {
             request = request.header(name.as_str(), value.as_str());
         }
         let response = request.send().await.map_err(|e| transport(action, &e))?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| transport(action, &e))?;
+        let cap = self.settings.max_response_bytes;
+        let (status, bytes) =
+            response::read(action, &url, response, cap, |e| transport(action, e)).await?;
         let result = wire::read_response(action, status, &bytes);
         if let Err(e) = &result
             && e.is_throttled()
@@ -272,24 +300,62 @@ impl Client {
 
     /// A signed call to any action with a raw JSON body; returns the raw `Result`.
     /// Retries what can succeed later (throttling, 5xx, transport failures) with
-    /// exponential backoff and jitter, up to the configured attempts.
+    /// exponential backoff and jitter, up to the configured attempts and within the
+    /// configured time for the whole call. Its state is published in [`Client::calls`].
     pub async fn call_raw(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, ApiError> {
-        let retries = self.settings.max_attempts.max(1) - 1;
-        let backoff = ExponentialBuilder::default()
+        let max_attempts = self.settings.max_attempts.clamp(1, MAX_ATTEMPTS_LIMIT);
+        let mut delays = ExponentialBuilder::default()
             .with_min_delay(RETRY_MIN_DELAY)
             .with_max_delay(RETRY_MAX_DELAY)
-            .with_max_times(retries as usize)
-            .with_jitter();
-        (|| self.attempt(action, body))
-            .retry(backoff)
-            .sleep(tokio::time::sleep)
-            .when(ApiError::is_retryable)
-            .notify(|err, delay| {
+            .with_max_times(max_attempts as usize - 1)
+            .with_jitter()
+            .build();
+        let limit = self.settings.max_retry_time;
+        let deadline = tokio::time::Instant::now() + limit;
+        let call = self.calls.begin(action, max_attempts);
+        async {
+            let mut attempt = 1;
+            loop {
+                call.attempt(attempt);
+                let err = match tokio::time::timeout_at(deadline, self.attempt(action, body, &call))
+                    .await
+                {
+                    Ok(Ok(result)) => return Ok(result),
+                    Ok(Err(err)) => err,
+                    Err(_) => {
+                        tracing::warn!(attempts = attempt, "giving up: max_retry_seconds reached");
+                        return Err(ApiError::GaveUp {
+                            action: action.into(),
+                            seconds: limit.as_secs_f64().ceil() as u64,
+                            attempts: attempt,
+                            last: None,
+                        });
+                    }
+                };
+                if !err.is_retryable() {
+                    return Err(err);
+                }
+                let Some(delay) = delays.next() else {
+                    return Err(err);
+                };
+                if tokio::time::Instant::now() + delay >= deadline {
+                    tracing::warn!(%err, "not retrying: max_retry_seconds would pass first");
+                    return Err(ApiError::GaveUp {
+                        action: action.into(),
+                        seconds: limit.as_secs_f64().ceil() as u64,
+                        attempts: attempt,
+                        last: Some(Box::new(err)),
+                    });
+                }
                 self.counters.retries.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(%err, ?delay, "retrying");
-            })
-            .instrument(tracing::debug_span!("call", action))
-            .await
+                attempt += 1;
+                call.retrying(attempt, delay);
+                tokio::time::sleep(delay).await;
+            }
+        }
+        .instrument(tracing::debug_span!("call", action))
+        .await
     }
 
     /// A signed call with a typed body and result.

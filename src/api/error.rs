@@ -36,9 +36,67 @@ pub enum ApiError {
         kind: TransportKind,
         message: String,
     },
+    /// The answer was larger than `max_response_bytes`: reading stopped there.
+    #[error(
+        "{action}: the answer is larger than {} (max_response_bytes); stopped reading it",
+        bytes_text(*.cap)
+    )]
+    TooLarge { action: String, cap: u64 },
+    /// The answer came in a `Content-Encoding` this client does not read.
+    #[error(
+        "{action}: the answer came in the {encoding:?} content encoding, which volc-im does not read \
+         (it reads gzip and deflate); a proxy between here and the service may have re-encoded it"
+    )]
+    Encoding { action: String, encoding: String },
+    /// The service answered with a redirect, which a signed request never follows.
+    #[error(
+        "{action}: HTTP {status} redirect to {}, not followed (a signed request goes only to the \
+         configured endpoint): check the endpoint",
+        .location.as_deref().unwrap_or("nowhere (no Location)")
+    )]
+    Redirect {
+        action: String,
+        status: u16,
+        /// Where it pointed, without credentials, query or fragment, made safe to show.
+        location: Option<String>,
+    },
+    /// Attempts went on until the time a call may take (`max_retry_seconds`) ran
+    /// out, or would have before the next one.
+    #[error("{}", gave_up_message(.action, *.seconds, *.attempts, .last.as_deref()))]
+    GaveUp {
+        action: String,
+        seconds: u64,
+        attempts: u32,
+        /// The last attempt's error; `None` when that attempt was cut off unanswered.
+        last: Option<Box<ApiError>>,
+    },
     /// The request could not be built (a body that is not JSON, an endpoint that is not a URL).
     #[error("{0}")]
     Request(String),
+}
+
+fn gave_up_message(action: &str, seconds: u64, attempts: u32, last: Option<&ApiError>) -> String {
+    let tried = format!(
+        "{seconds} s and {attempts} attempt{} (max_retry_seconds)",
+        if attempts == 1 { "" } else { "s" }
+    );
+    match last {
+        None => format!("{action}: no answer after {tried}"),
+        Some(last) => format!("{last} - gave up after {tried}"),
+    }
+}
+
+/// `64 MiB`, `1.5 KiB`, `100 bytes`.
+pub(crate) fn bytes_text(n: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB && n.is_multiple_of(MIB / 16) {
+        format!("{} MiB", n as f64 / MIB as f64)
+    } else if n >= KIB && n.is_multiple_of(KIB / 16) {
+        format!("{} KiB", n as f64 / KIB as f64)
+    } else {
+        format!("{n} bytes")
+    }
 }
 
 /// What kind of transport failure.
@@ -116,7 +174,12 @@ impl ApiError {
             }
             ApiError::Http { status, .. } => *status >= 500,
             ApiError::Transport { .. } => true,
-            ApiError::Decode { .. } | ApiError::Request(_) => false,
+            ApiError::Decode { .. }
+            | ApiError::Request(_)
+            | ApiError::TooLarge { .. }
+            | ApiError::Encoding { .. }
+            | ApiError::Redirect { .. }
+            | ApiError::GaveUp { .. } => false,
         }
     }
 
@@ -135,6 +198,9 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ApiError::Service { code, .. } => Some(code),
+            ApiError::GaveUp {
+                last: Some(last), ..
+            } => last.code(),
             _ => None,
         }
     }
@@ -143,6 +209,9 @@ impl ApiError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             ApiError::Service { request_id, .. } => request_id.as_deref(),
+            ApiError::GaveUp {
+                last: Some(last), ..
+            } => last.request_id(),
             _ => None,
         }
     }
@@ -161,6 +230,30 @@ impl ApiError {
                 Some(cause) if !cause.is_empty() && cause != message => format!("{kind}: {cause}"),
                 _ => kind.to_string(),
             },
+            ApiError::TooLarge { cap, .. } => format!(
+                "answer larger than {} (max_response_bytes)",
+                bytes_text(*cap)
+            ),
+            ApiError::Encoding { encoding, .. } => {
+                format!("answer in the unreadable {encoding:?} encoding")
+            }
+            ApiError::Redirect {
+                status, location, ..
+            } => format!(
+                "HTTP {status} redirect to {}, not followed",
+                location.as_deref().unwrap_or("nowhere")
+            ),
+            ApiError::GaveUp {
+                seconds,
+                attempts,
+                last: None,
+                ..
+            } => format!("no answer after {seconds} s and {attempts} attempts"),
+            ApiError::GaveUp {
+                seconds,
+                last: Some(last),
+                ..
+            } => format!("{} (gave up after {seconds} s)", last.short()),
             ApiError::Request(m) => m.clone(),
         }
     }
@@ -236,6 +329,59 @@ mod tests {
             err.short(),
             "could not connect: Connection refused (os error 111)"
         );
+    }
+
+    #[test]
+    fn bounds_and_redirects_say_what_happened_and_are_not_retried() {
+        let big = ApiError::TooLarge {
+            action: "GetConversationMessages".into(),
+            cap: 64 * 1024 * 1024,
+        };
+        assert_eq!(
+            big.to_string(),
+            "GetConversationMessages: the answer is larger than 64 MiB (max_response_bytes); stopped reading it"
+        );
+        let moved = ApiError::Redirect {
+            action: "GetMessages".into(),
+            status: 302,
+            location: Some("https://login.example/sso".into()),
+        };
+        let text = moved.to_string();
+        assert!(
+            text.contains("302 redirect to https://login.example/sso, not followed"),
+            "{text}"
+        );
+        let gave_up = ApiError::GaveUp {
+            action: "GetMessages".into(),
+            seconds: 60,
+            attempts: 2,
+            last: None,
+        };
+        assert_eq!(gave_up.short(), "no answer after 60 s and 2 attempts");
+        let busy = ApiError::GaveUp {
+            action: "GetMessages".into(),
+            seconds: 60,
+            attempts: 7,
+            last: Some(Box::new(service(429, "FlowLimitExceeded"))),
+        };
+        let text = busy.to_string();
+        assert!(
+            text.starts_with(
+                "GetConversationMessages: FlowLimitExceeded: m [HTTP 429, RequestId req-1]"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("gave up after 60 s and 7 attempts (max_retry_seconds)"),
+            "{text}"
+        );
+        assert_eq!(busy.code(), Some("FlowLimitExceeded"));
+        assert!(!busy.is_retryable());
+        for e in [big, moved, gave_up] {
+            assert!(!e.is_retryable(), "{e}");
+        }
+        assert_eq!(bytes_text(1536), "1.5 KiB");
+        assert_eq!(bytes_text(1000), "1000 bytes");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The Volcengine OpenAPI: signing, the wire format, errors and the client.
 //! Knows HTTP, and nothing of terminals.
 
+pub mod calls;
 pub mod client;
 pub mod error;
+mod response;
 pub mod sign;
 pub mod wire;
 

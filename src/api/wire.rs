@@ -427,6 +427,30 @@ mod tests {
     }
 
     #[test]
+    fn a_page_keeps_the_ids_of_messages_a_strict_parser_refuses() {
+        let deep = format!("{}0{}", "[".repeat(400), "]".repeat(400));
+        let body = format!(
+            r#"{{"ResponseMetadata":{{"RequestId":"r"}},"Result":{{"HasMore":true,"NewCursor":3,"Messages":[
+                {{"MessageId":1,"Sender":1,"MsgType":10001,"Content":"cut \ud83d","CreateTime":1}},
+                {{"MessageId":2,"Sender":1,"MsgType":10001,"Content":"deep","CreateTime":2,"Ext":{{"x":{deep}}}}}
+            ]}}}}"#
+        );
+        let result = read_response("GetConversationMessages", 200, body.as_bytes()).unwrap();
+        let page = Page::from_result("GetConversationMessages", &result).unwrap();
+        let ids: Vec<_> = page.messages.iter().map(|m| m.id()).collect();
+        assert_eq!(ids, [Some(MessageId(1)), Some(MessageId(2))]);
+        assert_eq!(page.messages[0].body.content, "cut \u{fffd}");
+        assert_eq!(page.messages[1].body.ext.get("x"), Some(&deep));
+    }
+
+    #[test]
+    fn a_page_without_has_more_says_so() {
+        let result = RawValue::from_string(r#"{"NewCursor":5,"Messages":[]}"#.into()).unwrap();
+        let page = Page::from_result("GetConversationMessages", &result).unwrap();
+        assert_eq!(page.has_more, None);
+    }
+
+    #[test]
     fn request_bodies_use_the_wire_names() {
         let req = GetConversationMessagesRequest {
             app_id: AppId(1),

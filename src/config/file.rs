@@ -4,10 +4,15 @@ use serde::Deserialize;
 use std::path::Path;
 
 use super::ConfigError;
+use crate::api::client::MAX_ATTEMPTS_LIMIT;
 use crate::secret::Secret;
 
 /// The highest `max_qps` the file may set (the service allows 100 per account).
 pub const MAX_QPS_SETTING: u32 = 10_000;
+/// The lowest `max_response_bytes` the file may set: a page of messages needs more.
+pub const MIN_RESPONSE_BYTES_SETTING: u64 = 64 * 1024;
+/// The highest `max_response_bytes` the file may set (4 GiB).
+pub const MAX_RESPONSE_BYTES_SETTING: u64 = 4 * 1024 * 1024 * 1024;
 
 /// The configuration file as written. Unknown keys are errors, so typos never pass
 /// silently. `config.example.toml` documents every key. Secrets are [`Secret`]s, so
@@ -26,6 +31,8 @@ pub struct ConfigFile {
     pub timeout_secs: Option<f64>,
     pub max_qps: Option<u32>,
     pub max_attempts: Option<u32>,
+    pub max_retry_seconds: Option<f64>,
+    pub max_response_bytes: Option<u64>,
     pub newest_cursor: Option<i64>,
     pub user_id: Option<i64>,
     pub app_id: Option<i64>,
@@ -70,10 +77,19 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
             "max_qps must be from 1 to {MAX_QPS_SETTING}"
         )));
     }
-    if file.max_attempts == Some(0) {
-        return Err(value_err(
-            "max_attempts must be at least 1 (1 = no retry)".into(),
-        ));
+    if let Some(n) = file.max_attempts
+        && !(1..=MAX_ATTEMPTS_LIMIT).contains(&n)
+    {
+        return Err(value_err(format!(
+            "max_attempts must be from 1 to {MAX_ATTEMPTS_LIMIT} (1 = no retry)"
+        )));
+    }
+    if let Some(n) = file.max_response_bytes
+        && !(MIN_RESPONSE_BYTES_SETTING..=MAX_RESPONSE_BYTES_SETTING).contains(&n)
+    {
+        return Err(value_err(format!(
+            "max_response_bytes must be from {MIN_RESPONSE_BYTES_SETTING} to {MAX_RESPONSE_BYTES_SETTING}"
+        )));
     }
     for (key, secs) in [
         ("connect_timeout_secs", file.connect_timeout_secs),
@@ -82,6 +98,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
             "secret_key_command_timeout_secs",
             file.secret_key_command_timeout_secs,
         ),
+        ("max_retry_seconds", file.max_retry_seconds),
     ] {
         if let Some(s) = secs
             && !(s.is_finite() && s > 0.0 && s <= 86_400.0)
@@ -197,6 +214,23 @@ mod tests {
         assert!(parse_str("secret_access_key = \"a\"\nsecret_key_command = \"b\"").is_err());
         let dup = "[[conversations]]\nname=\"a\"\napp_id=1\nconversation_id=2\n[[conversations]]\nname=\"a\"\napp_id=1\nconversation_id=3\n";
         assert!(parse_str(dup).is_err());
+    }
+
+    #[test]
+    fn retries_and_answers_are_bounded() {
+        let err = parse_str("max_attempts = 21").unwrap_err().to_string();
+        assert!(err.contains("max_attempts must be from 1 to 20"), "{err}");
+        assert!(parse_str("max_attempts = 0").is_err());
+        assert!(parse_str("max_attempts = 20").is_ok());
+        let err = parse_str("max_retry_seconds = 0").unwrap_err().to_string();
+        assert!(err.contains("max_retry_seconds"), "{err}");
+        assert!(parse_str("max_retry_seconds = 90.5").is_ok());
+        let err = parse_str("max_response_bytes = 10")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_response_bytes must be from"), "{err}");
+        let ok = parse_str("max_response_bytes = 1048576").unwrap();
+        assert_eq!(ok.max_response_bytes, Some(1_048_576));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::time::Duration;
 use crate::api::client::{
     ClientSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_QPS, DEFAULT_TIMEOUT,
 };
+use crate::api::client::{DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_TIME};
 
 /// The region used when none is configured.
 pub const DEFAULT_REGION: &str = "cn-north-1";
@@ -64,6 +65,10 @@ pub struct Config {
     pub max_qps: u32,
     /// Attempts per call, the first included.
     pub max_attempts: u32,
+    /// The most time one call may take, its retries included.
+    pub max_retry_time: Duration,
+    /// The most bytes read from one answer.
+    pub max_response_bytes: u64,
     /// Where a newest-first walk starts.
     pub newest_cursor: i64,
     /// The user's own user id, for listing their conversations.
@@ -108,6 +113,8 @@ impl Config {
             timeout_secs,
             max_qps,
             max_attempts,
+            max_retry_seconds,
+            max_response_bytes,
             newest_cursor,
             user_id,
             app_id,
@@ -126,6 +133,10 @@ impl Config {
                 .unwrap_or(DEFAULT_TIMEOUT),
             max_qps: max_qps.unwrap_or(DEFAULT_MAX_QPS),
             max_attempts: max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
+            max_retry_time: max_retry_seconds
+                .map(Duration::from_secs_f64)
+                .unwrap_or(DEFAULT_MAX_RETRY_TIME),
+            max_response_bytes: max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             newest_cursor: newest_cursor.unwrap_or(i64::MAX),
             user_id,
             app_id,
@@ -231,6 +242,8 @@ impl Config {
             timeout: self.timeout,
             max_qps: self.max_qps,
             max_attempts: self.max_attempts,
+            max_retry_time: self.max_retry_time,
+            max_response_bytes: self.max_response_bytes,
         }
     }
 }

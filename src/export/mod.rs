@@ -22,6 +22,7 @@ use std::fmt;
 use std::future::Future;
 
 use crate::api::ApiError;
+use crate::api::calls::Waiting;
 use crate::api::wire::Page;
 use crate::api::wire::{BatchGetUserRequest, USER_BATCH_LIMIT};
 use crate::model::{AppId, ConversationId, UserId};
@@ -121,6 +122,12 @@ pub trait PageSource: Clone + Send + Sync + 'static {
     /// The source's request counters so far (shared by every walk using it).
     fn stats(&self) -> SourceStats;
 
+    /// What the longest request out is waiting for, once it is slow (for the
+    /// progress display). A source that cannot tell answers with none.
+    fn waiting(&self) -> Option<Waiting> {
+        None
+    }
+
     /// Display names of `users` (those that have one), for transcripts. A source
     /// that knows no names answers with none.
     fn user_names(
@@ -161,6 +168,10 @@ impl PageSource for crate::api::client::Client {
             }));
         }
         Ok(names)
+    }
+
+    fn waiting(&self) -> Option<Waiting> {
+        self.calls().slow()
     }
 
     fn stats(&self) -> SourceStats {

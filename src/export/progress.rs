@@ -16,6 +16,9 @@ use super::SourceStats;
 /// request waits).
 const TICK: Duration = Duration::from_millis(120);
 
+/// The line of totals.
+const TOTAL_TEMPLATE: &str = "  {prefix:.bold} {messages} ({rate}) · {msg}";
+
 /// The progress display of one export.
 pub struct Progress {
     multi: Option<MultiProgress>,
@@ -48,10 +51,7 @@ impl Progress {
     pub fn new(enabled: bool) -> Self {
         let multi = enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         let total = multi.as_ref().map(|multi| {
-            let bar = multi.add(
-                ProgressBar::no_length()
-                    .with_style(style("  {prefix:.bold} {messages} ({rate}) · {msg}")),
-            );
+            let bar = multi.add(ProgressBar::no_length().with_style(style(TOTAL_TEMPLATE)));
             bar.set_prefix("all");
             bar.set_message("starting");
             bar
@@ -88,6 +88,22 @@ impl Progress {
             bar,
             total: self.total.clone(),
         }
+    }
+
+    /// Shows on the line of totals, redrawn on its own clock, what `waiting` says a
+    /// slow request is waiting for ("waiting for the server · 14 s · attempt 2 of 5").
+    pub fn show_waiting(&self, waiting: impl Fn() -> Option<String> + Send + Sync + 'static) {
+        let Some(total) = &self.total else {
+            return;
+        };
+        let waiting = std::sync::Arc::new(waiting);
+        let key = move |_: &ProgressState, w: &mut dyn fmt::Write| {
+            if let Some(text) = waiting() {
+                let _ = write!(w, " · {text}");
+            }
+        };
+        total.set_style(style(&format!("{TOTAL_TEMPLATE}{{waiting}}")).with_key("waiting", key));
+        total.enable_steady_tick(TICK);
     }
 
     /// Prints a line above the spinners (or nowhere, when nothing is shown).

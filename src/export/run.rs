@@ -112,6 +112,8 @@ pub async fn export<S: PageSource>(
     let json_open = options.format == Format::Json;
 
     let progress = Progress::new(options.show_progress);
+    let watched = source.clone();
+    progress.show_waiting(move || watched.waiting().map(|w| w.to_string()));
     let mut receivers = Vec::with_capacity(targets.len());
     let mut walks = Walks(Vec::with_capacity(targets.len()));
     let mut bars = Vec::with_capacity(targets.len());

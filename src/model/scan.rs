@@ -212,6 +212,27 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_is_walked_without_panic(text in any::<String>()) {
+            let _ = members(&text);
+            let _ = unescape(&text);
+            let _ = members(&format!("{{\"a\":{text}}}"));
+        }
+
+        #[test]
+        fn strings_a_strict_parser_reads_unescape_to_the_same_text(text in any::<String>()) {
+            let quoted = serde_json::to_string(&text).unwrap();
+            prop_assert_eq!(unescape(&quoted), text.as_str());
+            let object = format!("{{{quoted}:{quoted}}}");
+            let m = members(&object).unwrap();
+            prop_assert_eq!(m.len(), 1);
+            prop_assert_eq!(m[0].0.as_ref(), text.as_str());
+            prop_assert_eq!(m[0].1, quoted.as_str());
+        }
+    }
 
     #[test]
     fn members_are_found_at_any_depth_without_recursing() {

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::api::ApiError;
+use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, Page, UsersResult};
 use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
 use crate::pager::PageRequest;
@@ -54,6 +55,8 @@ pub enum Action {
         ids: Vec<ConversationId>,
         result: Result<ConversationsResult, ApiError>,
     },
+    /// What the longest call out is waiting for, once it is slow (`None`: nothing is).
+    Waiting(Option<Waiting>),
     /// The terminal's input ended; nothing more can be asked of the user.
     InputClosed,
 }

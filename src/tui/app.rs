@@ -8,6 +8,7 @@ use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
 
 use crate::api::ApiError;
+use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, USER_BATCH_LIMIT, UsersResult};
 use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
 use crate::pager::Direction;
@@ -108,6 +109,8 @@ pub struct App {
     /// The last error of a side request (names), for the status bar.
     pub(crate) side_error: Option<String>,
     pub(crate) ticks: u64,
+    /// What the longest call out is waiting for, once it is slow.
+    pub(crate) waiting: Option<Waiting>,
     pub(crate) next_view: u64,
     pub(crate) quit: bool,
 }
@@ -138,6 +141,7 @@ impl App {
             infos: HashMap::new(),
             side_error: None,
             ticks: 0,
+            waiting: None,
             next_view: 0,
             quit: false,
         };
@@ -253,6 +257,10 @@ impl App {
             }
             Action::ConversationsLoaded { app, ids, result } => {
                 self.conversations_loaded(app, &ids, result);
+                Vec::new()
+            }
+            Action::Waiting(waiting) => {
+                self.waiting = waiting;
                 Vec::new()
             }
             Action::InputClosed => {

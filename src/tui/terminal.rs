@@ -78,7 +78,7 @@ async fn event_loop<S: worker::Source>(
         worker::spawn(&source, command, tx.clone());
     }
     let input = tokio::spawn(read_input(tx.clone()));
-    let ticker = tokio::spawn(tick(tx.clone()));
+    let ticker = tokio::spawn(tick(tx.clone(), source.clone()));
     let result = async {
         let mut dirty = true;
         loop {
@@ -145,13 +145,22 @@ async fn read_input(tx: mpsc::UnboundedSender<Action>) {
     let _ = tx.send(Action::InputClosed);
 }
 
-async fn tick(tx: mpsc::UnboundedSender<Action>) {
+/// Time passing, and with it what a slow call is waiting for (sent when that changes).
+async fn tick<S: worker::Source>(tx: mpsc::UnboundedSender<Action>, source: S) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut shown = None;
     loop {
         interval.tick().await;
         if tx.send(Action::Tick).is_err() {
             return;
+        }
+        let waiting = source.waiting();
+        if waiting != shown {
+            shown = waiting.clone();
+            if tx.send(Action::Waiting(waiting)).is_err() {
+                return;
+            }
         }
     }
 }

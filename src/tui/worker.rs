@@ -7,6 +7,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tracing::Instrument;
 
 use crate::api::ApiError;
+use crate::api::calls::Waiting;
 use crate::api::client::Client;
 use crate::api::wire::{
     BatchGetConversationsRequest, BatchGetUserRequest, ConversationsResult, GetMessagesRequest,
@@ -41,6 +42,10 @@ pub trait Source: Clone + Send + Sync + 'static {
         &self,
         request: BatchGetConversationsRequest,
     ) -> impl Future<Output = Result<ConversationsResult, ApiError>> + Send;
+    /// The call that has been waiting long enough to say so, if any.
+    fn waiting(&self) -> Option<Waiting> {
+        None
+    }
 }
 
 impl Source for Client {
@@ -76,6 +81,10 @@ impl Source for Client {
     ) -> impl Future<Output = Result<ConversationsResult, ApiError>> + Send {
         let client = self.clone();
         async move { client.batch_get_conversations(&request).await }
+    }
+
+    fn waiting(&self) -> Option<Waiting> {
+        self.calls().slow()
     }
 }
 

@@ -108,6 +108,12 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
     Some((text, false))
 }
 
+/// ` · waiting for the server · 14 s · attempt 2 of 5`, while a call is slow.
+fn waiting(app: &App) -> Option<Span<'static>> {
+    let w = app.waiting.as_ref()?;
+    Some(Span::styled(format!(" · {w}"), theme::dim()))
+}
+
 /// What the status bar says, before it is fitted to the width.
 struct Parts {
     /// Where you are: the conversation (or the picker).
@@ -125,7 +131,9 @@ fn parts(app: &App) -> Parts {
         let n = app.targets().len();
         return Parts {
             name: format!("{n} conversation{}", if n == 1 { "" } else { "s" }),
-            tail: vec![Span::styled(" · Enter opens", theme::dim())],
+            tail: std::iter::once(Span::styled(" · Enter opens", theme::dim()))
+                .chain(waiting(app))
+                .collect(),
             error: None,
             search: None,
             notice: None,
@@ -142,6 +150,7 @@ fn parts(app: &App) -> Parts {
         tail.push(Span::raw(" "));
         tail.push(Span::styled(spinner(app), theme::gutter()));
     }
+    tail.extend(waiting(app));
     Parts {
         name,
         tail,
