@@ -1,9 +1,11 @@
 //! `volc-im api ACTION --body JSON|@FILE [--dry-run]`: a signed call to any action.
 
-use std::io::{Read, Write};
+use std::borrow::Cow;
+use std::io::{IsTerminal, Read, Write};
 
 use anyhow::{Context, bail};
 
+use crate::model::safe_text::escape_json_for_terminal;
 use crate::session::{ConnectArgs, DemoFallback};
 
 /// Call any IM action, signed, and print the JSON result
@@ -46,6 +48,16 @@ fn read_body(spec: &str) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// JSON as it goes to stdout: exact to a file or a pipe; on a terminal, with the
+/// control characters the server may have put in its strings escaped.
+pub(crate) fn for_stdout(json: &str, terminal: bool) -> Cow<'_, str> {
+    if terminal {
+        escape_json_for_terminal(json)
+    } else {
+        Cow::Borrowed(json)
+    }
+}
+
 /// Runs the command.
 pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
     if args.action.is_empty() || !args.action.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -56,6 +68,7 @@ pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
     }
     let body = read_body(&args.body)?;
     let session = args.connect.open(DemoFallback::Never).await?;
+    let terminal = std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
     if args.dry_run {
         let req = session.client.prepare(&args.action, &body);
@@ -69,11 +82,12 @@ pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let result = session.client.call_raw(&args.action, &body).await?;
-    if args.raw {
-        writeln!(out, "{}", result.get())?;
+    let json = if args.raw {
+        result.get().to_owned()
     } else {
         let value: serde_json::Value = serde_json::from_str(result.get())?;
-        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-    }
+        serde_json::to_string_pretty(&value)?
+    };
+    writeln!(out, "{}", for_stdout(&json, terminal))?;
     Ok(())
 }
