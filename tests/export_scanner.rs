@@ -42,7 +42,12 @@ fn target() -> ConversationTarget {
 
 /// Writes `messages` after what `existing` describes, as an export (or its resume) would:
 /// messages the output already holds are skipped.
-fn write_after(format: Format, mut bytes: Vec<u8>, existing: &ExistingOutput, messages: &[Message]) -> Vec<u8> {
+fn write_after(
+    format: Format,
+    mut bytes: Vec<u8>,
+    existing: &ExistingOutput,
+    messages: &[Message],
+) -> Vec<u8> {
     match existing.repair() {
         None => {}
         Some(Repair::EndLastLine) => bytes.push(b'\n'),

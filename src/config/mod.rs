@@ -77,7 +77,7 @@ pub struct Config {
 }
 
 /// The credential entries of the configuration file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct FileCredentials {
     pub(crate) access_key_id: Option<String>,
     pub(crate) secret_access_key: Option<crate::secret::Secret>,
