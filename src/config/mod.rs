@@ -81,7 +81,7 @@ pub struct Config {
 pub(crate) struct FileCredentials {
     pub(crate) access_key_id: Option<String>,
     pub(crate) secret_access_key: Option<crate::secret::Secret>,
-    pub(crate) secret_key_command: Option<String>,
+    pub(crate) secret_key_command: Option<crate::secret::Secret>,
     pub(crate) secret_key_command_timeout: Duration,
     pub(crate) session_token: Option<crate::secret::Secret>,
 }
