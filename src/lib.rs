@@ -10,6 +10,7 @@ pub mod config;
 pub mod conversations;
 pub mod demo;
 pub mod export;
+pub mod log_escape;
 pub mod logging;
 pub mod model;
 pub mod pager;

@@ -52,7 +52,7 @@ pub fn init() -> Option<WorkerGuard> {
         EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("volc_im=info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
+        .with_writer(crate::log_escape::EscapeControls(writer))
         .with_ansi(false)
         .try_init()
         .ok()?;

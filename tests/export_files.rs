@@ -147,3 +147,23 @@ async fn an_error_says_its_cause_once() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_file_is_replaced_and_dev_null_still_takes_an_export() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("direct.jsonl");
+    std::fs::write(&file, "x".repeat(100_000)).unwrap();
+    let ran = run(
+        &mut volc_im(home.path()),
+        &export_demo("jsonl", &file, false),
+    )
+    .await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert_eq!(
+        jsonl_lines(&std::fs::read_to_string(&file).unwrap()),
+        demo_raw(DEMO_DIRECT)
+    );
+    let null = std::path::Path::new("/dev/null");
+    let ran = run(&mut volc_im(home.path()), &export_demo("csv", null, false)).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+}

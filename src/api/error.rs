@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::model::safe_text::escape_controls;
+
 /// An error from a call to the OpenAPI.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
@@ -126,16 +128,19 @@ fn service_message(
     message: &str,
     request_id: &Option<String>,
 ) -> String {
+    // What the service sent is shown escaped: it is data, never terminal control.
+    let code = escape_controls(code);
+    let message = escape_controls(message);
     let mut s = format!("{action}: {code}");
     if let Some(n) = code_n {
         s.push_str(&format!(" ({n})"));
     }
     s.push_str(&format!(": {message} [HTTP {status}"));
     if let Some(id) = request_id.as_deref().filter(|id| !id.is_empty()) {
-        s.push_str(&format!(", RequestId {id}"));
+        s.push_str(&format!(", RequestId {}", escape_controls(id)));
     }
     s.push(']');
-    if let Some(hint) = hint_for(code) {
+    if let Some(hint) = hint_for(&code) {
         s.push_str(" - ");
         s.push_str(hint);
     }

@@ -1,6 +1,7 @@
 //! `volc-im api ACTION --body JSON|@FILE [--dry-run]`: a signed call to any action.
 
-use std::io::{Read, Write};
+use std::borrow::Cow;
+use std::io::{IsTerminal, Read, Write};
 
 use anyhow::{Context, bail};
 
@@ -12,6 +13,7 @@ use crate::api::wire::{
 use crate::archive::{PageFetch, SharedArchive};
 use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
 use crate::model::Cursor;
+use crate::model::safe_text::escape_json_for_terminal;
 use crate::pager::Direction;
 use crate::session::{ConnectArgs, DemoFallback};
 
@@ -57,6 +59,16 @@ fn read_body(spec: &str) -> anyhow::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// JSON as it goes to stdout: exact to a file or a pipe; on a terminal, with the
+/// control characters the server may have put in its strings escaped.
+pub(crate) fn for_stdout(json: &str, terminal: bool) -> Cow<'_, str> {
+    if terminal {
+        escape_json_for_terminal(json)
+    } else {
+        Cow::Borrowed(json)
+    }
+}
+
 /// Runs the command.
 pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
     if args.action.is_empty() || !args.action.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -67,6 +79,7 @@ pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
     }
     let body = read_body(&args.body)?;
     let session = args.connect.open(DemoFallback::Never).await?;
+    let terminal = std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
     if args.dry_run {
         let req = session.client.prepare(&args.action, &body);
@@ -94,12 +107,13 @@ pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
             eprintln!("{warning}");
         }
     }
-    if args.raw {
-        writeln!(out, "{}", result.get())?;
+    let json = if args.raw {
+        result.get().to_owned()
     } else {
         let value: serde_json::Value = serde_json::from_str(result.get())?;
-        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-    }
+        serde_json::to_string_pretty(&value)?
+    };
+    writeln!(out, "{}", for_stdout(&json, terminal))?;
     Ok(())
 }
 

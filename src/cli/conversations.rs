@@ -1,11 +1,12 @@
 //! `volc-im conversations`: the conversations a user takes part in.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Context;
 
 use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
 use crate::conversations::user_conversations;
+use crate::model::safe_text::escape_controls;
 use crate::model::{AppId, UserId};
 use crate::session::{ConnectArgs, DemoFallback, Session};
 
@@ -66,10 +67,12 @@ pub async fn run(args: ConversationsArgs) -> anyhow::Result<()> {
             eprintln!("{warning}");
         }
     }
+    let terminal = std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
     if args.json {
         for c in &list {
-            writeln!(out, "{}", serde_json::to_string(c)?)?;
+            let json = serde_json::to_string(c)?;
+            writeln!(out, "{}", crate::cli::api::for_stdout(&json, terminal))?;
         }
         return Ok(());
     }
@@ -80,7 +83,7 @@ pub async fn run(args: ConversationsArgs) -> anyhow::Result<()> {
     )?;
     for c in &list {
         let members = c.member_count.map(|n| n.to_string()).unwrap_or_default();
-        let name = crate::model::safe_text::strip_controls(c.name.as_deref().unwrap_or(""));
+        let name = escape_controls(c.name.as_deref().unwrap_or(""));
         writeln!(
             out,
             "{:<20} {:<11} {:>7}  {}",

@@ -106,7 +106,7 @@ fn from_config_file(config: &Config) -> Result<Option<ResolvedCredentials>, Conf
         sk.clone()
     } else if let Some(cmd) = &file.secret_key_command {
         // The command itself is never shown: it may hold a secret of its own.
-        secret_command::run(cmd, file.secret_key_command_timeout).map_err(|e| {
+        secret_command::run(cmd.expose(), file.secret_key_command_timeout).map_err(|e| {
             ConfigError::Credentials(format!("{}: secret_key_command {e}", path.display()))
         })?
     } else {

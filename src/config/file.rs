@@ -24,7 +24,8 @@ pub struct ConfigFile {
     pub endpoint: Option<String>,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<Secret>,
-    pub secret_key_command: Option<String>,
+    /// Never shown, not even in debug output: it may hold a secret of its own.
+    pub secret_key_command: Option<Secret>,
     pub secret_key_command_timeout_secs: Option<f64>,
     pub session_token: Option<Secret>,
     pub connect_timeout_secs: Option<f64>,
@@ -126,7 +127,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
 }
 
 /// Keys whose values are secret: an error about them never repeats the value.
-const SECRET_KEYS: &[&str] = &["secret_access_key", "session_token"];
+const SECRET_KEYS: &[&str] = &["secret_access_key", "session_token", "secret_key_command"];
 
 /// Turns a TOML error into one that names the line and the key. The line's text is
 /// never repeated (it may be a secret on a line of its own), and neither is a
@@ -242,6 +243,9 @@ mod tests {
             !shown.contains("sk-hidden") && !shown.contains("tok-hidden"),
             "{shown}"
         );
+        let file = parse_str("secret_key_command = \"vault read -pw=cmd-hidden\"").unwrap();
+        let shown = format!("{file:?}");
+        assert!(!shown.contains("cmd-hidden"), "{shown}");
     }
 
     #[test]

@@ -84,11 +84,11 @@ pub struct Config {
 }
 
 /// The credential entries of the configuration file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct FileCredentials {
     pub(crate) access_key_id: Option<String>,
     pub(crate) secret_access_key: Option<crate::secret::Secret>,
-    pub(crate) secret_key_command: Option<String>,
+    pub(crate) secret_key_command: Option<crate::secret::Secret>,
     pub(crate) secret_key_command_timeout: Duration,
     pub(crate) session_token: Option<crate::secret::Secret>,
 }

@@ -291,7 +291,7 @@ impl ExistingOutput {
             .flexible(true)
             .from_reader(text.as_bytes());
         let header_line = CSV_HEADER.join(",");
-        if header_line.starts_with(text) {
+        if text.len() < header_line.len() && header_line.starts_with(text) {
             return Err(ExistingOutputError::Truncated {
                 format,
                 offset: 0,

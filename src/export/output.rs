@@ -56,7 +56,10 @@ impl Output {
             .open(path)
             .map_err(write_error)?;
         lock(&file, &name)?;
-        file.set_len(0).map_err(write_error)?;
+        // Only a regular file is emptied: `/dev/null` or a pipe cannot be, nor need be.
+        if file.metadata().map_err(write_error)?.is_file() {
+            file.set_len(0).map_err(write_error)?;
+        }
         Ok(Output {
             sink: Box::new(BufWriter::with_capacity(OUTPUT_BUFFER, file)),
             existing: ExistingOutput::fresh(),

@@ -11,6 +11,7 @@ use indicatif::{
 };
 
 use super::SourceStats;
+use crate::model::safe_text::escape_controls;
 
 /// How often the spinners redraw on their own (so the rate keeps moving while a
 /// request waits).
@@ -74,12 +75,7 @@ impl Progress {
                 Some(total) => multi.insert_before(total, bar),
                 None => multi.add(bar),
             };
-            bar.set_prefix(
-                label
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .collect::<String>(),
-            );
+            bar.set_prefix(escape_controls(label).into_owned());
             bar.set_message("starting");
             bar.enable_steady_tick(TICK);
             bar

@@ -1,0 +1,223 @@
+//! Text from the server is data, never terminal control: an error whose `Code` and
+//! `Message` hold escape sequences (a title change, a clipboard write) reaches
+//! stderr and the log file escaped, for every command; JSON printed to a terminal
+//! has its control characters escaped, while JSON to a pipe stays byte-exact.
+
+mod common;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use common::{run, volc_im, words};
+use serde_json::json;
+
+const TITLE: &str = "\u{1b}]0;pwned\u{7}";
+const CLIPBOARD: &str = "\u{1b}]52;c;aGVsbG8=\u{7}";
+/// A message whose text holds a C1 CSI, DEL and a bidi override, raw in the JSON.
+const CONTENT: &str = "x\u{9b}2J\u{7f}\u{202e}y";
+
+/// A fake service on loopback: `GetMessages`, and `GetConversationMessages` of
+/// conversation 10, answer a message with `CONTENT`; everything else gets the
+/// hostile error.
+async fn fake() -> String {
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(
+            |query: axum::extract::RawQuery, body: Bytes| async move {
+                let query = query.0.unwrap_or_default();
+                let body = String::from_utf8_lossy(&body);
+                if query.contains("Action=GetConversationMessages") && body.contains(":10,") {
+                    let body = json!({
+                        "ResponseMetadata": {"RequestId": "r2", "Action": "GetConversationMessages", "Version": "2020-12-01"},
+                        "Result": {"HasMore": false, "NewCursor": 0, "Messages": [
+                            {"ConversationShortId": 10, "MessageId": 1, "MsgType": 10001, "Content": CONTENT}
+                        ]}
+                    });
+                    return (StatusCode::OK, body.to_string());
+                }
+                if query.contains("Action=GetMessages") {
+                    let body = json!({
+                        "ResponseMetadata": {"RequestId": "r1", "Action": "GetMessages", "Version": "2020-12-01"},
+                        "Result": {"Messages": [{"MessageId": 1, "Content": CONTENT}]}
+                    });
+                    return (StatusCode::OK, body.to_string());
+                }
+                let body = json!({
+                    "ResponseMetadata": {
+                        "RequestId": format!("req-{TITLE}"),
+                        "Action": "x", "Version": "2020-12-01",
+                        "Error": {"Code": format!("Bad{TITLE}"), "Message": format!("oops{CLIPBOARD}\nvolc-im export --forged")}
+                    }
+                });
+                (StatusCode::BAD_REQUEST, body.to_string())
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    endpoint
+}
+
+fn assert_escaped(what: &str, text: &str) {
+    assert!(
+        !text.contains(['\u{1b}', '\u{7}']),
+        "{what} holds a raw escape: {text:?}"
+    );
+    assert!(text.contains("Bad\\u{1b}]0;pwned\\u{7}"), "{what}: {text}");
+    assert!(
+        text.contains("oops\\u{1b}]52;c;aGVsbG8=\\u{7}\\nvolc-im export --forged"),
+        "{what}: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_error_reaches_stderr_and_the_log_escaped_for_every_command() {
+    let endpoint = fake().await;
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("out.jsonl");
+    let commands = [
+        words(&[
+            "export",
+            "--endpoint",
+            &endpoint,
+            "--app-id",
+            "1",
+            "--conversation",
+            "9",
+            "-o",
+            out.to_str().unwrap(),
+        ]),
+        words(&[
+            "export",
+            "--endpoint",
+            &endpoint,
+            "--app-id",
+            "1",
+            "--conversation",
+            "9",
+        ]),
+        words(&["api", "GetConversationUserCount", "--endpoint", &endpoint]),
+        words(&[
+            "conversations",
+            "--endpoint",
+            &endpoint,
+            "--app-id",
+            "1",
+            "--user-id",
+            "2",
+        ]),
+    ];
+    for args in &commands {
+        let ran = run(&mut volc_im(home.path()), args).await;
+        assert_eq!(ran.status.code(), Some(1), "{args:?}: {}", ran.stderr);
+        assert_escaped(&format!("stderr of {}", args[0]), &ran.stderr);
+        assert!(
+            !ran.stderr
+                .lines()
+                .any(|l| l.starts_with("volc-im export --forged")),
+            "a forged line: {}",
+            ran.stderr
+        );
+    }
+    let log = std::fs::read_to_string(home.path().join("state/volc-im/volc-im.log")).unwrap();
+    assert_escaped("the log file", &log);
+    assert!(
+        !log.lines()
+            .any(|l| l.starts_with("volc-im export --forged")),
+        "{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_to_a_pipe_is_exact_and_json_to_a_terminal_is_escaped() {
+    let endpoint = fake().await;
+    let home = tempfile::tempdir().unwrap();
+    let args = words(&["api", "GetMessages", "--raw", "--endpoint", &endpoint]);
+    let ran = run(&mut volc_im(home.path()), &args).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
+
+    let shown = in_a_terminal(home.path(), &args);
+    assert!(
+        !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+        "raw controls on the terminal: {shown:?}"
+    );
+    assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
+
+    let export = words(&[
+        "export",
+        "--endpoint",
+        &endpoint,
+        "--app-id",
+        "1",
+        "--conversation",
+        "10",
+    ]);
+    let ran = run(&mut volc_im(home.path()), &export).await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
+    let shown = in_a_terminal(home.path(), &export);
+    assert!(
+        !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+        "{shown:?}"
+    );
+    assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
+}
+
+/// Runs the binary in a pseudo-terminal to its end; everything it printed.
+fn in_a_terminal(home: &std::path::Path, args: &[String]) -> String {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_volc-im"));
+    cmd.args(args);
+    cmd.env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("HOME", home);
+    cmd.env("XDG_STATE_HOME", home.join("state"));
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("VOLC_ACCESSKEY", volc_im::demo::DEMO_ACCESS_KEY);
+    cmd.env("VOLC_SECRETKEY", volc_im::demo::DEMO_SECRET_KEY);
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+            let _ = tx.send(all.clone());
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            while let Ok(more) = rx.recv_timeout(Duration::from_millis(200)) {
+                seen = more;
+            }
+            break;
+        }
+        if let Ok(more) = rx.recv_timeout(Duration::from_millis(50)) {
+            seen = more;
+        }
+        assert!(Instant::now() < deadline, "the command did not end");
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
