@@ -11,6 +11,7 @@ mod error;
 mod file;
 mod read;
 mod schema;
+mod search;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
 pub use error::ArchiveError;
 pub use read::{ArchivedConversation, ArchivedMessage};
+pub use search::{SearchHit, SearchPlan, SearchQuery, match_ranges};
 pub use store::{PageFetch, PageStored};
 
 /// How long a write waits for another process's write to finish before giving up.
@@ -71,6 +73,7 @@ impl Archive {
             });
         }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        search::register_functions(&conn).map_err(sqlite)?;
         let mut archive = Archive {
             conn,
             path: path.to_path_buf(),
