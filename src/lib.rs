@@ -15,4 +15,5 @@ pub mod model;
 pub mod pager;
 pub mod secret;
 pub mod session;
+pub mod sync;
 pub mod tui;

@@ -9,13 +9,13 @@ use rusqlite::ffi::ErrorCode;
 pub enum ArchiveError {
     /// The file exists but is not an SQLite database.
     #[error(
-        "archive {}: not an SQLite database (another program's file, or damaged); nothing was written to it: move it aside or pass --archive PATH with another file",
+        "archive {}: not an SQLite database (another program's file, or damaged); nothing was written to it: move it aside, or use another archive file",
         path.display()
     )]
     NotSqlite { path: PathBuf },
     /// An SQLite database, but not one volc-im wrote.
     #[error(
-        "archive {}: an SQLite database of another program (it has tables of its own); nothing was written to it: pass --archive PATH with another file",
+        "archive {}: an SQLite database of another program (it has tables of its own); nothing was written to it: use another archive file",
         path.display()
     )]
     Foreign { path: PathBuf },
@@ -47,7 +47,7 @@ pub enum ArchiveError {
     Damaged { path: PathBuf, reason: String },
     /// The file (or its directory) cannot be written.
     #[error(
-        "archive {}: read-only; make it and its directory writable (chmod u+w), or pass --archive PATH with another file, or --no-archive",
+        "archive {}: read-only; make it and its directory writable (chmod u+w), or use another archive file",
         path.display()
     )]
     ReadOnly { path: PathBuf },

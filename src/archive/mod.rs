@@ -12,6 +12,7 @@ mod file;
 mod read;
 mod schema;
 mod search;
+mod shared;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use coverage::{NewerEdge, OlderEdge, Stretch};
 pub use error::ArchiveError;
 pub use read::{ArchivedConversation, ArchivedMessage};
 pub use search::{SearchHit, SearchPlan, SearchQuery, match_ranges};
+pub use shared::{Archiving, SharedArchive};
 pub use store::{PageFetch, PageStored};
 
 /// How long a write waits for another process's write to finish before giving up.

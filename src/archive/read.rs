@@ -173,6 +173,29 @@ impl Archive {
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 
+    /// Senders of a conversation's archived messages that the archive has no user
+    /// record for (never looked up, or looked up before they existed).
+    pub fn senders_without_names(
+        &self,
+        app: AppId,
+        conversation: ConversationId,
+    ) -> Result<Vec<UserId>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT m.sender FROM messages m
+                 WHERE m.app_id = ?1 AND m.conversation_id = ?2 AND m.sender IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM users u
+                                   WHERE u.app_id = m.app_id AND u.user_id = m.sender)
+                 ORDER BY m.sender",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![app.0, conversation.0], |r| Ok(UserId(r.get(0)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+
     /// The archived message of a conversation with this key's text form.
     pub fn message_by_key(
         &self,

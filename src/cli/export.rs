@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 
+use crate::archive::Archiving;
+use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
 use crate::cli::browse::resolve_conversation;
 use crate::export::progress::summary_line;
 use crate::export::{
@@ -61,6 +63,8 @@ pub struct ExportArgs {
     #[arg(long, requires = "output")]
     pub append: bool,
     #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
     pub connect: ConnectArgs,
 }
 
@@ -77,6 +81,7 @@ impl ExportArgs {
 /// Runs `volc-im export`.
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let session = args.connect.open(DemoFallback::Never).await?;
+    let archive = args.archive.open(&session.config, session.is_demo)?;
     let named = session.named_conversations();
     let targets = args
         .conversation
@@ -115,7 +120,16 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
             std::future::pending::<()>().await;
         }
     };
-    match export(&session.client, &targets, &options, output, interrupted).await {
+    let source = Archiving {
+        inner: session.client.clone(),
+        archive: archive.clone(),
+        newest_start: options.newest_start,
+    };
+    let result = export(&source, &targets, &options, output, interrupted).await;
+    if let Some(warning) = failure_warning(archive.as_ref()) {
+        eprintln!("{warning}");
+    }
+    match result {
         Ok(summary) => {
             if terminal {
                 eprintln!(
@@ -205,6 +219,12 @@ pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor) -> String
     }
     if connect.demo {
         flag("--demo", None);
+    }
+    if let Some(archive) = &args.archive.archive {
+        flag("--archive", Some(archive.display().to_string()));
+    }
+    if args.archive.no_archive {
+        flag("--no-archive", None);
     }
     if let Some(app) = args.app_id {
         flag("--app-id", Some(app.to_string()));
