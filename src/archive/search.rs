@@ -115,7 +115,9 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     conn.create_scalar_function(
         GRAMS_FUNCTION,
         1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
         |ctx| {
             let text: Option<String> = ctx.get(0)?;
             Ok(grams(text.as_deref().unwrap_or("")))
@@ -131,8 +133,9 @@ pub struct SearchQuery {
     pub words: Vec<String>,
     /// Only these apps (any when empty).
     pub apps: Vec<AppId>,
-    /// Only these conversations (any when empty).
-    pub conversations: Vec<(AppId, ConversationId)>,
+    /// Only these conversations (any when empty); without an app, that
+    /// conversation id in any app.
+    pub conversations: Vec<(Option<AppId>, ConversationId)>,
     /// Only messages from these senders (any when empty).
     pub senders: Vec<UserId>,
     /// Only these message types (any when empty).
@@ -312,9 +315,7 @@ fn search_sql(query: &SearchQuery) -> Option<(String, Vec<Value>)> {
              JOIN messages AS m ON m.id = k.message"
         }
         // The keys table in key order is the messages newest first.
-        SearchPlan::Scan => {
-            "message_search_keys AS k JOIN messages AS m ON m.id = k.message"
-        }
+        SearchPlan::Scan => "message_search_keys AS k JOIN messages AS m ON m.id = k.message",
     };
     let key_column = if query.plan() == SearchPlan::Scan {
         "k.key"
@@ -355,13 +356,18 @@ fn search_sql(query: &SearchQuery) -> Option<(String, Vec<Value>)> {
     if !query.conversations.is_empty() {
         let mut pairs = Vec::new();
         for (app, conversation) in &query.conversations {
-            values.push(Value::Integer(app.0));
             values.push(Value::Integer(conversation.0));
-            pairs.push(format!(
-                "(m.app_id = ?{} AND m.conversation_id = ?{})",
-                values.len() - 1,
-                values.len()
-            ));
+            let id = values.len();
+            match app {
+                Some(app) => {
+                    values.push(Value::Integer(app.0));
+                    pairs.push(format!(
+                        "(m.conversation_id = ?{id} AND m.app_id = ?{})",
+                        values.len()
+                    ));
+                }
+                None => pairs.push(format!("m.conversation_id = ?{id}")),
+            }
         }
         conditions.push(format!("({})", pairs.join(" OR ")));
     }
