@@ -9,6 +9,7 @@
 mod coverage;
 mod error;
 mod file;
+mod pages;
 mod read;
 mod schema;
 mod search;

@@ -144,11 +144,7 @@ impl Fixture {
             })
             .collect();
         archive.store_users(AppId(APP), &users).unwrap();
-        Fixture {
-            archive,
-            path,
-            dir,
-        }
+        Fixture { archive, path, dir }
     }
 
     /// The stored JSON of a fixture message.
