@@ -242,7 +242,7 @@ fn an_archive_written_before_the_index_existed_is_indexed_when_opened() {
         conn.execute_batch(
             "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_update;
              DROP TRIGGER messages_search_delete; DROP TABLE message_search;
-             DROP TABLE message_grams; DROP TABLE message_search_keys;
+             DROP TABLE message_grams;
              PRAGMA user_version = 1;",
         )
         .unwrap();

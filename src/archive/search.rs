@@ -1,28 +1,30 @@
 //! Full-text search over the archived messages' `text`.
 //!
 //! A message matches when its text contains every word of the query, case-insensitively,
-//! in any script. Two FTS5 indexes serve it, both contentless (the text lives in
-//! `messages` only) and both keyed by a *search key* that sorts by `CreateTime`, so a
-//! query reads its hits newest first and stops at the limit instead of sorting every
-//! hit:
+//! in any script. Two FTS5 indexes serve it, keyed by `messages.id`:
 //!
-//! - `message_search`, the trigram tokenizer over the text: any word of three or more
+//! - `message_search`, the trigram tokenizer over `messages.text` (an external-content
+//!   table: the text is stored once, in `messages`): a word of three or more
 //!   characters is a phrase of its trigrams, which is exactly a substring match.
-//! - `message_grams`, every character and every pair of adjacent characters of the
-//!   text that is not plain ASCII (CJK, emoji, accented letters, Arabic, ...), each
-//!   written as one hex token: the words of one or two characters that trigrams
-//!   cannot see (`好`, `你好`, `🚀`).
+//! - `message_grams` (contentless), every character and every pair of adjacent
+//!   characters of the text that is not plain ASCII (CJK, emoji, accented letters,
+//!   Arabic, ...), each written as one hex token: the words of one or two characters
+//!   that trigrams cannot see (`好`, `你好`, `🚀`).
 //!
 //! Words of one or two ASCII characters (`ok`, `a`) are checked on the text itself
-//! (`instr`), restricted by the other words and filters; alone, they read the
-//! messages newest first and stop at the limit, which is quick because such short
-//! words are common.
+//! (`instr`), restricted by the other words and filters.
 //!
-//! `message_search_keys` maps each indexed message (`messages.id`) to its key:
-//! `CreateTime` in milliseconds times 2^21, plus the message's rank among those
-//! archived with the same millisecond. Triggers on `messages` keep the three tables in
-//! step with every insert, update and delete, whoever writes.
+//! Hits come newest first. A word found in few messages: those are read and sorted.
+//! A word found in many: the messages are walked newest first along the
+//! `messages_by_time` index (the index alone, no row read) until enough of them are
+//! among the hits, so a common word costs no more than a rare one.
+//!
+//! Triggers on `messages` keep both indexes in step with every insert, update and
+//! delete, whoever writes. The grams of a text must never change between versions
+//! without a migration that rebuilds `message_grams`: a delete is told the grams that
+//! were indexed.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -35,77 +37,60 @@ use crate::model::{AppId, ConversationId, MsgType, UserId};
 /// The SQL function the triggers call to write a text's grams.
 const GRAMS_FUNCTION: &str = "volc_im_grams";
 
+/// Up to this many candidates are read and sorted; more are found by walking the
+/// messages newest first.
+const SORT_AT_MOST: usize = 4096;
+/// Candidates are read in batches of this many ids.
+const BATCH: usize = 500;
+
 /// The migration step that adds the search indexes and their triggers, and indexes
 /// the messages already archived.
 pub(crate) const MIGRATION: &str = r#"
     CREATE VIRTUAL TABLE message_search USING fts5(
-        text, content='', contentless_delete=1, tokenize='trigram'
+        text, content='messages', content_rowid='id', tokenize='trigram'
     );
     CREATE VIRTUAL TABLE message_grams USING fts5(
-        grams, content='', contentless_delete=1, tokenize='ascii', detail='none'
-    );
-    CREATE TABLE message_search_keys (
-        message INTEGER PRIMARY KEY,
-        key     INTEGER NOT NULL UNIQUE
+        grams, content='', tokenize='ascii', detail='none'
     );
 
     CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
     WHEN NEW.text IS NOT NULL AND NEW.text <> ''
     BEGIN
-        INSERT INTO message_search_keys (message, key)
-            SELECT NEW.id, coalesce(
-                (SELECT max(key) + 1 FROM message_search_keys
-                 WHERE key BETWEEN b.base AND b.base + 2097151),
-                b.base)
-            FROM (SELECT min(max(coalesce(NEW.create_time, 0), 0), 4398046511103) * 2097152
-                  AS base) AS b;
-        INSERT INTO message_search (rowid, text)
-            SELECT key, NEW.text FROM message_search_keys WHERE message = NEW.id;
+        INSERT INTO message_search (rowid, text) VALUES (NEW.id, NEW.text);
         INSERT INTO message_grams (rowid, grams)
-            SELECT key, volc_im_grams(NEW.text) FROM message_search_keys WHERE message = NEW.id;
+            SELECT NEW.id, g FROM (SELECT volc_im_grams(NEW.text) AS g) WHERE g <> '';
     END;
 
     CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+    WHEN OLD.text IS NOT NULL AND OLD.text <> ''
     BEGIN
-        DELETE FROM message_search
-            WHERE rowid = (SELECT key FROM message_search_keys WHERE message = OLD.id);
-        DELETE FROM message_grams
-            WHERE rowid = (SELECT key FROM message_search_keys WHERE message = OLD.id);
-        DELETE FROM message_search_keys WHERE message = OLD.id;
+        INSERT INTO message_search (message_search, rowid, text)
+            VALUES ('delete', OLD.id, OLD.text);
+        INSERT INTO message_grams (message_grams, rowid, grams)
+            SELECT 'delete', OLD.id, g FROM (SELECT volc_im_grams(OLD.text) AS g) WHERE g <> '';
     END;
 
-    CREATE TRIGGER messages_search_update AFTER UPDATE OF text, create_time ON messages
-    WHEN OLD.text IS NOT NEW.text OR OLD.create_time IS NOT NEW.create_time
+    CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages
+    WHEN OLD.text IS NOT NEW.text
     BEGIN
-        DELETE FROM message_search
-            WHERE rowid = (SELECT key FROM message_search_keys WHERE message = OLD.id);
-        DELETE FROM message_grams
-            WHERE rowid = (SELECT key FROM message_search_keys WHERE message = OLD.id);
-        DELETE FROM message_search_keys WHERE message = OLD.id;
-        INSERT INTO message_search_keys (message, key)
-            SELECT NEW.id, coalesce(
-                (SELECT max(key) + 1 FROM message_search_keys
-                 WHERE key BETWEEN b.base AND b.base + 2097151),
-                b.base)
-            FROM (SELECT min(max(coalesce(NEW.create_time, 0), 0), 4398046511103) * 2097152
-                  AS base) AS b
-            WHERE NEW.text IS NOT NULL AND NEW.text <> '';
+        INSERT INTO message_search (message_search, rowid, text)
+            SELECT 'delete', OLD.id, OLD.text WHERE OLD.text IS NOT NULL AND OLD.text <> '';
+        INSERT INTO message_grams (message_grams, rowid, grams)
+            SELECT 'delete', OLD.id, g FROM (SELECT volc_im_grams(OLD.text) AS g)
+            WHERE OLD.text IS NOT NULL AND g <> '';
         INSERT INTO message_search (rowid, text)
-            SELECT key, NEW.text FROM message_search_keys WHERE message = NEW.id;
+            SELECT NEW.id, NEW.text WHERE NEW.text IS NOT NULL AND NEW.text <> '';
         INSERT INTO message_grams (rowid, grams)
-            SELECT key, volc_im_grams(NEW.text) FROM message_search_keys WHERE message = NEW.id;
+            SELECT NEW.id, g FROM (SELECT volc_im_grams(NEW.text) AS g)
+            WHERE NEW.text IS NOT NULL AND g <> '';
     END;
 
-    -- Messages archived before this step: the insert trigger's work, for each.
-    CREATE TEMP TABLE search_backfill AS
-        SELECT id, text, min(max(coalesce(create_time, 0), 0), 4398046511103) * 2097152
-            + (row_number() OVER (PARTITION BY create_time ORDER BY id) - 1) AS key
-        FROM messages WHERE text IS NOT NULL AND text <> '';
-    INSERT INTO message_search_keys (message, key) SELECT id, key FROM search_backfill;
-    INSERT INTO message_search (rowid, text) SELECT key, text FROM search_backfill;
+    -- Messages archived before this step.
+    INSERT INTO message_search (message_search) VALUES ('rebuild');
     INSERT INTO message_grams (rowid, grams)
-        SELECT key, volc_im_grams(text) FROM search_backfill;
-    DROP TABLE search_backfill;
+        SELECT id, g FROM (SELECT id, volc_im_grams(text) AS g FROM messages
+                           WHERE text IS NOT NULL AND text <> '')
+        WHERE g <> '';
 "#;
 
 /// Makes the functions the search triggers call known to a connection. Every
@@ -236,183 +221,293 @@ impl SearchQuery {
     }
 }
 
+/// The columns of a hit, from `messages AS m` (read along `index`, when given) with
+/// its names joined.
+fn hit_select(index: &str) -> String {
+    format!(
+        "SELECT m.id, m.app_id, m.conversation_id, c.name, m.sender, u.nick_name,
+                m.create_time, m.msg_type, m.text, m.raw
+         FROM messages AS m {index}
+         LEFT JOIN conversations AS c
+            ON c.app_id = m.app_id AND c.conversation_id = m.conversation_id
+         LEFT JOIN users AS u ON u.app_id = m.app_id AND u.user_id = m.sender"
+    )
+}
+
+/// Newest first, the order of the `messages_by_time` index.
+const NEWEST_FIRST: &str = "m.create_time DESC, m.id DESC";
+
 impl Archive {
     /// The messages whose text holds every word of `query`, newest first (by
     /// `CreateTime`), at most `query.limit` of them.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, ArchiveError> {
-        let Some((sql, values)) = search_sql(query) else {
+        let limit = query.limit;
+        if limit == 0 {
             return Ok(Vec::new());
+        }
+        let filter = Filter::of(query);
+        let candidates = match query.plan() {
+            SearchPlan::Nothing => return Ok(Vec::new()),
+            SearchPlan::Scan => return self.scan(&filter, limit),
+            SearchPlan::Trigrams | SearchPlan::Grams => {
+                self.candidates(query).map_err(|e| self.error(e))?
+            }
         };
+        if candidates.len() <= SORT_AT_MOST {
+            self.sorted(&candidates.into_iter().collect::<Vec<_>>(), &filter, limit)
+        } else {
+            self.walk(&candidates, &filter, limit)
+        }
+        .map_err(|e| self.error(e))
+    }
+
+    /// The ids of the messages every long and short word is found in.
+    fn candidates(&self, query: &SearchQuery) -> rusqlite::Result<HashSet<i64>> {
+        let words: Vec<Word<'_>> = query.words.iter().map(|w| classify(w)).collect();
+        let long: Vec<&str> = words
+            .iter()
+            .filter_map(|w| {
+                if let Word::Long(w) = w {
+                    Some(*w)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let short: Vec<&str> = words
+            .iter()
+            .filter_map(|w| {
+                if let Word::Short(w) = w {
+                    Some(*w)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut found: Option<HashSet<i64>> = None;
+        if !long.is_empty() {
+            found = Some(self.ids(
+                "SELECT rowid FROM message_search WHERE message_search MATCH ?1",
+                &trigram_match(&long),
+            )?);
+        }
+        if !short.is_empty() {
+            let grams = self.ids(
+                "SELECT rowid FROM message_grams WHERE message_grams MATCH ?1",
+                &gram_match(&short),
+            )?;
+            found = Some(match found {
+                Some(long) => long.intersection(&grams).copied().collect(),
+                None => grams,
+            });
+        }
+        Ok(found.unwrap_or_default())
+    }
+
+    fn ids(&self, sql: &str, pattern: &str) -> rusqlite::Result<HashSet<i64>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([pattern], |r| r.get::<_, i64>(0))?;
+        rows.collect()
+    }
+
+    /// Few candidates: read those that pass the filters, sort, keep the newest.
+    fn sorted(
+        &self,
+        candidates: &[i64],
+        filter: &Filter,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<SearchHit>> {
+        let mut hits = Vec::new();
+        for batch in candidates.chunks(BATCH) {
+            let mut values = filter.values.clone();
+            let first = values.len() + 1;
+            values.extend(batch.iter().map(|id| Value::Integer(*id)));
+            let list: Vec<String> = (first..first + batch.len())
+                .map(|n| format!("?{n}"))
+                .collect();
+            let sql = format!(
+                "{} WHERE {} AND m.id IN ({})",
+                hit_select(""),
+                filter.sql,
+                list.join(", ")
+            );
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(values), hit)?;
+            for row in rows {
+                hits.push(row?);
+            }
+        }
+        hits.sort_by_key(|h: &SearchHit| std::cmp::Reverse((h.create_time, h.row)));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// Many candidates: walk the messages newest first (the time index alone) and
+    /// read those among the candidates, until `limit` pass the filters.
+    fn walk(
+        &self,
+        candidates: &HashSet<i64>,
+        filter: &Filter,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<SearchHit>> {
+        let (bounds, bound_values) = filter.time_bounds();
+        let mut walk = self.conn.prepare(&format!(
+            "SELECT m.id FROM messages AS m INDEXED BY messages_by_time
+             WHERE {bounds} ORDER BY {NEWEST_FIRST}"
+        ))?;
+        let mut one = self.conn.prepare(&format!(
+            "{} WHERE {} AND m.id = ?{}",
+            hit_select(""),
+            filter.sql,
+            filter.values.len() + 1
+        ))?;
+        let mut hits = Vec::new();
+        let mut ids = walk.query(params_from_iter(bound_values))?;
+        while let Some(row) = ids.next()? {
+            let id: i64 = row.get(0)?;
+            if !candidates.contains(&id) {
+                continue;
+            }
+            let mut values = filter.values.clone();
+            values.push(Value::Integer(id));
+            let mut found = one.query(params_from_iter(values))?;
+            if let Some(row) = found.next()? {
+                hits.push(hit(row)?);
+                if hits.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Only short ASCII words: the messages newest first, each checked.
+    fn scan(&self, filter: &Filter, limit: usize) -> Result<Vec<SearchHit>, ArchiveError> {
+        let mut values = filter.values.clone();
+        values.push(Value::Integer(limit.min(i64::MAX as usize) as i64));
+        let sql = format!(
+            "{} WHERE {} ORDER BY {NEWEST_FIRST} LIMIT ?{}",
+            hit_select("INDEXED BY messages_by_time"),
+            filter.sql,
+            values.len()
+        );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
         let rows = stmt
-            .query_map(params_from_iter(values), |r| {
-                Ok(SearchHit {
-                    row: r.get(0)?,
-                    app: AppId(r.get(1)?),
-                    conversation: ConversationId(r.get(2)?),
-                    conversation_name: r.get(3)?,
-                    sender: r.get::<_, Option<i64>>(4)?.map(UserId),
-                    sender_name: r.get(5)?,
-                    create_time: r.get(6)?,
-                    msg_type: r.get(7)?,
-                    text: r.get(8)?,
-                    raw: r.get(9)?,
-                })
-            })
+            .query_map(params_from_iter(values), hit)
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
     }
 }
 
-/// The statement that answers a query, and its parameters; `None` when there is
-/// nothing to look for.
-fn search_sql(query: &SearchQuery) -> Option<(String, Vec<Value>)> {
-    let words: Vec<Word<'_>> = query.words.iter().map(|w| classify(w)).collect();
-    let phrases: Vec<&str> = words
-        .iter()
-        .filter_map(|w| match w {
-            Word::Long(w) => Some(*w),
-            _ => None,
-        })
-        .collect();
-    let short: Vec<&str> = words
-        .iter()
-        .filter_map(|w| match w {
-            Word::Short(w) => Some(*w),
-            _ => None,
-        })
-        .collect();
-    let ascii: Vec<&str> = words
-        .iter()
-        .filter_map(|w| match w {
-            Word::Ascii(w) => Some(*w),
-            _ => None,
-        })
-        .collect();
-    let mut values: Vec<Value> = Vec::new();
-    let mut conditions: Vec<String> = Vec::new();
-    let bounds = key_bounds(query.since_ms, query.until_ms);
+fn hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<SearchHit> {
+    Ok(SearchHit {
+        row: r.get(0)?,
+        app: AppId(r.get(1)?),
+        conversation: ConversationId(r.get(2)?),
+        conversation_name: r.get(3)?,
+        sender: r.get::<_, Option<i64>>(4)?.map(UserId),
+        sender_name: r.get(5)?,
+        create_time: r.get(6)?,
+        msg_type: r.get(7)?,
+        text: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+        raw: r.get(9)?,
+    })
+}
 
-    let from = match query.plan() {
-        SearchPlan::Nothing => return None,
-        SearchPlan::Trigrams => {
-            values.push(Value::Text(trigram_match(&phrases)));
-            conditions.push(format!("s.message_search MATCH ?{}", values.len()));
-            if !short.is_empty() {
-                values.push(Value::Text(gram_match(&short)));
-                conditions.push(format!(
-                    "s.rowid IN (SELECT rowid FROM message_grams WHERE message_grams MATCH ?{})",
-                    values.len()
-                ));
+/// The conditions on `messages AS m` besides the indexed words: the short ASCII
+/// words, and every filter.
+struct Filter {
+    sql: String,
+    values: Vec<Value>,
+    since: Option<i64>,
+    until: Option<i64>,
+}
+
+impl Filter {
+    fn of(query: &SearchQuery) -> Filter {
+        let mut values: Vec<Value> = Vec::new();
+        let mut conditions: Vec<String> = vec!["m.text IS NOT NULL".to_owned()];
+        for word in &query.words {
+            if let Word::Ascii(word) = classify(word) {
+                values.push(Value::Text(word.to_ascii_lowercase()));
+                conditions.push(format!("instr(lower(m.text), ?{}) > 0", values.len()));
             }
-            "message_search AS s JOIN message_search_keys AS k ON k.key = s.rowid \
-             JOIN messages AS m ON m.id = k.message"
         }
-        SearchPlan::Grams => {
-            values.push(Value::Text(gram_match(&short)));
-            conditions.push(format!("s.message_grams MATCH ?{}", values.len()));
-            "message_grams AS s JOIN message_search_keys AS k ON k.key = s.rowid \
-             JOIN messages AS m ON m.id = k.message"
-        }
-        // The keys table in key order is the messages newest first.
-        SearchPlan::Scan => "message_search_keys AS k JOIN messages AS m ON m.id = k.message",
-    };
-    let key_column = if query.plan() == SearchPlan::Scan {
-        "k.key"
-    } else {
-        "s.rowid"
-    };
-    if let Some((lo, hi)) = bounds {
-        values.push(Value::Integer(lo));
-        values.push(Value::Integer(hi));
-        conditions.push(format!(
-            "{key_column} BETWEEN ?{} AND ?{}",
-            values.len() - 1,
-            values.len()
-        ));
-    }
-    for word in &ascii {
-        values.push(Value::Text(word.to_ascii_lowercase()));
-        conditions.push(format!("instr(lower(m.text), ?{}) > 0", values.len()));
-    }
-    let mut any_of = |column: &str, items: Vec<i64>| {
-        if items.is_empty() {
-            return;
-        }
-        let mut list = String::new();
-        for item in items {
-            values.push(Value::Integer(item));
-            let sep = if list.is_empty() { "" } else { ", " };
-            let _ = write!(list, "{sep}?{}", values.len());
-        }
-        conditions.push(format!("{column} IN ({list})"));
-    };
-    any_of("m.app_id", query.apps.iter().map(|a| a.0).collect());
-    any_of("m.sender", query.senders.iter().map(|s| s.0).collect());
-    any_of(
-        "m.msg_type",
-        query.types.iter().map(|t| i64::from(t.code())).collect(),
-    );
-    if !query.conversations.is_empty() {
-        let mut pairs = Vec::new();
-        for (app, conversation) in &query.conversations {
-            values.push(Value::Integer(conversation.0));
-            let id = values.len();
-            match app {
-                Some(app) => {
-                    values.push(Value::Integer(app.0));
-                    pairs.push(format!(
-                        "(m.conversation_id = ?{id} AND m.app_id = ?{})",
-                        values.len()
-                    ));
+        let mut any_of = |column: &str, items: Vec<i64>, values: &mut Vec<Value>| {
+            if items.is_empty() {
+                return;
+            }
+            let mut list = String::new();
+            for item in items {
+                values.push(Value::Integer(item));
+                let sep = if list.is_empty() { "" } else { ", " };
+                let _ = write!(list, "{sep}?{}", values.len());
+            }
+            conditions.push(format!("{column} IN ({list})"));
+        };
+        any_of(
+            "m.app_id",
+            query.apps.iter().map(|a| a.0).collect(),
+            &mut values,
+        );
+        any_of(
+            "m.sender",
+            query.senders.iter().map(|s| s.0).collect(),
+            &mut values,
+        );
+        any_of(
+            "m.msg_type",
+            query.types.iter().map(|t| i64::from(t.code())).collect(),
+            &mut values,
+        );
+        if !query.conversations.is_empty() {
+            let mut pairs = Vec::new();
+            for (app, conversation) in &query.conversations {
+                values.push(Value::Integer(conversation.0));
+                let id = values.len();
+                match app {
+                    Some(app) => {
+                        values.push(Value::Integer(app.0));
+                        pairs.push(format!(
+                            "(m.conversation_id = ?{id} AND m.app_id = ?{})",
+                            values.len()
+                        ));
+                    }
+                    None => pairs.push(format!("m.conversation_id = ?{id}")),
                 }
-                None => pairs.push(format!("m.conversation_id = ?{id}")),
             }
+            conditions.push(format!("({})", pairs.join(" OR ")));
         }
-        conditions.push(format!("({})", pairs.join(" OR ")));
+        if let Some(since) = query.since_ms {
+            values.push(Value::Integer(since));
+            conditions.push(format!("m.create_time >= ?{}", values.len()));
+        }
+        if let Some(until) = query.until_ms {
+            values.push(Value::Integer(until));
+            conditions.push(format!("m.create_time <= ?{}", values.len()));
+        }
+        Filter {
+            sql: conditions.join(" AND "),
+            values,
+            since: query.since_ms,
+            until: query.until_ms,
+        }
     }
-    // The key bounds hold whole milliseconds; the exact bounds are on the row.
-    if let Some(since) = query.since_ms {
-        values.push(Value::Integer(since));
-        conditions.push(format!("m.create_time >= ?{}", values.len()));
-    }
-    if let Some(until) = query.until_ms {
-        values.push(Value::Integer(until));
-        conditions.push(format!("m.create_time <= ?{}", values.len()));
-    }
-    values.push(Value::Integer(query.limit.min(i64::MAX as usize) as i64));
-    let limit = values.len();
-    let sql = format!(
-        "SELECT m.id, m.app_id, m.conversation_id, c.name, m.sender, u.nick_name,
-                m.create_time, m.msg_type, m.text, m.raw
-         FROM {from}
-         LEFT JOIN conversations AS c
-            ON c.app_id = m.app_id AND c.conversation_id = m.conversation_id
-         LEFT JOIN users AS u ON u.app_id = m.app_id AND u.user_id = m.sender
-         WHERE {}
-         ORDER BY {key_column} DESC
-         LIMIT ?{limit}",
-        conditions.join(" AND ")
-    );
-    Some((sql, values))
-}
 
-/// The search keys of messages created between `since` and `until` (ms, both
-/// included); `None` when neither is given.
-fn key_bounds(since: Option<i64>, until: Option<i64>) -> Option<(i64, i64)> {
-    if since.is_none() && until.is_none() {
-        return None;
+    /// The time bounds alone, for walking the time index.
+    fn time_bounds(&self) -> (String, Vec<Value>) {
+        match (self.since, self.until) {
+            (None, None) => ("1".to_owned(), Vec::new()),
+            (since, until) => (
+                "m.create_time BETWEEN ?1 AND ?2".to_owned(),
+                vec![
+                    Value::Integer(since.unwrap_or(i64::MIN)),
+                    Value::Integer(until.unwrap_or(i64::MAX)),
+                ],
+            ),
+        }
     }
-    let ms = |t: i64| t.clamp(0, MAX_KEY_MS);
-    let lo = since.map_or(0, |t| ms(t) * KEY_SPREAD);
-    let hi = until.map_or(i64::MAX, |t| ms(t) * KEY_SPREAD + (KEY_SPREAD - 1));
-    Some((lo, hi))
 }
-
-/// Messages of one millisecond get keys `ms * KEY_SPREAD + rank`.
-const KEY_SPREAD: i64 = 1 << 21;
-/// The largest `CreateTime` a key holds (about the year 2109); later times share it.
-const MAX_KEY_MS: i64 = (1 << 42) - 1;
 
 /// An FTS5 query: every phrase must appear.
 fn trigram_match(phrases: &[&str]) -> String {

@@ -11,7 +11,8 @@ use jiff::tz::TimeZone;
 use crate::archive::{Archive, ArchiveError, SearchHit, SearchQuery, match_ranges};
 use crate::cli::archive_flags::archive_path;
 use crate::cli::sync::parse_date;
-use crate::config::Config;
+use crate::config::{Config, NamedConversation};
+use crate::session::demo_conversations;
 use crate::model::safe_text::strip_controls;
 use crate::model::{AppId, ConversationId, MsgType, UserId};
 
@@ -168,9 +169,14 @@ fn query(args: &SearchArgs, config: &Config, archive: &Archive) -> anyhow::Resul
         bail!("nothing to search for: give at least one word");
     }
     let app = args.app_id.map(AppId);
+    let named = if args.demo {
+        demo_conversations()
+    } else {
+        config.conversations.clone()
+    };
     let mut conversations = Vec::new();
     for value in &args.conversation {
-        conversations.push(resolve(value, app, config, archive)?);
+        conversations.push(resolve(value, app, &named, archive)?);
     }
     Ok(SearchQuery {
         words,
@@ -184,14 +190,15 @@ fn query(args: &SearchArgs, config: &Config, archive: &Archive) -> anyhow::Resul
     })
 }
 
-/// A conversation by id, or by its name in the config file, or as archived.
+/// A conversation by id, or by its name in the config file (the demo's names with
+/// --demo), or as archived.
 fn resolve(
     value: &str,
     app: Option<AppId>,
-    config: &Config,
+    named: &[NamedConversation],
     archive: &Archive,
 ) -> anyhow::Result<(Option<AppId>, ConversationId)> {
-    if let Some(named) = config.conversation(value) {
+    if let Some(named) = named.iter().find(|c| c.name == value) {
         return Ok((
             Some(app.unwrap_or(AppId(named.app_id))),
             ConversationId(named.conversation_id),
