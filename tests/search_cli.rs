@@ -303,3 +303,62 @@ async fn an_offline_export_warns_when_the_archive_lacks_the_beginning() {
         never.stderr
     );
 }
+
+#[tokio::test]
+async fn on_a_terminal_the_matches_are_highlighted_and_nothing_else_escapes() {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::Read;
+
+    let s = synced().await;
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_volc-im"));
+    cmd.env_clear();
+    cmd.env("HOME", s.home.path());
+    cmd.env("TZ", "UTC");
+    cmd.args([
+        "search",
+        "--demo",
+        "--archive",
+        path(&s.archive),
+        "\"build failed\"",
+    ]);
+    let mut child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // The terminal reports an error once the program has exited and closed it.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        let _ = tx.send(all);
+    });
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    drop(pty.master);
+    let out = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the output ends");
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("\u{1b}[7mBUILD FAILED\u{1b}[27m"),
+        "the match is in reverse video: {text:?}"
+    );
+    let escapes = text.matches('\u{1b}').count();
+    assert_eq!(escapes, 2, "only the highlight's own escapes: {text:?}");
+}
