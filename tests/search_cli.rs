@@ -59,7 +59,7 @@ fn expected(word: &str, limit: usize) -> Vec<String> {
         })
         .map(|m| (m.body.create_time.unwrap(), m.raw_json().to_owned()))
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     found.into_iter().take(limit).map(|(_, raw)| raw).collect()
 }
 

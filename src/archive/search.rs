@@ -648,7 +648,7 @@ mod tests {
         assert_eq!(found, ["Launch", "LAUNCH", "🚀", "launch"]);
         assert!(match_ranges("abc", &["abcd".to_owned()]).is_empty());
         let overlapping = match_ranges("aaaa", &["aa".to_owned()]);
-        assert_eq!(overlapping, [0..4]);
+        assert_eq!(overlapping, vec![Range { start: 0, end: 4 }]);
     }
 
     #[test]
