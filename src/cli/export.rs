@@ -4,22 +4,24 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::anyhow;
+use anyhow::{anyhow, bail};
 
-use crate::archive::Archiving;
-use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
+use crate::archive::{Archiving, SharedArchive};
+use crate::cli::archive_flags::{ArchiveArgs, archive_path, failure_warning, open_archive};
 use crate::cli::browse::resolve_conversation;
 use crate::cli::report::Exit;
 use crate::cli::stop::{StopSignal, StopSignals};
+use crate::config::{Config, NamedConversation};
+use crate::export::PageSource;
 use crate::export::progress::summary_line;
 use crate::export::{
-    ConversationTarget, ExportError, ExportFailure, ExportOptions, Format, Output, check_direction,
-    export,
+    ArchivePages, ConversationTarget, ExportError, ExportFailure, ExportOptions, Format, Output,
+    check_direction, coverage_warning, export,
 };
 use crate::model::safe_text::escape_controls;
-use crate::model::{AppId, ConversationId, Cursor};
+use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
 use crate::pager::Direction;
-use crate::session::{ConnectArgs, DemoFallback};
+use crate::session::{ConnectArgs, DemoFallback, demo_conversations};
 
 /// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
 #[derive(clap::Args, Clone, Debug)]
@@ -65,6 +67,10 @@ pub struct ExportArgs {
     /// Add to the --output file instead of replacing it; messages it already holds are not written again
     #[arg(long, requires = "output")]
     pub append: bool,
+    /// Write from the archive alone, with no network at all (warns when the archive
+    /// lacks part of a conversation)
+    #[arg(long, conflicts_with_all = ["no_archive", "endpoint", "region", "allow_insecure_http"])]
+    pub offline: bool,
     #[command(flatten)]
     pub archive: ArchiveArgs,
     #[command(flatten)]
@@ -85,21 +91,46 @@ impl ExportArgs {
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     // From here on Ctrl-C, SIGTERM and SIGHUP stop the export cleanly instead of
     // killing it mid-write.
-    let mut signals = StopSignals::listen();
+    let signals = StopSignals::listen();
+    if args.offline {
+        return run_offline(args, signals).await;
+    }
     let session = args.connect.open(DemoFallback::Never).await?;
     let archive = args.archive.open(&session.config, session.is_demo)?;
     let named = session.named_conversations();
-    let mut targets: Vec<ConversationTarget> = Vec::with_capacity(args.conversation.len());
-    // The conversations as given, once each: what a resume command repeats.
-    let mut given: Vec<String> = Vec::with_capacity(args.conversation.len());
-    for value in &args.conversation {
+    let (targets, given) = resolve_targets(&args, |value| {
         let found = resolve_conversation(value, args.app_id, &named, session.config.app_id)?;
-        let target = ConversationTarget {
+        Ok(ConversationTarget {
             label: found.name,
             app: AppId(found.app_id),
             conversation: ConversationId(found.conversation_id),
             live: found.live,
-        };
+        })
+    })?;
+    check_direction(&targets, args.direction())?;
+    let newest_start = Cursor(session.config.newest_cursor);
+    let source = Archiving {
+        inner: session.client.clone(),
+        archive: archive.clone(),
+        newest_start,
+    };
+    let result = write(&args, &given, &targets, &source, newest_start, signals).await;
+    if let Some(warning) = failure_warning(archive.as_ref()) {
+        eprintln!("{warning}");
+    }
+    result
+}
+
+/// The conversations to export, each once (a repeat is warned about and dropped),
+/// and the `--conversation` values that named them, for a resume command.
+fn resolve_targets(
+    args: &ExportArgs,
+    mut resolve: impl FnMut(&str) -> anyhow::Result<ConversationTarget>,
+) -> anyhow::Result<(Vec<ConversationTarget>, Vec<String>)> {
+    let mut targets: Vec<ConversationTarget> = Vec::with_capacity(args.conversation.len());
+    let mut given: Vec<String> = Vec::with_capacity(args.conversation.len());
+    for value in &args.conversation {
+        let target = resolve(value)?;
         if let Some(first) = targets
             .iter()
             .find(|t| t.app == target.app && t.conversation == target.conversation)
@@ -114,7 +145,20 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         targets.push(target);
         given.push(value.clone());
     }
-    check_direction(&targets, args.direction())?;
+    Ok((targets, given))
+}
+
+/// Writes `targets` from `source` into the output `args` name, until done or
+/// stopped by a signal; the summary on a terminal, or the error with its resume
+/// command.
+async fn write<S: PageSource>(
+    args: &ExportArgs,
+    given: &[String],
+    targets: &[ConversationTarget],
+    source: &S,
+    newest_start: Cursor,
+    mut signals: StopSignals,
+) -> anyhow::Result<()> {
     let output = match &args.output {
         Some(path) if args.append => Output::append(path, args.format)?,
         Some(path) => Output::create(path)?,
@@ -128,7 +172,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         format: args.format,
         direction: args.direction(),
         first_cursor: args.cursor.map(Cursor),
-        newest_start: Cursor(session.config.newest_cursor),
+        newest_start,
         max_messages: args.max_messages,
         show_progress: terminal,
     };
@@ -136,16 +180,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let stopped = async {
         stopped_by.set(Some(signals.received().await));
     };
-    let source = Archiving {
-        inner: session.client.clone(),
-        archive: archive.clone(),
-        newest_start: options.newest_start,
-    };
-    let result = export(&source, &targets, &options, output, stopped).await;
-    if let Some(warning) = failure_warning(archive.as_ref()) {
-        eprintln!("{warning}");
-    }
-    match result {
+    match export(source, targets, &options, output, stopped).await {
         Ok(summary) => {
             if terminal {
                 eprintln!(
@@ -165,7 +200,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         Err(failure) if args.output.is_none() && is_broken_pipe(&failure.error) => Ok(()),
         Err(failure) => {
             let signal = stopped_by.get();
-            let message = failure_report(&args, &given, &failure, signal);
+            let message = failure_report(args, given, &failure, signal);
             match signal {
                 Some(signal) => Err(Exit {
                     message,
@@ -185,6 +220,66 @@ fn conversation_label(target: &ConversationTarget) -> String {
     } else {
         format!("conversation {} ({})", target.conversation, target.label)
     }
+}
+
+/// `export --offline`: the same export, its pages read from the archive.
+async fn run_offline(args: ExportArgs, signals: StopSignals) -> anyhow::Result<()> {
+    let config = Config::load(args.connect.config.as_deref())?;
+    let demo = args.connect.demo;
+    let path = archive_path(args.archive.archive.as_deref(), &config, demo)?;
+    if !path.exists() {
+        bail!(
+            "no archive at {} yet: `volc-im sync` (or an export without --offline) fills it",
+            path.display()
+        );
+    }
+    let archive = SharedArchive::new(open_archive(&path, false)?);
+    let named = if demo {
+        demo_conversations()
+    } else {
+        config.conversations.clone()
+    };
+    let (targets, given) = resolve_targets(&args, |value| {
+        let found = match resolve_conversation(value, args.app_id, &named, config.app_id) {
+            Ok(found) => found,
+            Err(e) => {
+                let app = args.app_id.map(AppId);
+                match archive.lock().conversation_named(app, value)?.as_slice() {
+                    [(app, id)] => NamedConversation {
+                        name: value.to_owned(),
+                        app_id: app.0,
+                        conversation_id: id.0,
+                        live: false,
+                    },
+                    _ => return Err(e),
+                }
+            }
+        };
+        let (app, conversation) = (AppId(found.app_id), ConversationId(found.conversation_id));
+        let live = found.live
+            || archive
+                .lock()
+                .conversation(app, conversation)?
+                .and_then(|c| c.conversation_type)
+                == Some(ConversationKind::LiveGroup.code());
+        Ok(ConversationTarget {
+            label: found.name,
+            app,
+            conversation,
+            live,
+        })
+    })?;
+    check_direction(&targets, args.direction())?;
+    for target in &targets {
+        let label = escape_controls(&target.label);
+        if let Some(warning) =
+            coverage_warning(&archive.lock(), target.app, target.conversation, &label)?
+        {
+            eprintln!("volc-im: warning: {warning}");
+        }
+    }
+    let source = ArchivePages { archive };
+    write(&args, &given, &targets, &source, Cursor::NEWEST, signals).await
 }
 
 fn is_broken_pipe(error: &ExportError) -> bool {
@@ -292,6 +387,9 @@ pub fn resume_command(
     }
     if args.archive.no_archive {
         flag("--no-archive", None);
+    }
+    if args.offline {
+        flag("--offline", None);
     }
     if let Some(app) = args.app_id {
         flag("--app-id", Some(app.to_string()));
