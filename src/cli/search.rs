@@ -89,7 +89,11 @@ fn parse_until(value: &str) -> Result<i64, String> {
 
 /// The last millisecond `value` names: a date alone is its whole day.
 fn until_in(value: &str, tz: &TimeZone) -> Result<i64, String> {
-    if let Ok(date) = value.trim().parse::<jiff::civil::Date>() {
+    // A date alone (jiff also reads a date out of a date and time, dropping the time).
+    let date_only = value.trim().len() == "YYYY-MM-DD".len();
+    if let Ok(date) = value.trim().parse::<jiff::civil::Date>()
+        && date_only
+    {
         let next = date
             .tomorrow()
             .map_err(|e| format!("{value:?}: {e}"))?
