@@ -61,6 +61,26 @@ fn parsing(c: &mut Criterion) {
             black_box(Page::from_result("GetConversationMessages", &result).unwrap())
         })
     });
+    // The same page with every message's Content cut inside a surrogate pair: each
+    // message takes the field-by-field path that keeps its id.
+    let odd: Vec<String> = messages
+        .iter()
+        .map(|m| m.replacen(r#""Content":""#, r#""Content":"\ud83d"#, 1))
+        .collect();
+    let odd_body = body.replace(&messages.join(","), &odd.join(","));
+    group.bench_function("page of 20 messages, each with a lone surrogate", |b| {
+        b.iter(|| {
+            let result = read_response(
+                "GetConversationMessages",
+                200,
+                black_box(odd_body.as_bytes()),
+            )
+            .unwrap();
+            let page = Page::from_result("GetConversationMessages", &result).unwrap();
+            assert!(page.messages.iter().all(|m| m.id().is_some()));
+            black_box(page)
+        })
+    });
     group.finish();
 }
 

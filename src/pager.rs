@@ -1,10 +1,12 @@
 //! Walking one conversation's history page by page: the decisions, without I/O.
 //!
 //! The [`Pager`] says which page to ask for next, takes each answer, drops messages
-//! it has already handed out, and stops when history ends or when the server
-//! misbehaves (a cursor handed back twice, pages that bring nothing twice in a row),
-//! so that a walk can never loop forever. The export and the terminal UI both drive
-//! their fetches with it.
+//! it has already handed out (known by [`Message::key`], so also those without a
+//! usable id), and stops when history ends or when the server misbehaves (a cursor
+//! handed back twice, pages that bring nothing twice in a row), so that a walk can
+//! never loop forever. When a page does not say whether more history exists, the
+//! pager judges from the page and says so once ([`Pager::take_warning`]). The export
+//! and the terminal UI both drive their fetches with it.
 
 use std::collections::HashSet;
 use std::fmt;
