@@ -13,6 +13,7 @@ mod pages;
 mod read;
 mod schema;
 mod search;
+mod search_index;
 mod shared;
 mod store;
 
@@ -76,7 +77,7 @@ impl Archive {
             });
         }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
-        search::register_functions(&conn).map_err(sqlite)?;
+        search_index::register_functions(&conn).map_err(sqlite)?;
         let mut archive = Archive {
             conn,
             path: path.to_path_buf(),
