@@ -143,6 +143,14 @@ impl Archive {
             .map_err(|e| self.error(e))
     }
 
+    /// Moves everything committed from the write-ahead log into the file itself (the
+    /// log is otherwise folded in as it grows), so that the file alone is the archive.
+    pub fn checkpoint(&self) -> Result<(), ArchiveError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| self.error(e))
+    }
+
     /// The schema version of the file.
     fn version(&self) -> Result<i64, ArchiveError> {
         self.conn
