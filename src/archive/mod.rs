@@ -9,8 +9,10 @@
 mod coverage;
 mod error;
 mod file;
+mod pages;
 mod read;
 mod schema;
+mod search;
 mod shared;
 mod store;
 
@@ -22,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
 pub use error::ArchiveError;
 pub use read::{ArchivedConversation, ArchivedMessage};
+pub use search::{SearchHit, SearchPlan, SearchQuery, match_ranges};
 pub use shared::{Archiving, SharedArchive};
 pub use store::{PageFetch, PageStored};
 
@@ -73,6 +76,7 @@ impl Archive {
             });
         }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        search::register_functions(&conn).map_err(sqlite)?;
         let mut archive = Archive {
             conn,
             path: path.to_path_buf(),

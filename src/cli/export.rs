@@ -4,19 +4,21 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::anyhow;
+use anyhow::{anyhow, bail};
 
-use crate::archive::Archiving;
-use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
+use crate::archive::{Archiving, SharedArchive};
+use crate::cli::archive_flags::{ArchiveArgs, archive_path, failure_warning, open_archive};
 use crate::cli::browse::resolve_conversation;
+use crate::config::{Config, NamedConversation};
 use crate::export::progress::summary_line;
 use crate::export::{
-    ConversationTarget, ExportError, ExportFailure, ExportOptions, Format, Output, check_direction,
-    export,
+    ArchivePages, ConversationTarget, ExportError, ExportFailure, ExportOptions, Format, Output,
+    check_direction, coverage_warning, export,
 };
-use crate::model::{AppId, ConversationId, Cursor};
+use crate::model::safe_text::strip_controls;
+use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
 use crate::pager::Direction;
-use crate::session::{ConnectArgs, DemoFallback};
+use crate::session::{ConnectArgs, DemoFallback, demo_conversations};
 
 /// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
 #[derive(clap::Args, Clone, Debug)]
@@ -62,6 +64,10 @@ pub struct ExportArgs {
     /// Add to the --output file instead of replacing it; messages it already holds are not written again
     #[arg(long, requires = "output")]
     pub append: bool,
+    /// Write from the archive alone, with no network at all (warns when the archive
+    /// lacks part of a conversation)
+    #[arg(long, conflicts_with_all = ["no_archive", "endpoint", "region", "allow_insecure_http"])]
+    pub offline: bool,
     #[command(flatten)]
     pub archive: ArchiveArgs,
     #[command(flatten)]
@@ -80,6 +86,9 @@ impl ExportArgs {
 
 /// Runs `volc-im export`.
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
+    if args.offline {
+        return run_offline(args).await;
+    }
     let session = args.connect.open(DemoFallback::Never).await?;
     let archive = args.archive.open(&session.config, session.is_demo)?;
     let named = session.named_conversations();
@@ -146,6 +155,92 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
             Ok(())
         }
         // The reader of stdout stopped reading (`| head`): it has what it wanted.
+        Err(failure) if args.output.is_none() && is_broken_pipe(&failure.error) => Ok(()),
+        Err(failure) => Err(anyhow!(failure_report(&args, &failure))),
+    }
+}
+
+/// `export --offline`: the same export, its pages read from the archive.
+async fn run_offline(args: ExportArgs) -> anyhow::Result<()> {
+    let config = Config::load(args.connect.config.as_deref())?;
+    let demo = args.connect.demo;
+    let path = archive_path(args.archive.archive.as_deref(), &config, demo)?;
+    if !path.exists() {
+        bail!(
+            "no archive at {} yet: `volc-im sync` (or an export without --offline) fills it",
+            path.display()
+        );
+    }
+    let archive = SharedArchive::new(open_archive(&path, false)?);
+    let named = if demo {
+        demo_conversations()
+    } else {
+        config.conversations.clone()
+    };
+    let mut targets = Vec::new();
+    for value in &args.conversation {
+        let found = match resolve_conversation(value, args.app_id, &named, config.app_id) {
+            Ok(found) => found,
+            Err(e) => {
+                let app = args.app_id.map(AppId);
+                match archive.lock().conversation_named(app, value)?.as_slice() {
+                    [(app, id)] => NamedConversation {
+                        name: value.clone(),
+                        app_id: app.0,
+                        conversation_id: id.0,
+                        live: false,
+                    },
+                    _ => return Err(e),
+                }
+            }
+        };
+        let (app, conversation) = (AppId(found.app_id), ConversationId(found.conversation_id));
+        let live = found.live
+            || archive
+                .lock()
+                .conversation(app, conversation)?
+                .and_then(|c| c.conversation_type)
+                == Some(ConversationKind::LiveGroup.code());
+        targets.push(ConversationTarget {
+            label: found.name,
+            app,
+            conversation,
+            live,
+        });
+    }
+    check_direction(&targets, args.direction())?;
+    for target in &targets {
+        let label = strip_controls(&target.label);
+        if let Some(warning) =
+            coverage_warning(&archive.lock(), target.app, target.conversation, &label)?
+        {
+            eprintln!("volc-im: warning: {warning}");
+        }
+    }
+    let output = match &args.output {
+        Some(path) if args.append => Output::append(path, args.format)?,
+        Some(path) => Output::create(path)?,
+        None => Output::stdout(),
+    };
+    if let Some(mended) = output.repaired() {
+        eprintln!("volc-im: {mended}");
+    }
+    let options = ExportOptions {
+        format: args.format,
+        direction: args.direction(),
+        first_cursor: args.cursor.map(Cursor),
+        newest_start: Cursor::NEWEST,
+        max_messages: args.max_messages,
+        show_progress: std::io::stderr().is_terminal(),
+    };
+    let source = ArchivePages { archive };
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    match export(&source, &targets, &options, output, interrupted).await {
+        Ok(_) => Ok(()),
         Err(failure) if args.output.is_none() && is_broken_pipe(&failure.error) => Ok(()),
         Err(failure) => Err(anyhow!(failure_report(&args, &failure))),
     }
@@ -225,6 +320,9 @@ pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor) -> String
     }
     if args.archive.no_archive {
         flag("--no-archive", None);
+    }
+    if args.offline {
+        flag("--offline", None);
     }
     if let Some(app) = args.app_id {
         flag("--app-id", Some(app.to_string()));

@@ -7,6 +7,7 @@ pub mod browse;
 pub mod conversations;
 pub mod demo_server;
 pub mod export;
+pub mod search;
 pub mod sync;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Mirror conversations into the local archive, fetching only what it lacks
     Sync(sync::SyncArgs),
+    /// Search the archived messages' text, newest first (no network)
+    Search(search::SearchArgs),
     /// List the conversations a user takes part in
     Conversations(conversations::ConversationsArgs),
     /// Call any IM action, signed, and print the JSON result
@@ -60,6 +63,7 @@ pub fn main() -> ExitCode {
             None => browse::run(cli.browse).await,
             Some(Command::Export(args)) => export::run(args).await,
             Some(Command::Sync(args)) => sync::run(args).await,
+            Some(Command::Search(args)) => search::run(args),
             Some(Command::Conversations(args)) => conversations::run(args).await,
             Some(Command::Api(args)) => api::run(args).await,
             Some(Command::DemoServer(args)) => demo_server::run(args).await,

@@ -11,6 +11,7 @@
 mod archived;
 pub mod existing;
 pub mod format;
+mod offline;
 mod outcome;
 mod output;
 pub mod progress;
@@ -28,6 +29,7 @@ use crate::pager::PageRequest;
 
 pub use existing::{ExistingOutput, ExistingOutputError, Repair};
 pub use format::{MessageWriter, new_writer};
+pub use offline::{ArchivePages, coverage_warning};
 pub use outcome::{
     ConversationSummary, ExportError, ExportFailure, ExportSummary, ResumePoint, check_direction,
     is_live_group_refusal,

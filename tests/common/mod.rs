@@ -2,6 +2,8 @@
 //! with a clean home, the demo data, and readers for each output format.
 #![allow(dead_code)]
 
+pub mod search;
+
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 
