@@ -94,6 +94,11 @@ impl Archive {
             .conn
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(sqlite)?;
+        // 32 MiB of page cache: index pages of a large archive stay in memory.
+        archive
+            .conn
+            .pragma_update(None, "cache_size", -32_768)
+            .map_err(sqlite)?;
         archive.migrate()?;
         Ok(archive)
     }
