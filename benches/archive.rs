@@ -107,13 +107,13 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 /// Messages stored a second: by the clock (median, lowest, highest) and by CPU time
 /// (median), which a busy shared machine disturbs less.
-fn store_rate() -> (f64, f64, f64, f64) {
+fn store_rate(search_index: bool) -> (f64, f64, f64, f64) {
     let pages = pages(STORE_MESSAGES);
     let mut rates = Vec::new();
     let mut cpu_rates = Vec::new();
     for _ in 0..RUNS {
         let dir = tempfile::tempdir().unwrap();
-        let mut archive = Archive::open(&dir.path().join("bench.sqlite3")).unwrap();
+        let mut archive = fresh_archive(&dir.path().join("bench.sqlite3"), search_index);
         let (started, cpu) = (Instant::now(), cpu_time());
         for (fetch, page) in &pages {
             archive.store_page(fetch, page).unwrap();
@@ -126,7 +126,21 @@ fn store_rate() -> (f64, f64, f64, f64) {
     (median(rates), lo, hi, median(cpu_rates))
 }
 
-fn size_ratio() -> (f64, u64, u64) {
+/// A new archive; without `search_index`, the triggers that keep the search index
+/// are dropped, to see what the index costs.
+fn fresh_archive(path: &std::path::Path, search_index: bool) -> Archive {
+    let archive = Archive::open(path).unwrap();
+    if !search_index {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        for t in ["insert", "update", "delete"] {
+            conn.execute_batch(&format!("DROP TRIGGER messages_search_{t}"))
+                .unwrap();
+        }
+    }
+    archive
+}
+
+fn size_ratio(search_index: bool) -> (f64, u64, u64) {
     let pages = pages(SIZE_MESSAGES);
     let json: u64 = pages
         .iter()
@@ -135,7 +149,7 @@ fn size_ratio() -> (f64, u64, u64) {
         .sum();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("size.sqlite3");
-    let mut archive = Archive::open(&path).unwrap();
+    let mut archive = fresh_archive(&path, search_index);
     for (fetch, page) in &pages {
         archive.store_page(fetch, page).unwrap();
     }
@@ -197,15 +211,20 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let (rate, lo, hi, cpu_rate) = store_rate();
-    println!(
-        "store: {rate:.0} messages/s ({RUNS} runs of {STORE_MESSAGES}: {lo:.0}-{hi:.0}), {cpu_rate:.0} messages per CPU-second; one transaction per page of {PAGE} with its coverage and the search index"
-    );
-    let (ratio, file, json) = size_ratio();
-    println!(
-        "size: {ratio:.2}x the JSON ({file} bytes on disk for {json} bytes of JSON, {SIZE_MESSAGES} messages, {:.0} bytes a message)",
-        file as f64 / SIZE_MESSAGES as f64
-    );
+    for (search_index, label) in [
+        (true, "with the search index"),
+        (false, "without the search index"),
+    ] {
+        let (rate, lo, hi, cpu_rate) = store_rate(search_index);
+        println!(
+            "store, {label}: {rate:.0} messages/s ({RUNS} runs of {STORE_MESSAGES}: {lo:.0}-{hi:.0}), {cpu_rate:.0} messages per CPU-second; one transaction per page of {PAGE} with its coverage"
+        );
+        let (ratio, file, json) = size_ratio(search_index);
+        println!(
+            "size, {label}: {ratio:.2}x the JSON ({file} bytes on disk for {json} bytes of JSON, {SIZE_MESSAGES} messages, {:.0} bytes a message)",
+            file as f64 / SIZE_MESSAGES as f64
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -12,9 +12,9 @@ use crate::archive::{Archive, ArchiveError, SearchHit, SearchQuery, match_ranges
 use crate::cli::archive_flags::archive_path;
 use crate::cli::sync::parse_date;
 use crate::config::{Config, NamedConversation};
-use crate::session::demo_conversations;
 use crate::model::safe_text::strip_controls;
 use crate::model::{AppId, ConversationId, MsgType, UserId};
+use crate::session::demo_conversations;
 
 /// How many hits unless `--limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 50;
