@@ -258,14 +258,45 @@ fn a_read_only_archive_says_so_and_can_still_be_read() {
             .unwrap();
     }
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    // As root the mode does not stop writes; the immutable attribute does.
+    let _immutable = Immutable::set(&path);
     if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
-        return; // running as root: the mode does not stop writes
+        return; // neither stops writes here: nothing to test
     }
+    let before = std::fs::read(&path).unwrap();
     let err = refused(&path);
     assert!(matches!(err, ArchiveError::ReadOnly { .. }), "{err:?}");
     assert!(err.to_string().contains("chmod"), "{err}");
     let reader = Archive::open_read_only(&path).unwrap();
     assert_eq!(reader.message_count(APP, CONV).unwrap(), 5);
+    drop(reader);
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
+}
+
+/// `chattr +i` on a file while it lives, where the system allows it.
+struct Immutable(std::path::PathBuf, bool);
+
+impl Immutable {
+    fn set(path: &Path) -> Immutable {
+        let done = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        Immutable(path.to_path_buf(), done)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.0)
+                .status();
+        }
+    }
 }
 
 #[test]

@@ -242,7 +242,7 @@ fn an_archive_written_before_the_index_existed_is_indexed_when_opened() {
         conn.execute_batch(
             "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_update;
              DROP TRIGGER messages_search_delete; DROP TABLE message_search;
-             DROP TABLE message_grams;
+             DROP TABLE message_grams; DROP TABLE message_search_pending;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -254,4 +254,15 @@ fn an_archive_written_before_the_index_existed_is_indexed_when_opened() {
     );
     assert_eq!(hit_texts(&archive, &words("launch")).len(), 4);
     drop(dir);
+}
+
+#[test]
+fn a_message_changed_before_it_was_indexed_is_found_by_its_new_text_only() {
+    let mut f = Fixture::new();
+    f.replace_text(GROUP, 5, "poll closed: the rooftop won");
+    assert!(hit_texts(&f.archive, &words("venue")).is_empty());
+    assert_eq!(
+        hit_texts(&f.archive, &words("rooftop")),
+        ["poll closed: the rooftop won"]
+    );
 }

@@ -411,6 +411,23 @@ async fn the_demo_keeps_its_own_archive_and_every_command_fills_it() {
 
     let ran = run(
         &mut volc_im(home.path()),
+        &words(&["conversations", "--demo"]),
+    )
+    .await;
+    assert!(ran.status.success(), "{}", ran.stderr);
+    let conn = rusqlite::Connection::open(&demo).unwrap();
+    let named: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM conversations WHERE name IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(named >= 1, "the listed conversations' names are kept");
+    drop(conn);
+
+    let ran = run(
+        &mut volc_im(home.path()),
         &words(&["sync", "--demo", "--all"]),
     )
     .await;

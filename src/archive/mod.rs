@@ -13,6 +13,7 @@ mod pages;
 mod read;
 mod schema;
 mod search;
+mod search_index;
 mod shared;
 mod store;
 
@@ -76,7 +77,7 @@ impl Archive {
             });
         }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
-        search::register_functions(&conn).map_err(sqlite)?;
+        search_index::register_functions(&conn).map_err(sqlite)?;
         let mut archive = Archive {
             conn,
             path: path.to_path_buf(),
@@ -93,6 +94,11 @@ impl Archive {
         archive
             .conn
             .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sqlite)?;
+        // 32 MiB of page cache: index pages of a large archive stay in memory.
+        archive
+            .conn
+            .pragma_update(None, "cache_size", -32_768)
             .map_err(sqlite)?;
         archive.migrate()?;
         Ok(archive)
@@ -144,6 +150,14 @@ impl Archive {
         let pages = (bytes / page_size.max(1) as u64).max(1) as i64;
         self.conn
             .pragma_update(None, "max_page_count", pages)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Moves everything committed from the write-ahead log into the file itself (the
+    /// log is otherwise folded in as it grows), so that the file alone is the archive.
+    pub fn checkpoint(&self) -> Result<(), ArchiveError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .map_err(|e| self.error(e))
     }
 

@@ -69,7 +69,7 @@ pub(crate) const STEPS: &[&str] = &[
     // ---- Steps added after this line: the full-text index over `messages.text`
     // (an FTS5 external-content table on `messages.id`) and its triggers go here,
     // each as a step of its own appended in order.    // 2: the search indexes over `messages.text` and the triggers that keep them.
-    super::search::MIGRATION,
+    super::search_index::MIGRATION,
 ];
 
 /// The schema version this build writes: the number of steps.
@@ -96,7 +96,7 @@ mod tests {
     fn every_step_runs_from_an_empty_file_and_from_each_version() {
         for from in 0..=current_version() {
             let mut conn = Connection::open_in_memory().unwrap();
-            super::super::search::register_functions(&conn).unwrap();
+            super::super::search_index::register_functions(&conn).unwrap();
             let tx = conn.transaction().unwrap();
             for step in STEPS.iter().take(from as usize) {
                 tx.execute_batch(step).unwrap();

@@ -20,95 +20,23 @@
 //! among the hits, so a common word costs no more than a rare one.
 //!
 //! Triggers on `messages` keep both indexes in step with every insert, update and
-//! delete, whoever writes. The grams of a text must never change between versions
-//! without a migration that rebuilds `message_grams`: a delete is told the grams that
-//! were indexed.
+//! delete, whoever writes ([`super::search_index`]).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use rusqlite::functions::FunctionFlags;
-use rusqlite::{Connection, params_from_iter, types::Value};
+use rusqlite::{params_from_iter, types::Value};
 
+use super::search_index::{fold, gram_token, index_queued};
 use super::{Archive, ArchiveError};
 use crate::model::{AppId, ConversationId, MsgType, UserId};
-
-/// The SQL function the triggers call to write a text's grams.
-const GRAMS_FUNCTION: &str = "volc_im_grams";
 
 /// Up to this many candidates are read and sorted; more are found by walking the
 /// messages newest first.
 const SORT_AT_MOST: usize = 4096;
 /// Candidates are read in batches of this many ids.
 const BATCH: usize = 500;
-
-/// The migration step that adds the search indexes and their triggers, and indexes
-/// the messages already archived.
-pub(crate) const MIGRATION: &str = r#"
-    CREATE VIRTUAL TABLE message_search USING fts5(
-        text, content='messages', content_rowid='id', tokenize='trigram'
-    );
-    CREATE VIRTUAL TABLE message_grams USING fts5(
-        grams, content='', tokenize='ascii', detail='none'
-    );
-
-    CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
-    WHEN NEW.text IS NOT NULL AND NEW.text <> ''
-    BEGIN
-        INSERT INTO message_search (rowid, text) VALUES (NEW.id, NEW.text);
-        INSERT INTO message_grams (rowid, grams)
-            SELECT NEW.id, g FROM (SELECT volc_im_grams(NEW.text) AS g) WHERE g <> '';
-    END;
-
-    CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
-    WHEN OLD.text IS NOT NULL AND OLD.text <> ''
-    BEGIN
-        INSERT INTO message_search (message_search, rowid, text)
-            VALUES ('delete', OLD.id, OLD.text);
-        INSERT INTO message_grams (message_grams, rowid, grams)
-            SELECT 'delete', OLD.id, g FROM (SELECT volc_im_grams(OLD.text) AS g) WHERE g <> '';
-    END;
-
-    CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages
-    WHEN OLD.text IS NOT NEW.text
-    BEGIN
-        INSERT INTO message_search (message_search, rowid, text)
-            SELECT 'delete', OLD.id, OLD.text WHERE OLD.text IS NOT NULL AND OLD.text <> '';
-        INSERT INTO message_grams (message_grams, rowid, grams)
-            SELECT 'delete', OLD.id, g FROM (SELECT volc_im_grams(OLD.text) AS g)
-            WHERE OLD.text IS NOT NULL AND g <> '';
-        INSERT INTO message_search (rowid, text)
-            SELECT NEW.id, NEW.text WHERE NEW.text IS NOT NULL AND NEW.text <> '';
-        INSERT INTO message_grams (rowid, grams)
-            SELECT NEW.id, g FROM (SELECT volc_im_grams(NEW.text) AS g)
-            WHERE NEW.text IS NOT NULL AND g <> '';
-    END;
-
-    -- Messages archived before this step.
-    INSERT INTO message_search (message_search) VALUES ('rebuild');
-    INSERT INTO message_grams (rowid, grams)
-        SELECT id, g FROM (SELECT id, volc_im_grams(text) AS g FROM messages
-                           WHERE text IS NOT NULL AND text <> '')
-        WHERE g <> '';
-"#;
-
-/// Makes the functions the search triggers call known to a connection. Every
-/// connection that writes messages needs them (another program writing `messages`
-/// without them gets "no such function", and writes nothing).
-pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_scalar_function(
-        GRAMS_FUNCTION,
-        1,
-        FunctionFlags::SQLITE_UTF8
-            | FunctionFlags::SQLITE_DETERMINISTIC
-            | FunctionFlags::SQLITE_INNOCUOUS,
-        |ctx| {
-            let text: Option<String> = ctx.get(0)?;
-            Ok(grams(text.as_deref().unwrap_or("")))
-        },
-    )
-}
 
 /// What to look for and where.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -245,6 +173,7 @@ impl Archive {
         if limit == 0 {
             return Ok(Vec::new());
         }
+        self.index_before_search()?;
         let filter = Filter::of(query);
         let candidates = match query.plan() {
             SearchPlan::Nothing => return Ok(Vec::new()),
@@ -259,6 +188,35 @@ impl Archive {
             self.walk(&candidates, &filter, limit)
         }
         .map_err(|e| self.error(e))
+    }
+
+    /// Indexes what is queued, so that a search sees every message stored. An
+    /// archive opened read-only cannot: its queued messages are left out.
+    fn index_before_search(&self) -> Result<(), ArchiveError> {
+        if self
+            .conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(|e| self.error(e))?
+        {
+            return Ok(());
+        }
+        let queued: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM message_search_pending)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.error(e))?;
+        if !queued {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.error(e))?;
+        index_queued(&tx).map_err(|e| self.error(e))?;
+        tx.commit().map_err(|e| self.error(e))
     }
 
     /// The ids of the messages every long and short word is found in.
@@ -527,56 +485,6 @@ fn gram_match(words: &[&str]) -> String {
         .join(" AND ")
 }
 
-/// Case folding for the gram index (the trigram tokenizer folds on its own).
-fn fold(text: &str) -> String {
-    text.chars().flat_map(char::to_lowercase).collect()
-}
-
-/// A gram as one ASCII token: its UTF-8 bytes in hex, prefixed so that a token never
-/// starts with a digit.
-fn gram_token(gram: &str) -> String {
-    let mut token = String::with_capacity(1 + gram.len() * 2);
-    token.push('g');
-    for byte in gram.as_bytes() {
-        let _ = write!(token, "{byte:02x}");
-    }
-    token
-}
-
-/// Every character and pair of adjacent characters of `text` that is not plain
-/// ASCII (white space excluded), folded, each as a token, space-separated and
-/// without repeats.
-pub(crate) fn grams(text: &str) -> String {
-    let chars: Vec<char> = fold(text).chars().collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut out = String::new();
-    let mut push = |gram: &str, out: &mut String| {
-        if seen.insert(gram.to_owned()) {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(&gram_token(gram));
-        }
-    };
-    let mut buf = [0u8; 8];
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_whitespace() {
-            continue;
-        }
-        if !c.is_ascii() {
-            push(c.encode_utf8(&mut buf), &mut out);
-        }
-        if let Some(next) = chars.get(i + 1)
-            && !next.is_whitespace()
-            && !(c.is_ascii() && next.is_ascii())
-        {
-            let pair: String = [*c, *next].iter().collect();
-            push(&pair, &mut out);
-        }
-    }
-    out
-}
-
 /// Where in `text` each word occurs (byte ranges, in order, not overlapping),
 /// compared character by character without regard to case: what a display
 /// highlights.
@@ -624,19 +532,6 @@ mod tests {
             ["launch", "你好", "press kit", "x"]
         );
         assert!(SearchQuery::words_of(" \"\" ").is_empty());
-    }
-
-    #[test]
-    fn grams_cover_non_ascii_characters_and_their_neighbours() {
-        let g = grams("Hi 你好!");
-        let tokens: Vec<&str> = g.split(' ').collect();
-        for gram in ["你", "好", "你好", "好!"] {
-            assert!(tokens.contains(&gram_token(gram).as_str()), "{gram}");
-        }
-        assert!(!tokens.contains(&gram_token("Hi").as_str()));
-        assert!(!tokens.contains(&gram_token("hi").as_str()));
-        assert_eq!(grams("plain ascii only"), "");
-        assert_eq!(grams("É"), gram_token("é"), "folded");
     }
 
     #[test]

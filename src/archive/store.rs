@@ -251,6 +251,7 @@ pub(crate) fn write_messages(
             written.changed += 1;
         }
     }
+    super::search_index::index_if_due(tx)?;
     Ok(written)
 }
 

@@ -47,9 +47,9 @@ pub fn archive_path(
 pub fn open_archive(path: &Path, offer_no_archive: bool) -> anyhow::Result<Archive> {
     Archive::open(path).map_err(|e| {
         let hint = if offer_no_archive {
-            " (--archive PATH uses another file, --no-archive none)"
+            " (--archive PATH names another file; --no-archive runs without one)"
         } else {
-            " (--archive PATH uses another file)"
+            " (--archive PATH names another file)"
         };
         anyhow!("{e}{hint}")
     })

@@ -100,21 +100,26 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
         }
         None if named.is_empty() => {
             let listed = match app_and_user(&session, args.app_id, None) {
-                Some((app, user)) => user_conversations(&session.client, app, user, LISTED_MAX)
-                    .await
-                    .context("listing your conversations (user_id in the config file)")?
-                    .into_iter()
-                    .map(|c| NamedConversation {
-                        name: c
-                            .name
-                            .clone()
-                            .filter(|n| !n.is_empty())
-                            .unwrap_or_else(|| c.conversation_short_id.to_string()),
-                        app_id: app.0,
-                        conversation_id: c.conversation_short_id.0,
-                        live: c.kind() == ConversationKind::LiveGroup,
-                    })
-                    .collect(),
+                Some((app, user)) => {
+                    let list = user_conversations(&session.client, app, user, LISTED_MAX)
+                        .await
+                        .context("listing your conversations (user_id in the config file)")?;
+                    if let Some(archive) = &archive {
+                        archive.keep_conversations(app, list.clone()).await;
+                    }
+                    list.into_iter()
+                        .map(|c| NamedConversation {
+                            name: c
+                                .name
+                                .clone()
+                                .filter(|n| !n.is_empty())
+                                .unwrap_or_else(|| c.conversation_short_id.to_string()),
+                            app_id: app.0,
+                            conversation_id: c.conversation_short_id.0,
+                            live: c.kind() == ConversationKind::LiveGroup,
+                        })
+                        .collect()
+                }
                 None => Vec::new(),
             };
             if listed.is_empty() {

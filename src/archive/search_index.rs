@@ -1,0 +1,185 @@
+//! The search indexes: their tables, the triggers that keep them, the queue of
+//! messages waiting to be indexed, and the grams of a text (see [`super::search`]).
+//!
+//! The grams of a text must never change between versions without a migration that
+//! rebuilds `message_grams`: a delete is told the grams that were indexed.
+
+use std::fmt::Write as _;
+
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+
+/// The SQL function the triggers call to write a text's grams.
+const GRAMS_FUNCTION: &str = "volc_im_grams";
+
+/// The migration step that adds the search indexes, the queue of messages waiting to
+/// be indexed and the triggers that keep both, and queues the messages already
+/// archived.
+pub(crate) const MIGRATION: &str = r#"
+    CREATE VIRTUAL TABLE message_search USING fts5(
+        text, content='messages', content_rowid='id', tokenize='trigram'
+    );
+    CREATE VIRTUAL TABLE message_grams USING fts5(
+        grams, content='', tokenize='ascii', detail='none'
+    );
+    -- Messages stored but not indexed yet: indexing many at once is many times
+    -- faster than one page at a time.
+    CREATE TABLE message_search_pending (message INTEGER PRIMARY KEY);
+
+    CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
+    WHEN NEW.text IS NOT NULL AND NEW.text <> ''
+    BEGIN
+        INSERT OR IGNORE INTO message_search_pending (message) VALUES (NEW.id);
+    END;
+
+    -- An indexed message leaves the indexes as it was indexed; a queued one, the queue.
+    CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+    WHEN OLD.text IS NOT NULL AND OLD.text <> ''
+    BEGIN
+        INSERT INTO message_search (message_search, rowid, text)
+            SELECT 'delete', OLD.id, OLD.text
+            WHERE NOT EXISTS (SELECT 1 FROM message_search_pending WHERE message = OLD.id);
+        INSERT INTO message_grams (message_grams, rowid, grams)
+            SELECT 'delete', OLD.id, g FROM (SELECT volc_im_grams(OLD.text) AS g)
+            WHERE g <> ''
+              AND NOT EXISTS (SELECT 1 FROM message_search_pending WHERE message = OLD.id);
+        DELETE FROM message_search_pending WHERE message = OLD.id;
+    END;
+
+    CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages
+    WHEN OLD.text IS NOT NEW.text
+    BEGIN
+        INSERT INTO message_search (message_search, rowid, text)
+            SELECT 'delete', OLD.id, OLD.text
+            WHERE OLD.text IS NOT NULL AND OLD.text <> ''
+              AND NOT EXISTS (SELECT 1 FROM message_search_pending WHERE message = OLD.id);
+        INSERT INTO message_grams (message_grams, rowid, grams)
+            SELECT 'delete', OLD.id, g FROM (SELECT volc_im_grams(OLD.text) AS g)
+            WHERE OLD.text IS NOT NULL AND g <> ''
+              AND NOT EXISTS (SELECT 1 FROM message_search_pending WHERE message = OLD.id);
+        DELETE FROM message_search_pending WHERE message = OLD.id;
+        INSERT INTO message_search_pending (message)
+            SELECT NEW.id WHERE NEW.text IS NOT NULL AND NEW.text <> '';
+    END;
+
+    -- Messages archived before this step.
+    INSERT INTO message_search_pending (message)
+        SELECT id FROM messages WHERE text IS NOT NULL AND text <> '';
+"#;
+
+/// The store indexes its queue once it holds this many messages (a search indexes
+/// whatever is queued first).
+pub(crate) const INDEX_EVERY: i64 = 20_000;
+
+/// Indexes the queued messages when the queue is long enough: called by the store's
+/// write path, inside its transaction.
+pub(crate) fn index_if_due(conn: &Connection) -> rusqlite::Result<()> {
+    let queued: i64 = conn
+        .prepare_cached("SELECT count(*) FROM message_search_pending")?
+        .query_row([], |r| r.get(0))?;
+    if queued >= INDEX_EVERY {
+        index_queued(conn)?;
+    }
+    Ok(())
+}
+
+/// Indexes every queued message and empties the queue (inside the caller's
+/// transaction, when there is one).
+pub(crate) fn index_queued(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "INSERT INTO message_search (rowid, text)
+             SELECT m.id, m.text FROM message_search_pending AS p
+             JOIN messages AS m ON m.id = p.message;
+         INSERT INTO message_grams (rowid, grams)
+             SELECT id, g FROM (
+                 SELECT m.id AS id, volc_im_grams(m.text) AS g FROM message_search_pending AS p
+                 JOIN messages AS m ON m.id = p.message)
+             WHERE g <> '';
+         DELETE FROM message_search_pending;",
+    )
+}
+
+/// Makes the functions the search triggers call known to a connection. Every
+/// connection that writes messages needs them (another program writing `messages`
+/// without them gets "no such function", and writes nothing).
+pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        GRAMS_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(grams(text.as_deref().unwrap_or("")))
+        },
+    )
+}
+
+/// Case folding for the gram index (the trigram tokenizer folds on its own).
+pub(crate) fn fold(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// A gram as one ASCII token: its UTF-8 bytes in hex, prefixed so that a token never
+/// starts with a digit.
+pub(crate) fn gram_token(gram: &str) -> String {
+    let mut token = String::with_capacity(1 + gram.len() * 2);
+    token.push('g');
+    for byte in gram.as_bytes() {
+        let _ = write!(token, "{byte:02x}");
+    }
+    token
+}
+
+/// Every character and pair of adjacent characters of `text` that is not plain
+/// ASCII (white space excluded), folded, each as a token, space-separated and
+/// without repeats.
+pub(crate) fn grams(text: &str) -> String {
+    let chars: Vec<char> = fold(text).chars().collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    let mut push = |gram: &str, out: &mut String| {
+        if seen.insert(gram.to_owned()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&gram_token(gram));
+        }
+    };
+    let mut buf = [0u8; 8];
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if !c.is_ascii() {
+            push(c.encode_utf8(&mut buf), &mut out);
+        }
+        if let Some(next) = chars.get(i + 1)
+            && !next.is_whitespace()
+            && !(c.is_ascii() && next.is_ascii())
+        {
+            let pair: String = [*c, *next].iter().collect();
+            push(&pair, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grams_cover_non_ascii_characters_and_their_neighbours() {
+        let g = grams("Hi 你好!");
+        let tokens: Vec<&str> = g.split(' ').collect();
+        for gram in ["你", "好", "你好", "好!"] {
+            assert!(tokens.contains(&gram_token(gram).as_str()), "{gram}");
+        }
+        assert!(!tokens.contains(&gram_token("Hi").as_str()));
+        assert!(!tokens.contains(&gram_token("hi").as_str()));
+        assert_eq!(grams("plain ascii only"), "");
+        assert_eq!(grams("É"), gram_token("é"), "folded");
+    }
+}
