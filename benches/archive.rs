@@ -74,7 +74,7 @@ fn pages(n: usize) -> Vec<(PageFetch, Page)> {
             Cursor::NEWEST,
         );
         let page = Page {
-            has_more: next.is_some(),
+            has_more: Some(next.is_some()),
             new_cursor: next,
             messages: chunk.iter().rev().cloned().collect(),
         };

@@ -28,6 +28,10 @@ impl<S: PageSource> PageSource for Archiving<S> {
         self.inner.stats()
     }
 
+    fn waiting(&self) -> Option<crate::api::calls::Waiting> {
+        self.inner.waiting()
+    }
+
     async fn user_names(
         &self,
         app: AppId,

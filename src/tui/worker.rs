@@ -125,6 +125,10 @@ impl<S: Source> Source for crate::archive::Archiving<S> {
             .await;
         Ok(found)
     }
+
+    fn waiting(&self) -> Option<Waiting> {
+        self.inner.waiting()
+    }
 }
 
 /// Carries out one command; the action that reports its outcome (none for `Quit`).
