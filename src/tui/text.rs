@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use ratatui::buffer::CellWidth;
 
 use crate::model::safe_text::is_bidi_control;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use unicode_segmentation::{Graphemes, UnicodeSegmentation};
 
 /// Columns between tab stops.
@@ -19,7 +20,8 @@ pub const TAB_WIDTH: usize = 4;
 pub const ELLIPSIS: &str = "…";
 /// Stands for a line break in one-line text.
 pub const NEWLINE_MARK: &str = "↵";
-/// Shown for C1 controls and bidi embedding/override/isolate controls.
+/// Shown for C1 controls, bidi embedding/override/isolate controls, and characters
+/// whose drawn width is doubtful.
 pub const REPLACEMENT: char = '\u{FFFD}';
 /// The most characters one grapheme may keep (a family emoji needs about 11); the rest
 /// of a pile of combining marks is dropped.
@@ -48,8 +50,23 @@ fn fate(c: char) -> CharFate {
         c if is_bidi_control(c) => CharFate::Show(REPLACEMENT),
         // Bidi marks: invisible and only influence ordering; dropped.
         '\u{200e}' | '\u{200f}' | '\u{061c}' => CharFate::Drop,
+        c if !c.is_ascii() && has_doubtful_width(c) => CharFate::Show(REPLACEMENT),
         _ => CharFate::Keep,
     }
+}
+
+/// True for characters terminals draw at widths of their own: unassigned code points
+/// and noncharacters (U+FFFF, U+FDD0, ...; a terminal may draw nothing, one column or
+/// a two-column box) and private-use characters (whatever the font makes of them).
+/// Also the Hangul fillers: invisible by definition, yet measured as one or two
+/// columns, and drawn at none, one or two. Measured wrong, they would shift the rest
+/// of the row and leave stale cells behind.
+fn has_doubtful_width(c: char) -> bool {
+    matches!(c, '\u{115F}' | '\u{3164}' | '\u{FFA0}')
+        || matches!(
+            c.general_category(),
+            GeneralCategory::Unassigned | GeneralCategory::PrivateUse
+        )
 }
 
 fn is_line_break(g: &str) -> bool {
@@ -427,6 +444,38 @@ mod tests {
         assert_eq!(s, "abc�fed� �x�!");
         assert!(is_terminal_safe(&s));
         assert_eq!(width(&s), 13);
+    }
+
+    #[test]
+    fn characters_of_doubtful_width_get_a_visible_placeholder() {
+        let odd = [
+            '\u{FFFF}',
+            '\u{FDD0}',
+            '\u{1FFFE}',
+            '\u{0378}',
+            '\u{E000}',
+            '\u{F0000}',
+            '\u{115F}',
+            '\u{3164}',
+        ];
+        for odd in odd {
+            let s = one_line(&format!("a{odd}b"), 80);
+            assert_eq!(s, "a\u{FFFD}b", "{odd:?}");
+            assert_eq!(width(&s), 3);
+            assert!(!is_terminal_safe(&format!("a{odd}b")), "{odd:?}");
+        }
+        assert_eq!(lines("x\u{FFFF}\ny"), vec!["x\u{FFFD}", "y"]);
+    }
+
+    #[test]
+    fn skin_tones_stay_with_their_emoji() {
+        for s in ["👍🏽", "✌🏿", "👩🏻\u{200d}💻", "ok 👋🏾 bye"] {
+            assert_eq!(one_line(s, 80), s);
+            assert_eq!(lines(s), vec![s.to_owned()]);
+            assert!(is_terminal_safe(s));
+        }
+        assert_eq!(width("👍🏽"), 2, "one glyph, two columns");
+        assert_eq!(fit("👍🏽👍🏽", 2), "…", "never split from its modifier");
     }
 
     #[test]
