@@ -228,18 +228,6 @@ fn a_first_page_that_fails_shows_the_whole_error_in_the_empty_list() {
 }
 
 #[test]
-fn the_help_overlay_lists_every_key() {
-    let (mut app, _) = open_showing(evening(), false, 100, 24);
-    app.update(key('?'));
-    let t = draw(&mut app, 100, 24);
-    insta::assert_snapshot!("help_overlay", t.backend());
-    let screen = lines(&t).join("\n");
-    for (keys, _) in volc_im::tui::keys::HELP {
-        assert!(screen.contains(keys), "{keys} missing");
-    }
-}
-
-#[test]
 fn tiny_terminals_draw_without_panicking() {
     let (mut app, _) = open_showing(evening(), false, 100, 24);
     let t = draw(&mut app, 1, 1);
@@ -532,8 +520,9 @@ fn the_help_box_keeps_its_border_over_wide_characters() {
                 .map(|x| (x, y))
         })
         .expect("the help box");
-    let bottom = top + volc_im::tui::keys::HELP.len() as u16 + 3;
-    assert_eq!(buf[(x, bottom)].symbol(), "└");
+    let bottom = (top..24)
+        .find(|&y| buf[(x, y)].symbol() == "└")
+        .expect("the help box's bottom");
     for y in top..=bottom {
         let left = buf[(x - 1, y)].symbol();
         assert!(

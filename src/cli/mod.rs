@@ -64,6 +64,14 @@ pub fn main() -> ExitCode {
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The terminal is restored; shells report 128 + the signal.
+        Err(e)
+            if e.downcast_ref::<crate::tui::terminal::Signalled>()
+                .is_some() =>
+        {
+            let signalled = e.downcast_ref::<crate::tui::terminal::Signalled>();
+            ExitCode::from(signalled.map_or(1, |s| s.exit_code()))
+        }
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("volc-im: {e:#}");

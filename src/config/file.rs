@@ -30,6 +30,11 @@ pub struct ConfigFile {
     pub app_id: Option<i64>,
     #[serde(default)]
     pub conversations: Vec<NamedConversation>,
+    /// The browser's key map, colours and copy command: read, with their lines, by
+    /// `tui::settings`.
+    pub keys: Option<toml::Table>,
+    pub theme: Option<toml::Table>,
+    pub copy_command: Option<String>,
 }
 
 /// A conversation the user named in the config file.

@@ -107,6 +107,10 @@ impl Config {
             user_id,
             app_id,
             conversations,
+            // The browser reads its own sections (tui::settings).
+            keys: _,
+            theme: _,
+            copy_command: _,
         } = file;
         Config {
             path,

@@ -14,8 +14,10 @@ use crate::pager::Direction;
 
 use super::action::{Action, Command, ViewId};
 use super::conversation::ConversationView;
+use super::keys::KeyMap;
 use super::layout::{self, Areas};
 use super::prompt::Prompt;
+use super::settings::UiSettings;
 use super::{Start, Target};
 
 /// Shown when a live group is asked to open at its oldest message.
@@ -39,6 +41,8 @@ pub struct Settings {
     pub demo_hint: Option<String>,
     /// Times are shown in this zone.
     pub time_zone: TimeZone,
+    /// Keys and tools from the configuration.
+    pub ui: UiSettings,
 }
 
 /// Which screen is up.
@@ -97,6 +101,10 @@ pub struct App {
     pub(crate) focus: Focus,
     pub(crate) show_detail: bool,
     pub(crate) help: bool,
+    /// The help overlay's first row shown.
+    pub(crate) help_scroll: usize,
+    /// Which keys ask for what.
+    pub(crate) keys: KeyMap,
     /// The search prompt, while it is open.
     pub(crate) prompt: Option<Prompt>,
     pub(crate) size: Rect,
@@ -130,6 +138,8 @@ impl App {
             focus: Focus::List,
             show_detail: true,
             help: false,
+            help_scroll: 0,
+            keys: settings.ui.keys,
             prompt: None,
             size: Rect::new(0, 0, width, height),
             names: HashMap::new(),
@@ -256,6 +266,13 @@ impl App {
                 self.quit = true;
                 return vec![Command::Quit];
             }
+            Action::Reported(report) => {
+                let now = self.ticks;
+                if let Some(v) = self.view.as_mut().filter(|_| !report.is_empty()) {
+                    v.set_notice(&report, now);
+                }
+                Vec::new()
+            }
         };
         commands.extend(self.settle());
         commands
@@ -268,6 +285,21 @@ impl App {
                 .view
                 .as_ref()
                 .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0 || v.is_seeking())
+    }
+
+    /// True while the status bar shows a notice.
+    pub fn has_notice(&self) -> bool {
+        self.view.as_ref().is_some_and(|v| v.notice.is_some())
+    }
+
+    /// The key map in use.
+    pub fn keys(&self) -> &KeyMap {
+        &self.keys
+    }
+
+    /// The help overlay's first row shown.
+    pub fn help_scroll(&self) -> usize {
+        self.help_scroll
     }
 
     /// True once the user asked to quit.

@@ -98,6 +98,8 @@ pub struct ConversationView {
     pub note: Option<(Note, u64)>,
     /// Where jumps started, most recent last.
     pub jumps: Vec<MessageId>,
+    /// Where jump-back came from, for jump-forward; most recent last.
+    pub forward_jumps: Vec<MessageId>,
 }
 
 impl ConversationView {
@@ -126,6 +128,7 @@ impl ConversationView {
             seek: None,
             note: None,
             jumps: Vec::new(),
+            forward_jumps: Vec::new(),
         }
     }
 

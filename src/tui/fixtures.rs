@@ -127,6 +127,7 @@ pub fn settings(start: Start) -> Settings {
         is_demo: false,
         demo_hint: None,
         time_zone: TimeZone::UTC,
+        ui: Default::default(),
     }
 }
 

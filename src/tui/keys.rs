@@ -1,9 +1,15 @@
-//! Key bindings: which key does what, and the help text listing them.
+//! The key map: which keys ask for which action, held as data. Key handling and the
+//! help overlay are both built from it, so they cannot disagree; `[keys]` in the
+//! configuration replaces an action's keys.
 
+use std::collections::HashMap;
+use std::fmt;
+
+use crokey::KeyCombination;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// What a key asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Op {
     Down,
     Up,
@@ -25,54 +31,415 @@ pub enum Op {
     SearchPrevious,
     /// Go to the message the selected reply quotes.
     JumpToQuote,
-    /// Back to where the last jump started.
+    /// Back to where the last jump started (older in the jump list).
     JumpBack,
+    /// Forward again in the jump list.
+    JumpForward,
+    /// Copy the selected message's text.
+    Yank,
+    /// Copy the selected message's raw JSON.
+    YankJson,
+    /// Read the selected message in the pager.
+    Pager,
+    /// Open a read-only copy of the selected message in the editor.
+    Editor,
     Help,
     /// Close an overlay, leave the detail pane, or go back to the picker.
     Back,
+    /// Give the terminal back to the shell until `fg`.
+    Suspend,
     Quit,
 }
 
-/// The operation bound to a key press; `None` for unbound keys and key releases.
-pub fn op_for(key: KeyEvent) -> Option<Op> {
-    if key.kind == KeyEventKind::Release {
-        return None;
+/// One action of the key map: its name (as the help and `[keys]` write it), what it
+/// does, and its default keys.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub op: Op,
+    pub name: &'static str,
+    pub help: &'static str,
+    pub defaults: &'static [&'static str],
+}
+
+const fn b(
+    op: Op,
+    name: &'static str,
+    defaults: &'static [&'static str],
+    help: &'static str,
+) -> Binding {
+    Binding {
+        op,
+        name,
+        help,
+        defaults,
     }
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    Some(match key.code {
-        KeyCode::Char('c') if ctrl => Op::Quit,
-        KeyCode::Char('d') if ctrl => Op::HalfPageDown,
-        KeyCode::Char('u') if ctrl => Op::HalfPageUp,
-        KeyCode::Char('f') if ctrl => Op::PageDown,
-        KeyCode::Char('b') if ctrl => Op::PageUp,
-        _ if ctrl => return None,
-        KeyCode::Char('j') | KeyCode::Down => Op::Down,
-        KeyCode::Char('k') | KeyCode::Up => Op::Up,
-        KeyCode::PageDown => Op::PageDown,
-        KeyCode::PageUp => Op::PageUp,
-        KeyCode::Char('g') | KeyCode::Home => Op::First,
-        KeyCode::Char('G') | KeyCode::End => Op::Last,
-        KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => Op::Focus,
-        KeyCode::Char('d') => Op::ToggleDetail,
-        KeyCode::Char('r') => Op::Retry,
-        KeyCode::Char('/') => Op::Search,
-        KeyCode::Char('n') => Op::SearchNext,
-        KeyCode::Char('N') => Op::SearchPrevious,
-        KeyCode::Char('o') => Op::JumpToQuote,
-        KeyCode::Char('\'') | KeyCode::Backspace => Op::JumpBack,
-        KeyCode::Char('?') | KeyCode::F(1) => Op::Help,
-        KeyCode::Esc => Op::Back,
-        KeyCode::Char('q') => Op::Quit,
-        _ => return None,
-    })
+}
+
+/// Every action, in the order the help lists them.
+pub const BINDINGS: &[Binding] = &[
+    b(
+        Op::Down,
+        "down",
+        &["j", "down"],
+        "next message (scrolls help and detail)",
+    ),
+    b(Op::Up, "up", &["k", "up"], "previous message"),
+    b(
+        Op::HalfPageDown,
+        "half-page-down",
+        &["ctrl-d"],
+        "half a page down",
+    ),
+    b(
+        Op::HalfPageUp,
+        "half-page-up",
+        &["ctrl-u"],
+        "half a page up",
+    ),
+    b(
+        Op::PageDown,
+        "page-down",
+        &["pagedown", "ctrl-f"],
+        "a page down",
+    ),
+    b(Op::PageUp, "page-up", &["pageup", "ctrl-b"], "a page up"),
+    b(Op::First, "first", &["g", "home"], "first loaded message"),
+    b(Op::Last, "last", &["G", "end"], "last loaded message"),
+    b(
+        Op::Focus,
+        "focus",
+        &["tab", "backtab", "enter"],
+        "detail pane and back; opens a picked conversation",
+    ),
+    b(
+        Op::ToggleDetail,
+        "toggle-detail",
+        &["d"],
+        "hide / show the detail pane",
+    ),
+    b(Op::Retry, "retry", &["r"], "retry after an error"),
+    b(
+        Op::Search,
+        "search",
+        &["/"],
+        "search older messages (Enter, Esc)",
+    ),
+    b(Op::SearchNext, "search-next", &["n"], "next match, older"),
+    b(
+        Op::SearchPrevious,
+        "search-previous",
+        &["N"],
+        "next match, newer",
+    ),
+    b(
+        Op::JumpToQuote,
+        "quote",
+        &["o"],
+        "go to the message a reply quotes",
+    ),
+    b(
+        Op::JumpBack,
+        "jump-back",
+        &["ctrl-o", "'", "backspace"],
+        "back where you jumped from",
+    ),
+    b(
+        Op::JumpForward,
+        "jump-forward",
+        &["ctrl-i", "]"],
+        "forward again in the jump list",
+    ),
+    b(Op::Yank, "yank", &["y"], "copy the message's text"),
+    b(
+        Op::YankJson,
+        "yank-json",
+        &["Y"],
+        "copy the message's raw JSON",
+    ),
+    b(Op::Pager, "pager", &["v"], "read the message in $PAGER"),
+    b(Op::Editor, "editor", &["e"], "open it in $VISUAL / $EDITOR"),
+    b(
+        Op::Help,
+        "help",
+        &["?", "f1"],
+        "this help (q, Esc, ? close it)",
+    ),
+    b(
+        Op::Back,
+        "back",
+        &["esc"],
+        "stop or clear a search, leave detail, to picker",
+    ),
+    b(Op::Suspend, "suspend", &["ctrl-z"], "suspend (fg resumes)"),
+    b(Op::Quit, "quit", &["q"], "quit (Ctrl-c always quits)"),
+];
+
+/// The binding of an action.
+pub fn binding(op: Op) -> &'static Binding {
+    BINDINGS
+        .iter()
+        .find(|b| b.op == op)
+        .expect("every action has a binding")
+}
+
+/// A key, as the map compares it: shifted letters are upper case with Shift, other
+/// characters come without Shift (terminals differ on reporting it for `?` or `'`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key(KeyCombination);
+
+impl Key {
+    fn canonical(mut combo: KeyCombination) -> Key {
+        combo = combo.normalized();
+        if let KeyCode::Char(c) = combo.codes.first()
+            && !c.is_alphabetic()
+        {
+            combo.modifiers.remove(KeyModifiers::SHIFT);
+        }
+        // Crossterm reports Shift with BackTab.
+        if *combo.codes.first() == KeyCode::BackTab {
+            combo.modifiers.insert(KeyModifiers::SHIFT);
+        }
+        Key(combo)
+    }
+
+    /// The key of a key press; `None` for releases.
+    pub fn of(event: KeyEvent) -> Option<Key> {
+        if event.kind == KeyEventKind::Release {
+            return None;
+        }
+        Some(Key::canonical(KeyCombination::from(event)))
+    }
+
+    /// Parses a key as `[keys]` writes it: `j`, `G`, `?`, `ctrl-d`, `pagedown`, `f1`,
+    /// `esc`, `alt-x`, `shift-tab`.
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let mut chars = s.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            // One character stands for itself (crokey would lower-case `G`).
+            return Ok(Key::canonical(KeyCombination::new(
+                KeyCode::Char(c),
+                KeyModifiers::NONE,
+            )));
+        }
+        let lower = s.to_ascii_lowercase();
+        let shifted_tab = lower == "shift-tab";
+        let combo = crokey::parse(if shifted_tab { "backtab" } else { s }).map_err(|_| {
+            format!("{s:?} is not a key (write keys like j, G, ctrl-d, pagedown, f1, esc)")
+        })?;
+        if combo.codes.len() > 1 {
+            return Err(format!("{s:?} is several keys at once; give one key"));
+        }
+        Ok(Key::canonical(combo))
+    }
+}
+
+impl fmt::Display for Key {
+    /// As the help shows it: `j`, `G`, `Ctrl-d`, `PgDn`, `↓`, `F1`, `Esc`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.0.modifiers;
+        if m.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if m.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        let code = *self.0.codes.first();
+        let shift_shown =
+            m.contains(KeyModifiers::SHIFT) && !matches!(code, KeyCode::Char(_) | KeyCode::BackTab);
+        if shift_shown {
+            f.write_str("Shift-")?;
+        }
+        match code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+/// A problem with `[keys]`: which action or key, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyMapError {
+    /// The action name or the key as written.
+    pub key: String,
+    /// Where in the file: a byte offset into its text.
+    pub at: usize,
+    pub message: String,
+}
+
+/// Which keys ask for which action.
+#[derive(Clone, Debug)]
+pub struct KeyMap {
+    /// Each action's keys, in [`BINDINGS`] order.
+    keys: Vec<(Op, Vec<Key>)>,
+    by_key: HashMap<Key, Op>,
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        let keys = BINDINGS
+            .iter()
+            .map(|b| {
+                let keys = b
+                    .defaults
+                    .iter()
+                    .map(|k| Key::parse(k).expect("default keys parse"))
+                    .collect();
+                (b.op, keys)
+            })
+            .collect();
+        KeyMap::from_keys(keys).expect("the default keys are distinct")
+    }
+}
+
+/// One `[keys]` entry: an action name and its keys, each with its byte offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Override {
+    pub action: String,
+    pub at: usize,
+    pub keys: Vec<(String, usize)>,
+}
+
+impl KeyMap {
+    fn from_keys(keys: Vec<(Op, Vec<Key>)>) -> Result<KeyMap, (Key, Op, Op)> {
+        let mut by_key = HashMap::new();
+        for (op, list) in &keys {
+            for key in list {
+                if let Some(other) = by_key.insert(*key, *op)
+                    && other != *op
+                {
+                    return Err((*key, other, *op));
+                }
+            }
+        }
+        Ok(KeyMap { keys, by_key })
+    }
+
+    /// The defaults with `overrides` replacing the keys of the actions they name.
+    pub fn with_overrides(overrides: &[Override]) -> Result<KeyMap, KeyMapError> {
+        let mut map = KeyMap::default();
+        // Where each replacing key was written, to name it in a conflict.
+        let mut written: HashMap<Key, (String, usize)> = HashMap::new();
+        for o in overrides {
+            let Some(binding) = BINDINGS.iter().find(|b| b.name == o.action) else {
+                return Err(KeyMapError {
+                    key: o.action.clone(),
+                    at: o.at,
+                    message: format!(
+                        "no such action (actions: {})",
+                        BINDINGS
+                            .iter()
+                            .map(|b| b.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            };
+            let mut keys = Vec::new();
+            for (raw, at) in &o.keys {
+                let key = Key::parse(raw).map_err(|message| KeyMapError {
+                    key: raw.clone(),
+                    at: *at,
+                    message,
+                })?;
+                written.insert(key, (raw.clone(), *at));
+                keys.push(key);
+            }
+            if let Some(slot) = map.keys.iter_mut().find(|(op, _)| *op == binding.op) {
+                slot.1 = keys;
+            }
+        }
+        KeyMap::from_keys(map.keys).map_err(|(key, first, second)| {
+            let (raw, at) = written
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| (key.to_string(), 0));
+            KeyMapError {
+                key: raw,
+                at,
+                message: format!(
+                    "bound to both {} and {}",
+                    binding(first).name,
+                    binding(second).name
+                ),
+            }
+        })
+    }
+
+    /// The action a key press asks for; `None` for unbound keys and releases.
+    pub fn op_for(&self, event: KeyEvent) -> Option<Op> {
+        self.by_key.get(&Key::of(event)?).copied()
+    }
+
+    /// An action's keys.
+    pub fn keys_of(&self, op: Op) -> &[Key] {
+        self.keys
+            .iter()
+            .find(|(o, _)| *o == op)
+            .map_or(&[], |(_, k)| k.as_slice())
+    }
+
+    /// An action's first key as shown, for hints; `None` when it has none.
+    pub fn first_key(&self, op: Op) -> Option<String> {
+        self.keys_of(op).first().map(Key::to_string)
+    }
+
+    /// The help overlay's rows: each action with keys, its keys as shown and what it
+    /// does. Actions left without keys are not listed.
+    pub fn help_rows(&self) -> Vec<(String, &'static str)> {
+        self.keys
+            .iter()
+            .filter(|(_, keys)| !keys.is_empty())
+            .map(|(op, keys)| {
+                let shown: Vec<String> = keys.iter().map(Key::to_string).collect();
+                (shown.join(" "), binding(*op).help)
+            })
+            .collect()
+    }
+}
+
+/// What the status bar suggests: the help key.
+pub fn short_hint(map: &KeyMap) -> String {
+    hint(map, &[(Op::Help, "help")])
+}
+
+/// What the status bar suggests when it has room.
+pub fn long_hint(map: &KeyMap) -> String {
+    hint(
+        map,
+        &[
+            (Op::Search, "search"),
+            (Op::JumpToQuote, "quote"),
+            (Op::Help, "help"),
+        ],
+    )
+}
+
+fn hint(map: &KeyMap, parts: &[(Op, &str)]) -> String {
+    parts
+        .iter()
+        .filter_map(|(op, what)| Some(format!("{} {what}", map.first_key(*op)?)))
+        .collect::<Vec<_>>()
+        .join("  ")
 }
 
 /// The key after an Esc, when `key` is Alt+key: a terminal sends Alt+key as Esc and
-/// the key, so crossterm reads an Esc quickly followed by a key as Alt+key. No
-/// binding uses Alt, so it is taken for what was most likely typed. `None` for
-/// other keys (and for Ctrl+Alt, which is AltGr on some terminals).
-pub fn after_esc(key: KeyEvent) -> Option<KeyEvent> {
+/// the key, so crossterm reads an Esc quickly followed by a key as Alt+key. `None`
+/// for other keys (and for Ctrl+Alt, which is AltGr on some terminals), and for an
+/// Alt+key the map binds.
+pub fn after_esc(map: &KeyMap, key: KeyEvent) -> Option<KeyEvent> {
     if key.modifiers != KeyModifiers::ALT || key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if map.op_for(key).is_some() {
         return None;
     }
     let mut plain = key;
@@ -80,30 +447,12 @@ pub fn after_esc(key: KeyEvent) -> Option<KeyEvent> {
     Some(plain)
 }
 
-/// Every binding, as the help overlay lists it: keys, then what they do.
-pub const HELP: &[(&str, &str)] = &[
-    ("j ↓  k ↑", "next / previous message"),
-    ("Ctrl-d  Ctrl-u", "half a page down / up"),
-    ("PgDn  PgUp", "a page down / up (Ctrl-f / Ctrl-b)"),
-    ("g Home  G End", "first / last loaded message"),
-    ("Tab", "focus the detail pane (j/k scroll it)"),
-    ("Enter", "the same; opens a picked conversation"),
-    ("d", "hide / show the detail pane"),
-    ("r", "retry after an error"),
-    ("/", "search older messages (Enter, Esc)"),
-    ("n  N", "next match older / newer"),
-    ("o", "go to the message a reply quotes"),
-    ("'  Backspace", "back to where you jumped from"),
-    ("mouse", "wheel scrolls, click selects"),
-    ("?  F1", "this help"),
-    ("Esc", "stop or clear a search, leave detail, to picker"),
-    ("q  Ctrl-c", "quit"),
-];
-
-/// What the status bar suggests.
-pub const SHORT_HINT: &str = "? help";
-/// What the status bar suggests when it has room.
-pub const LONG_HINT: &str = "/ search  o quote  ? help";
+/// True for Ctrl-c, which quits from anywhere whatever the map says.
+pub fn is_interrupt(key: KeyEvent) -> bool {
+    key.kind != KeyEventKind::Release
+        && key.code == KeyCode::Char('c')
+        && key.modifiers.contains(KeyModifiers::CONTROL)
+}
 
 #[cfg(test)]
 mod tests {
@@ -113,50 +462,167 @@ mod tests {
         KeyEvent::new(code, m)
     }
 
+    fn over(action: &str, keys: &[&str]) -> Override {
+        Override {
+            action: action.into(),
+            at: 7,
+            keys: keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.to_string(), 100 + i))
+                .collect(),
+        }
+    }
+
     #[test]
-    fn ctrl_d_pages_but_plain_d_toggles_the_detail() {
+    fn the_defaults() {
+        let map = KeyMap::default();
+        let op = |c, m| map.op_for(key(c, m));
         assert_eq!(
-            op_for(key(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            op(KeyCode::Char('d'), KeyModifiers::CONTROL),
             Some(Op::HalfPageDown)
         );
         assert_eq!(
-            op_for(key(KeyCode::Char('d'), KeyModifiers::NONE)),
+            op(KeyCode::Char('d'), KeyModifiers::NONE),
             Some(Op::ToggleDetail)
         );
+        assert_eq!(op(KeyCode::Char('G'), KeyModifiers::SHIFT), Some(Op::Last));
+        assert_eq!(op(KeyCode::Char('g'), KeyModifiers::NONE), Some(Op::First));
         assert_eq!(
-            op_for(key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            op(KeyCode::Char('N'), KeyModifiers::SHIFT),
+            Some(Op::SearchPrevious)
+        );
+        assert_eq!(op(KeyCode::Char('?'), KeyModifiers::SHIFT), Some(Op::Help));
+        assert_eq!(op(KeyCode::Char('?'), KeyModifiers::NONE), Some(Op::Help));
+        assert_eq!(
+            op(KeyCode::Backspace, KeyModifiers::NONE),
+            Some(Op::JumpBack)
+        );
+        assert_eq!(op(KeyCode::BackTab, KeyModifiers::SHIFT), Some(Op::Focus));
+        assert_eq!(
+            op(KeyCode::Char('Y'), KeyModifiers::SHIFT),
+            Some(Op::YankJson)
+        );
+        assert_eq!(
+            op(KeyCode::Char('z'), KeyModifiers::CONTROL),
+            Some(Op::Suspend)
+        );
+        assert_eq!(op(KeyCode::Char('x'), KeyModifiers::CONTROL), None);
+        assert_eq!(op(KeyCode::F(1), KeyModifiers::NONE), Some(Op::Help));
+        let mut release = key(KeyCode::Char('j'), KeyModifiers::NONE);
+        release.kind = KeyEventKind::Release;
+        assert_eq!(map.op_for(release), None);
+    }
+
+    #[test]
+    fn every_action_has_a_distinct_name_and_keys_by_default() {
+        let mut names: Vec<&str> = BINDINGS.iter().map(|b| b.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), BINDINGS.len());
+        let map = KeyMap::default();
+        assert_eq!(map.help_rows().len(), BINDINGS.len());
+    }
+
+    #[test]
+    fn an_override_replaces_that_actions_keys_only() {
+        let map = KeyMap::with_overrides(&[over("quit", &["ctrl-q", "f10"])]).unwrap();
+        assert_eq!(
+            map.op_for(key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
             Some(Op::Quit)
         );
         assert_eq!(
-            op_for(key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
-            Some(Op::Last)
-        );
-        assert_eq!(op_for(key(KeyCode::Char('x'), KeyModifiers::NONE)), None);
-        assert_eq!(
-            op_for(key(KeyCode::Char('N'), KeyModifiers::SHIFT)),
-            Some(Op::SearchPrevious)
+            map.op_for(key(KeyCode::F(10), KeyModifiers::NONE)),
+            Some(Op::Quit)
         );
         assert_eq!(
-            op_for(key(KeyCode::Backspace, KeyModifiers::NONE)),
-            Some(Op::JumpBack)
+            map.op_for(key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            map.op_for(key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Op::Down)
+        );
+        // A key freed by one override can be taken by another.
+        let map =
+            KeyMap::with_overrides(&[over("down", &["n"]), over("search-next", &["m"])]).unwrap();
+        assert_eq!(
+            map.op_for(key(KeyCode::Char('n'), KeyModifiers::NONE)),
+            Some(Op::Down)
+        );
+        assert_eq!(
+            map.op_for(key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
+        // No keys at all: the action is off, and the help leaves it out.
+        let map = KeyMap::with_overrides(&[over("retry", &[])]).unwrap();
+        assert!(
+            !map.help_rows()
+                .iter()
+                .any(|(_, what)| what.contains("retry"))
         );
     }
 
     #[test]
-    fn alt_key_is_esc_then_the_key() {
+    fn config_errors_name_the_action_or_the_key() {
+        let e = KeyMap::with_overrides(&[over("fly", &["f"])]).unwrap_err();
+        assert_eq!((e.key.as_str(), e.at), ("fly", 7));
+        assert!(e.message.contains("no such action"), "{e:?}");
+        let e = KeyMap::with_overrides(&[over("quit", &["ctrl-q", "hyperspace"])]).unwrap_err();
+        assert_eq!((e.key.as_str(), e.at), ("hyperspace", 101));
+        assert!(e.message.contains("not a key"), "{e:?}");
+        let e = KeyMap::with_overrides(&[over("quit", &["j"])]).unwrap_err();
+        assert_eq!((e.key.as_str(), e.at), ("j", 100));
+        assert!(
+            e.message.contains("down") && e.message.contains("quit"),
+            "{e:?}"
+        );
+        let e = KeyMap::with_overrides(&[over("quit", &["x"]), over("yank", &["x"])]).unwrap_err();
+        assert!(
+            e.message.contains("yank") && e.message.contains("quit"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn keys_parse_and_show_as_the_help_writes_them() {
+        for (written, shown) in [
+            ("j", "j"),
+            ("G", "G"),
+            ("ctrl-d", "Ctrl-d"),
+            ("Ctrl-D", "Ctrl-d"),
+            ("pagedown", "PgDn"),
+            ("f1", "F1"),
+            ("esc", "Esc"),
+            ("down", "↓"),
+            ("'", "'"),
+            ("shift-tab", "Shift-Tab"),
+            ("alt-x", "Alt-x"),
+            ("space", "Space"),
+        ] {
+            assert_eq!(Key::parse(written).unwrap().to_string(), shown, "{written}");
+        }
+        assert!(Key::parse("ctrl-").is_err());
+        assert!(Key::parse("a-b").is_err());
+    }
+
+    #[test]
+    fn alt_key_is_esc_then_the_key_unless_bound() {
+        let map = KeyMap::default();
         assert_eq!(
-            after_esc(key(KeyCode::Char('j'), KeyModifiers::ALT)),
+            after_esc(&map, key(KeyCode::Char('j'), KeyModifiers::ALT)),
             Some(key(KeyCode::Char('j'), KeyModifiers::NONE))
         );
-        assert_eq!(after_esc(key(KeyCode::Char('j'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            after_esc(&map, key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
         let altgr = KeyModifiers::ALT | KeyModifiers::CONTROL;
-        assert_eq!(after_esc(key(KeyCode::Char('j'), altgr)), None);
-    }
-
-    #[test]
-    fn releases_are_ignored() {
-        let mut k = key(KeyCode::Char('j'), KeyModifiers::NONE);
-        k.kind = KeyEventKind::Release;
-        assert_eq!(op_for(k), None);
+        assert_eq!(after_esc(&map, key(KeyCode::Char('j'), altgr)), None);
+        let map = KeyMap::with_overrides(&[over("retry", &["alt-w"])]).unwrap();
+        assert_eq!(
+            after_esc(&map, key(KeyCode::Char('w'), KeyModifiers::ALT)),
+            None
+        );
     }
 }

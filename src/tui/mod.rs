@@ -11,16 +11,19 @@ pub mod conversation;
 pub mod detail;
 #[doc(hidden)]
 pub mod fixtures;
+mod handover;
 mod input;
 pub mod keys;
 pub mod layout;
 pub mod prompt;
 pub mod search;
 pub mod seek;
+pub mod settings;
 mod settle;
 pub mod store;
 pub mod terminal;
 pub mod text;
+mod tools;
 pub mod ui;
 pub mod viewport;
 pub mod worker;
@@ -68,6 +71,8 @@ pub struct TuiOptions {
     pub is_demo: bool,
     /// In demo mode, one line on how to configure a real account.
     pub demo_hint: Option<String>,
+    /// Keys and tools from the configuration.
+    pub ui: settings::UiSettings,
 }
 
 /// Runs the browser until the user quits. The terminal is restored on the way out,
@@ -81,6 +86,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         is_demo: opts.is_demo,
         demo_hint: opts.demo_hint,
         time_zone: jiff::tz::TimeZone::system(),
+        ui: opts.ui,
     };
     terminal::run(opts.client, settings).await
 }

@@ -1,7 +1,7 @@
 //! Drawing: a pure function of the app's state. One file per screen region.
 
 mod detail;
-mod help;
+pub(crate) mod help;
 mod list;
 mod picker;
 mod prompt;
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     }
     status::draw(frame, areas.status, app);
     if app.help_open() {
-        help::draw(frame, frame.area());
+        help::draw(frame, frame.area(), app);
     }
     scrub(frame.buffer_mut());
 }
