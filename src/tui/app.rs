@@ -2,7 +2,7 @@
 //! [`Action`] and returns the [`Command`]s it calls for. Nothing here waits for the
 //! network or touches the terminal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
@@ -113,8 +113,10 @@ pub struct App {
     /// `BatchGetUser` calls out.
     pub(crate) users_in_flight: usize,
     pub(crate) infos: HashMap<(AppId, ConversationId), ConversationInfo>,
-    /// The last error of a side request (names), for the status bar.
-    pub(crate) side_error: Option<String>,
+    /// True once a failure to load display names was announced (it is said once).
+    pub(crate) names_failure_told: bool,
+    /// Conversations whose description was asked for and answered (or failed).
+    pub(crate) infos_settled: HashSet<(AppId, ConversationId)>,
     pub(crate) ticks: u64,
     pub(crate) next_view: u64,
     pub(crate) quit: bool,
@@ -146,7 +148,8 @@ impl App {
             names_version: 0,
             users_in_flight: 0,
             infos: HashMap::new(),
-            side_error: None,
+            names_failure_told: false,
+            infos_settled: HashSet::new(),
             ticks: 0,
             next_view: 0,
             quit: false,
@@ -234,7 +237,21 @@ impl App {
                 request,
                 error,
             } => {
-                if let Some(v) = self.view_mut(view) {
+                let refused_live = self.view.as_ref().is_some_and(|v| {
+                    v.id == view
+                        && v.direction() == Direction::OldestFirst
+                        && crate::export::is_live_group_refusal(&error)
+                });
+                if refused_live {
+                    // The service reads this one newest-first only: reopen it that
+                    // way instead of leaving a retry that would be refused again.
+                    tracing::info!("oldest-first refused: a live group; reopening newest-first");
+                    let index = self.picker.selected;
+                    if let Some(t) = self.targets.get_mut(index) {
+                        t.live = true;
+                    }
+                    self.open(index);
+                } else if let Some(v) = self.view_mut(view) {
                     v.page_failed(&request, &error);
                     v.seek_after_failure();
                 }
@@ -285,6 +302,13 @@ impl App {
                 .view
                 .as_ref()
                 .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0 || v.is_seeking())
+    }
+
+    /// True once a conversation's description was answered for (or failed): what is
+    /// not known of it by then will not be.
+    pub fn info_settled(&self, target: &Target) -> bool {
+        self.infos_settled
+            .contains(&(target.app_id, target.conversation))
     }
 
     /// True while the status bar shows a notice.
@@ -462,11 +486,23 @@ impl App {
                     };
                     self.names.insert((app, user.user_id), name);
                 }
-                self.side_error = None;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "fetching display names failed");
-                self.side_error = Some(format!("names: {}", e.short()));
+                // Said once; then user ids stand in for the names without more ado.
+                let now = self.ticks;
+                if !self.names_failure_told
+                    && let Some(view) = self.view.as_mut()
+                {
+                    self.names_failure_told = true;
+                    view.set_notice(
+                        &format!(
+                            "display names could not be loaded ({}): user ids are shown",
+                            e.short()
+                        ),
+                        now,
+                    );
+                }
             }
         }
         for id in ids {
@@ -484,6 +520,7 @@ impl App {
         ids: &[ConversationId],
         result: Result<ConversationsResult, ApiError>,
     ) {
+        self.infos_settled.extend(ids.iter().map(|id| (app, *id)));
         match result {
             Ok(r) => {
                 for info in r.conversation_core_infos {

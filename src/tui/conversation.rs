@@ -156,6 +156,11 @@ impl ConversationView {
         }
     }
 
+    /// True when the whole history was walked and it holds no message at all.
+    pub fn history_is_empty(&self) -> bool {
+        self.store.is_empty() && *self.pager.state() == PagerState::Done && !self.failed
+    }
+
     /// The list with its edge rows.
     pub fn model(&self) -> ListModel<'_> {
         let (top, bottom) = match self.direction() {

@@ -24,6 +24,8 @@ pub const TIME_COLS: usize = 5;
 /// The sender column's narrowest and widest.
 pub const SENDER_MIN_COLS: usize = 4;
 pub const SENDER_MAX_COLS: usize = 14;
+/// What an empty history says: most often the ids are not the ones meant.
+pub const NO_MESSAGES: &str = " no messages: check the app id and the conversation id ";
 /// Marks the selected message.
 pub const SELECTED_MARK: &str = "▌";
 
@@ -306,9 +308,14 @@ fn edge_row(
             let line = Line::styled(" ⚠ stopped: the server's paging went wrong", theme::error());
             buf.set_line(row.x, row.y, &line, row.width);
         }
+        EdgeRow::Beginning if view.history_is_empty() => {
+            centered_rule(buf, row, NO_MESSAGES, theme::dim());
+        }
         EdgeRow::Beginning => {
             centered_rule(buf, row, " beginning of conversation ", theme::dim());
         }
+        // An empty history says so once, at the beginning.
+        EdgeRow::End if view.history_is_empty() => {}
         EdgeRow::End => centered_rule(buf, row, " end of conversation ", theme::dim()),
     }
 }

@@ -149,7 +149,6 @@ fn parts(app: &App) -> Parts {
         error: view
             .error
             .as_ref()
-            .or(app.side_error.as_ref())
             .map(|e| format!("⚠ {}", text::one_line(e, ERROR_MAX_COLS))),
         search: search_status(view),
         notice: view
