@@ -245,6 +245,23 @@ pub fn lines(s: &str) -> Vec<String> {
     out
 }
 
+/// Strangers' text made safe for a terminal but otherwise as written, for programs
+/// that lay it out themselves (a pager): controls and bidi controls become
+/// placeholders; line breaks and tabs stay, and so does everything else (emoji
+/// selectors, joiners, characters of any width).
+pub fn as_written(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' | '\t' => Some(c),
+            c => match fate(c) {
+                CharFate::Keep => Some(c),
+                CharFate::Drop => None,
+                CharFate::Show(p) => Some(p),
+            },
+        })
+        .collect()
+}
+
 /// The width of clean text in terminal columns, as ratatui draws it.
 pub fn width(s: &str) -> usize {
     // Clean ASCII has no controls: one column per byte.

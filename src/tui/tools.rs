@@ -110,7 +110,7 @@ pub fn document(message: &Message, sender_name: Option<&str>, tz: &jiff::tz::Tim
     let raw: Value = serde_json::from_str(message.raw_json()).unwrap_or(Value::Null);
     out.push_str(&serde_json::to_string_pretty(&raw).unwrap_or_else(|_| message.raw_json().into()));
     out.push('\n');
-    text::lines(&out).join("\n")
+    text::as_written(&out.replace("\r\n", "\n"))
 }
 
 #[cfg(test)]

@@ -33,7 +33,9 @@ fn geometry(screen: Rect, rows: &[(String, &str)]) -> (Rect, usize) {
         .map(|(k, _)| text::width(k) + 2)
         .max()
         .unwrap_or(0)
-        .clamp(KEY_MIN_COLS, KEY_MAX_COLS);
+        .clamp(KEY_MIN_COLS, KEY_MAX_COLS)
+        // On a narrow screen the keys get at most half of it, what they do the rest.
+        .min(usize::from(screen.width.saturating_sub(4) / 2).max(KEY_MIN_COLS));
     let want_w = rows
         .iter()
         // Borders, and a column of padding each side.
