@@ -37,7 +37,7 @@ fn the_help_lists_exactly_the_bound_keys() {
     let map = KeyMap::default();
     for b in BINDINGS {
         let shown: Vec<String> = map.keys_of(b.op).iter().map(ToString::to_string).collect();
-        let row = format!("{}", shown.join(" "));
+        let row = shown.join(" ");
         assert!(
             screen.contains(&row),
             "{} ({row}) missing:\n{screen}",
