@@ -81,7 +81,7 @@ fn list_with_day_separators_replies_and_the_detail_pane() {
     let screen = lines(&t).join("\n");
     assert!(screen.contains("Tue 2024-05-07"), "{screen}");
     assert!(screen.contains("Wed 2024-05-08"), "{screen}");
-    assert!(screen.contains("┃ ↪ [图片]"), "{screen}");
+    assert!(screen.contains("┃ ↪ 10001: [图片]"), "{screen}");
     assert!(screen.contains("┃ ↪ (recalled) an old message"), "{screen}");
     assert!(screen.contains("beginning of conversation"), "{screen}");
 }
@@ -92,10 +92,15 @@ fn a_selected_reply_marks_its_quote_line_with_it() {
     app.update(key('k')); // message 7, a reply
     let t = draw(&mut app, 120, 24);
     let rows = lines(&t);
-    let main = rows.iter().position(|r| r.contains("00:03 10002")).unwrap();
-    let quote = main - 1;
+    let quote = rows.iter().position(|r| r.contains("00:03 10002")).unwrap();
+    let main = quote + 1;
+    // The reply's time and sender head its quote; its text follows under it.
     assert!(
         rows[quote].contains("┃ ↪ (recalled) an old message"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[main].contains("replying to something gone"),
         "{rows:?}"
     );
     let buf = t.backend().buffer();
@@ -104,7 +109,10 @@ fn a_selected_reply_marks_its_quote_line_with_it() {
         assert_eq!(buf[(0, y)].symbol(), "▌", "{rows:?}");
         assert_eq!(buf[(30, y)].bg, ratatui::style::Color::DarkGray);
     }
-    let other = rows.iter().position(|r| r.contains("┃ ↪ [图片]")).unwrap() as u16;
+    let other = rows
+        .iter()
+        .position(|r| r.contains("┃ ↪ 10001: [图片]"))
+        .unwrap() as u16;
     assert_eq!(
         buf[(0, other)].symbol(),
         " ",

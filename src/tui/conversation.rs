@@ -85,9 +85,10 @@ pub struct ConversationView {
     pub refs_in_flight: usize,
     /// The detail pane's document.
     pub detail: DetailDoc,
-    /// What `detail` was built from: the selection serial, the names version and
-    /// [`Self::refs_version`]; it is rebuilt when any of them moves.
-    pub detail_key: Option<(u64, u64, u64)>,
+    /// What `detail` was built from: the selection serial, the names version,
+    /// [`Self::refs_version`] and whether the pane was compact; it is rebuilt when
+    /// any of them changes.
+    pub detail_key: Option<(u64, u64, u64, bool)>,
     /// The detail pane's scroll position (reset when another message is selected).
     pub detail_scroll: DetailScroll,
     /// The active search, when one was made.

@@ -35,8 +35,14 @@ impl App {
         if view.wants_page(h) {
             commands.extend(view.request_page());
         }
-        if areas.detail.is_some() {
-            let key = (view.selection_serial, self.names_version, view.refs_version);
+        if let Some(inner) = areas.detail_inner() {
+            let compact = inner.height < detail::COMPACT_DETAIL_MAX_ROWS;
+            let key = (
+                view.selection_serial,
+                self.names_version,
+                view.refs_version,
+                compact,
+            );
             if view.detail_key != Some(key) {
                 let same_message = view.detail_key.map(|k| k.0) == Some(key.0);
                 view.detail = match view.selected() {
@@ -57,6 +63,7 @@ impl App {
                             ref_sender_name,
                             time_zone: &self.tz,
                             referenced,
+                            compact,
                         };
                         detail::build(&entry.message, &ctx)
                     }

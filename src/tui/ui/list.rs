@@ -5,13 +5,14 @@
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::model::{MessageStatus, MsgType};
 use crate::pager::Direction;
 use crate::tui::app::{App, Focus};
 use crate::tui::conversation::ConversationView;
+use crate::tui::detail::RefContent;
 use crate::tui::search;
 use crate::tui::store::Entry;
 use crate::tui::text;
@@ -91,7 +92,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                             buf.set_style(row, theme::selected_row(focused));
                         }
                         if r < sep_rows + hint_rows {
-                            hint_row(buf, row, entry, needle_for(view, entry), selected);
+                            hint_row(buf, row, app, view, entry, selected);
                         } else {
                             main_row(buf, row, app, view, entry, selected);
                         }
@@ -184,25 +185,95 @@ fn day_separator(buf: &mut Buffer, row: Rect, entry: &Entry) {
     }
 }
 
-fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry, needle: Option<&str>, selected: bool) {
+/// The time and sender columns of a message, and whether the needle marked the name.
+fn header(
+    app: &App,
+    view: &ConversationView,
+    entry: &Entry,
+    width: u16,
+    needle: Option<&str>,
+) -> (Vec<Span<'static>>, bool) {
+    let message = &entry.message;
+    let time = match entry.local {
+        Some(t) => format!("{:02}:{:02}", t.hour(), t.minute()),
+        None => "--:--".into(),
+    };
+    let label = message.sender_label();
+    let cols = sender_cols(width);
+    let name = message
+        .body
+        .sender
+        .and_then(|u| app.display_name(view.target.app_id, u))
+        .unwrap_or(&label);
+    let sender = text::fit(&text::one_line(name, cols), cols).into_owned();
+    let pad = " ".repeat(cols.saturating_sub(text::width(&sender)) + 1);
+    let (sender, name_marked) = marked(
+        &sender,
+        needle,
+        theme::bold().fg(theme::sender_color(&label)),
+    );
+    let mut spans = vec![Span::styled(time, theme::dim()), Span::raw(" ")];
+    spans.extend(sender);
+    spans.push(Span::raw(pad));
+    (spans, name_marked)
+}
+
+/// Who the quoted message is from, when it is known.
+fn quoted_sender(app: &App, view: &ConversationView, entry: &Entry) -> Option<String> {
+    let id = entry
+        .message
+        .body
+        .ref_msg_info
+        .as_ref()?
+        .referenced_message_id?;
+    let RefContent::Loaded(quoted) = view.ref_content(id) else {
+        return None;
+    };
+    let label = quoted.sender_label();
+    let name = quoted
+        .body
+        .sender
+        .and_then(|u| app.display_name(view.target.app_id, u))
+        .unwrap_or(&label);
+    Some(text::one_line(name, SENDER_MAX_COLS))
+}
+
+/// A reply's first row: its time and sender, then the quote (`┃ ↪ sender: hint`);
+/// the reply's text follows on the row below, under the quote.
+fn hint_row(
+    buf: &mut Buffer,
+    row: Rect,
+    app: &App,
+    view: &ConversationView,
+    entry: &Entry,
+    selected: bool,
+) {
     let Some(hint) = &entry.hint else {
         return;
     };
-    let indent = content_col(row.width);
-    let mut spans = vec![
-        mark(selected),
-        Span::styled(" ".repeat(indent.saturating_sub(1)), theme::dim()),
-        Span::styled("┃ ↪ ", theme::dim()),
-    ];
+    let needle = needle_for(view, entry);
+    let (head, _) = header(app, view, entry, row.width, needle);
+    let mut spans = vec![mark(selected)];
+    spans.extend(head);
+    spans.push(Span::styled("┃ ↪ ", theme::quote()));
     if let Some(info) = &entry.message.body.ref_msg_info {
         let status = info.status();
         if status != MessageStatus::Visible {
-            spans.push(Span::styled(format!("({}) ", status.label()), theme::dim()));
+            spans.push(Span::styled(
+                format!("({}) ", status.label()),
+                theme::quote(),
+            ));
         }
+    }
+    if let Some(from) = quoted_sender(app, view, entry) {
+        spans.push(Span::styled(
+            format!("{from}: "),
+            theme::quote().add_modifier(Modifier::BOLD),
+        ));
     }
     let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     let room = usize::from(row.width).saturating_sub(used);
-    spans.extend(marked(&text::fit(hint, room), needle, theme::dim()).0);
+    spans.extend(marked(&text::fit(hint, room), needle, theme::quote()).0);
     buf.set_line(row.x, row.y, &Line::from(spans), row.width);
 }
 
@@ -215,31 +286,18 @@ fn main_row(
     selected: bool,
 ) {
     let message = &entry.message;
-    let time = match entry.local {
-        Some(t) => format!("{:02}:{:02}", t.hour(), t.minute()),
-        None => "--:--".into(),
-    };
-    let label = message.sender_label();
-    let cols = sender_cols(row.width);
-    let name = message
-        .body
-        .sender
-        .and_then(|u| app.display_name(view.target.app_id, u))
-        .unwrap_or(&label);
     let needle = needle_for(view, entry);
-    let sender = text::fit(&text::one_line(name, cols), cols).into_owned();
-    let pad = " ".repeat(cols.saturating_sub(text::width(&sender)) + 1);
-    let (sender, name_marked) = marked(
-        &sender,
-        needle,
-        theme::bold().fg(theme::sender_color(&label)),
-    );
     let mut spans = vec![mark(selected)];
     let time_at = spans.len();
-    spans.push(Span::styled(time, theme::dim()));
-    spans.push(Span::raw(" "));
-    spans.extend(sender);
-    spans.push(Span::raw(pad));
+    let name_marked = if entry.hint.is_some() {
+        // A reply's time and sender are on its quote's row, just above.
+        spans.push(Span::raw(" ".repeat(content_col(row.width) - 1)));
+        false
+    } else {
+        let (head, name_marked) = header(app, view, entry, row.width, needle);
+        spans.extend(head);
+        name_marked
+    };
     let kind = message.msg_type();
     if kind != MsgType::Text {
         spans.push(Span::styled(

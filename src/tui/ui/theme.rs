@@ -84,6 +84,11 @@ pub fn cursor() -> Style {
     Style::new().add_modifier(Modifier::REVERSED)
 }
 
+/// A reply's quote of the message it answers.
+pub fn quote() -> Style {
+    Style::new().fg(Color::Gray).add_modifier(Modifier::ITALIC)
+}
+
 pub fn heading() -> Style {
     Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
 }
