@@ -88,3 +88,27 @@ fn the_help_scrolls_when_it_does_not_fit_and_q_closes_it() {
     assert!(!app.help_open());
     assert!(!app.should_quit(), "q closes the help, it does not quit");
 }
+
+#[test]
+fn the_prompt_edits_at_its_cursor_and_recalls_earlier_queries() {
+    use crossterm::event::KeyCode;
+    let (mut app, _) = open_showing((1..=5).map(fixtures::message).collect(), false, 100, 20);
+    app.update(key('/'));
+    for c in "mesage 2".chars() {
+        app.update(key(c));
+    }
+    for _ in 0..5 {
+        app.update(code(KeyCode::Left));
+    }
+    app.update(key('s'));
+    assert_eq!(app.prompt().unwrap().text(), "message 2");
+    let screen = screen_lines(draw(&mut app, 100, 20).backend().buffer()).join("\n");
+    assert!(screen.contains(" /message 2"), "{screen}");
+    insta::assert_snapshot!("prompt_cursor_inside", draw(&mut app, 100, 20).backend());
+    app.update(code(KeyCode::Enter));
+    assert!(app.prompt().is_none());
+    app.update(key('/'));
+    app.update(fixtures::ctrl('w'));
+    app.update(code(KeyCode::Up));
+    assert_eq!(app.prompt().unwrap().text(), "message 2");
+}

@@ -158,3 +158,17 @@ fn help_scrolls_on_a_small_terminal_and_q_closes_it() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+#[test]
+fn at_80x24_the_selected_messages_text_is_on_screen_twice_list_and_detail() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut tui, seen) = open_demo(home.path(), (80, 24), &[]);
+    tui.wait_until("the text in the detail pane too", || {
+        tui.contents().matches(&seen).count() >= 2
+    });
+    let screen = tui.contents();
+    let detail = &screen[screen.find("┌ Message").expect("a detail pane")..];
+    assert!(detail.contains(&seen), "{screen}");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}

@@ -100,6 +100,8 @@ pub enum Outside {
     Copy(Clip),
     /// Hand the terminal to the pager or the editor to show a document.
     Show(Show),
+    /// Keep the search history (oldest first) for the next run.
+    SaveHistory(Vec<String>),
 }
 
 /// Text for the clipboard.

@@ -105,6 +105,8 @@ pub struct App {
     pub(crate) help_scroll: usize,
     /// Which keys ask for what.
     pub(crate) keys: KeyMap,
+    /// Earlier search queries, oldest first.
+    pub(crate) search_history: Vec<String>,
     /// The search prompt, while it is open.
     pub(crate) prompt: Option<Prompt>,
     pub(crate) size: Rect,
@@ -142,6 +144,7 @@ impl App {
             help: false,
             help_scroll: 0,
             keys: settings.ui.keys,
+            search_history: settings.ui.search_history,
             prompt: None,
             size: Rect::new(0, 0, width, height),
             names: HashMap::new(),

@@ -98,7 +98,14 @@ impl App {
             }
             Edit::Submit(query) => {
                 self.prompt = None;
-                self.start_search(&query)
+                super::prompt::remember(&mut self.search_history, &query);
+                let mut commands = self.start_search(&query);
+                if !query.trim().is_empty() {
+                    commands.push(Command::Outside(Outside::SaveHistory(
+                        self.search_history.clone(),
+                    )));
+                }
+                commands
             }
         }
     }
@@ -170,7 +177,7 @@ impl App {
                 return Vec::new();
             }
             Op::Search => {
-                self.prompt = Some(Prompt::default());
+                self.prompt = Some(Prompt::with_history(self.search_history.clone()));
                 return Vec::new();
             }
             Op::SearchNext | Op::SearchPrevious => {

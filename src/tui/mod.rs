@@ -79,7 +79,7 @@ pub struct TuiOptions {
 /// also after an error or a panic. Logs go wherever the caller set up `tracing`
 /// (the binary: a file, never the screen).
 pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
-    let settings = Settings {
+    let mut settings = Settings {
         targets: opts.targets,
         start: opts.start,
         newest_cursor: opts.newest_cursor,
@@ -88,5 +88,11 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         time_zone: jiff::tz::TimeZone::system(),
         ui: opts.ui,
     };
+    if settings.ui.tools.history_path.is_none() {
+        settings.ui.tools.history_path = self::settings::history_path();
+    }
+    if let Some(path) = &settings.ui.tools.history_path {
+        settings.ui.search_history = self::settings::read_history(path);
+    }
     terminal::run(opts.client, settings).await
 }

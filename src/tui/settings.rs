@@ -3,7 +3,7 @@
 //! line and the key.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -19,14 +19,73 @@ pub struct UiSettings {
     pub keys: KeyMap,
     /// Programs the browser hands work to.
     pub tools: Tools,
+    /// Earlier search queries, oldest first.
+    pub search_history: Vec<String>,
 }
 
-/// Programs outside the browser.
+/// Programs and files outside the browser.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tools {
     /// Copies its input to the clipboard (`wl-copy`, `xclip -selection clipboard`,
     /// `pbcopy`); without it, copies go through the terminal (OSC 52).
     pub copy_command: Option<String>,
+    /// Where earlier search queries are kept, one JSON string a line.
+    pub history_path: Option<PathBuf>,
+}
+
+/// The file earlier search queries are kept in: `search-history` in the platform
+/// state directory (Linux: `~/.local/state/volc-im/`).
+pub fn history_path() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "volc-im")?;
+    let dir = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
+    Some(dir.join("search-history"))
+}
+
+/// The most bytes of the history file read.
+const HISTORY_MAX_BYTES: u64 = 256 * 1024;
+
+/// Earlier search queries, oldest first; none when the file is missing or unreadable
+/// (a lost history is no reason not to browse). Lines that are not JSON strings are
+/// skipped.
+pub fn read_history(path: &Path) -> Vec<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    let read =
+        std::fs::File::open(path).and_then(|f| f.take(HISTORY_MAX_BYTES).read_to_string(&mut text));
+    if let Err(e) = read {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(error = %e, "the search history could not be read");
+        }
+        return Vec::new();
+    }
+    let mut history = Vec::new();
+    for line in text.lines() {
+        if let Ok(query) = serde_json::from_str::<String>(line) {
+            super::prompt::remember(&mut history, &query);
+        }
+    }
+    history
+}
+
+/// Writes the search history, replacing the file (private to the user: queries may
+/// be sensitive).
+pub fn write_history(path: &Path, history: &[String]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut text = String::new();
+    for query in history {
+        text.push_str(&serde_json::to_string(query).unwrap_or_default());
+        text.push('\n');
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, path)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,7 +166,11 @@ pub fn parse(path: &Path, text: &str) -> Result<UiSettings, ConfigError> {
     };
     Ok(UiSettings {
         keys,
-        tools: Tools { copy_command },
+        tools: Tools {
+            copy_command,
+            history_path: None,
+        },
+        search_history: Vec::new(),
     })
 }
 
@@ -136,6 +199,22 @@ mod tests {
             Some("xclip -selection clipboard")
         );
         assert!(parsed("").unwrap().tools.copy_command.is_none());
+    }
+
+    #[test]
+    fn the_search_history_survives_a_round_trip_and_odd_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/search-history");
+        assert!(read_history(&path).is_empty());
+        let queries = vec![
+            "a\nb".to_owned(),
+            "发布 \u{1b}[31m".to_owned(),
+            "\"quoted\"".to_owned(),
+        ];
+        write_history(&path, &queries).unwrap();
+        assert_eq!(read_history(&path), queries);
+        std::fs::write(&path, "\"one\"\nnot json\n42\n\"two\"\n").unwrap();
+        assert_eq!(read_history(&path), ["one", "two"]);
     }
 
     #[test]

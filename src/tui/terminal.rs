@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use super::action::{Action, Command, Outside};
 use super::app::{App, Settings};
-use super::{handover, ui, worker};
+use super::{handover, settings, ui, worker};
 
 /// How often time passes for the UI (spinner frames, settling the selection).
 pub const TICK: Duration = Duration::from_millis(100);
@@ -221,6 +221,14 @@ async fn event_loop<S: worker::Source>(
                                     None
                                 }
                                 Outside::Copy(clip) => Some(handover::copy(&tools, &clip)),
+                                Outside::SaveHistory(history) => {
+                                    if let Some(path) = &tools.history_path
+                                        && let Err(e) = settings::write_history(path, &history)
+                                    {
+                                        tracing::warn!(error = %e, "the search history could not be saved");
+                                    }
+                                    None
+                                }
                                 Outside::Show(show) => {
                                     input.pause().await;
                                     restore();

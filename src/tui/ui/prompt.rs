@@ -41,6 +41,11 @@ fn tail(s: &str, cols: usize) -> String {
     out
 }
 
+/// The start of clean text that fits in `cols` columns, before a `…` when cut.
+fn head(s: &str, cols: usize) -> String {
+    text::fit(s, cols).into_owned()
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
     let row = Rect::new(area.x, area.y, area.width, area.height.min(1));
     if row.is_empty() {
@@ -50,16 +55,29 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
     let buf = frame.buffer_mut();
     buf.set_style(row, theme::status_bar());
     // The query may be pasted strangers' text: shown like message text.
-    let query = text::one_line(prompt.text(), QUERY_MAX_CHARS * 2);
+    let typed = prompt.text();
+    let before = text::one_line(&typed[..prompt.cursor()], QUERY_MAX_CHARS * 2);
+    let after = text::one_line(&typed[prompt.cursor()..], QUERY_MAX_CHARS * 2);
+    // The cursor sits on the character after it, or on a space at the end.
+    let (under, rest) = match after.graphemes(true).next() {
+        Some(g) => (g.to_owned(), after[g.len()..].to_owned()),
+        None => (" ".to_owned(), String::new()),
+    };
     let hint_w = text::width(PROMPT_HINT) + 2;
-    // " /" before the query, the cursor after it.
-    let fixed = 3;
-    let with_hint = text::width(&query) + fixed + hint_w <= cols;
+    // " /" before the query.
+    let fixed = 2;
+    let query_w = text::width(&before) + text::width(&under) + text::width(&rest);
+    let with_hint = query_w + fixed + hint_w <= cols;
     let room = cols.saturating_sub(fixed);
+    let under_w = text::width(&under);
+    // What is left of the cursor stays in view; what is right of it gets what remains.
+    let before_shown = tail(&before, room.saturating_sub(under_w + 1));
+    let rest_room = room.saturating_sub(text::width(&before_shown) + under_w);
     let line = Line::from(vec![
         Span::styled(" /", theme::bold()),
-        Span::raw(tail(&query, room)),
-        Span::styled(" ", theme::cursor()),
+        Span::raw(before_shown),
+        Span::styled(under, theme::cursor()),
+        Span::raw(head(&rest, rest_room)),
     ]);
     buf.set_line(row.x, row.y, &line, row.width);
     if with_hint {
