@@ -84,3 +84,47 @@ fn a_replys_quote_is_on_its_header_row_and_names_the_quoted_sender() {
         "{rows:#?}"
     );
 }
+
+#[test]
+fn w_wraps_long_messages_over_several_rows_and_back() {
+    let mut messages: Vec<_> = (1..=3).map(fixtures::message).collect();
+    messages.push(fixtures::text_message(4, &long_text()));
+    messages.push(fixtures::message(5));
+    let (mut app, _) = open_showing(messages, false, 80, 24);
+    app.update(key('d'));
+    app.update(key('k'));
+    let one_row = screen_lines(draw(&mut app, 80, 24).backend().buffer());
+    assert!(
+        !one_row
+            .iter()
+            .any(|r| r.contains("every owner has signed off"))
+    );
+    app.update(key('w'));
+    let t = draw(&mut app, 80, 24);
+    insta::assert_snapshot!("wrapped_80x24", t.backend());
+    let rows = screen_lines(t.backend().buffer());
+    let first = rows.iter().position(|r| r.contains("09:04")).unwrap();
+    let next = rows.iter().position(|r| r.contains("09:05")).unwrap();
+    assert!(next - first >= 2, "several rows: {rows:#?}");
+    let text: Vec<String> = rows[first..next]
+        .iter()
+        .map(|r| r.chars().skip(22).collect::<String>().trim().to_owned())
+        .collect();
+    assert!(
+        text.join(" ").ends_with("every owner has signed off."),
+        "{rows:#?}"
+    );
+    // The selection mark covers every row of the selected message.
+    assert!(
+        rows[first..next].iter().all(|r| r.starts_with('▌')),
+        "{rows:#?}"
+    );
+    app.update(key('j'));
+    app.update(key('w'));
+    let rows = screen_lines(draw(&mut app, 80, 24).backend().buffer());
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.contains("every owner has signed off"))
+    );
+}

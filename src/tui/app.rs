@@ -107,6 +107,8 @@ pub struct App {
     pub(crate) keys: KeyMap,
     /// Earlier search queries, oldest first.
     pub(crate) search_history: Vec<String>,
+    /// Long messages wrap over several rows of the list.
+    pub(crate) wrap: bool,
     /// The search prompt, while it is open.
     pub(crate) prompt: Option<Prompt>,
     pub(crate) size: Rect,
@@ -145,6 +147,7 @@ impl App {
             help_scroll: 0,
             keys: settings.ui.keys,
             search_history: settings.ui.search_history,
+            wrap: false,
             prompt: None,
             size: Rect::new(0, 0, width, height),
             names: HashMap::new(),

@@ -101,6 +101,8 @@ pub struct ConversationView {
     pub jumps: Vec<MessageId>,
     /// Where jump-back came from, for jump-forward; most recent last.
     pub forward_jumps: Vec<MessageId>,
+    /// While messages are wrapped over several rows: the columns of their text.
+    pub wrap_cols: Option<usize>,
 }
 
 impl ConversationView {
@@ -130,6 +132,7 @@ impl ConversationView {
             note: None,
             jumps: Vec::new(),
             forward_jumps: Vec::new(),
+            wrap_cols: None,
         }
     }
 
@@ -177,6 +180,7 @@ impl ConversationView {
             top,
             bottom,
             gravity,
+            wrap_cols: self.wrap_cols,
         }
     }
 

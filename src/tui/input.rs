@@ -213,6 +213,10 @@ impl App {
                 }
                 return Vec::new();
             }
+            Op::Wrap => {
+                self.wrap = !self.wrap;
+                return Vec::new();
+            }
             Op::Yank | Op::YankJson | Op::Pager | Op::Editor => {
                 return self.message_tool(op).into_iter().collect();
             }

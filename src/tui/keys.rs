@@ -22,6 +22,8 @@ pub enum Op {
     /// Move focus between the list and the detail pane (or open the picked conversation).
     Focus,
     ToggleDetail,
+    /// Wrap long messages in the list over several rows, or not.
+    Wrap,
     Retry,
     /// Open the search prompt.
     Search,
@@ -117,6 +119,7 @@ pub const BINDINGS: &[Binding] = &[
         &["d"],
         "hide / show the detail pane",
     ),
+    b(Op::Wrap, "wrap", &["w"], "wrap long messages in the list"),
     b(Op::Retry, "retry", &["r"], "retry after an error"),
     b(
         Op::Search,

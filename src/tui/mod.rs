@@ -27,6 +27,7 @@ mod tools;
 pub mod ui;
 pub mod viewport;
 pub mod worker;
+pub mod wrap;
 
 use crate::api::client::Client;
 use crate::model::{AppId, ConversationId, Cursor};

@@ -23,6 +23,9 @@ impl App {
         let Some(view) = self.view.as_mut() else {
             return commands;
         };
+        view.wrap_cols = self
+            .wrap
+            .then(|| super::ui::list::text_cols(areas.list.width));
         let mut scroll = view.scroll;
         super::viewport::normalize(&view.model(), &mut scroll, h);
         view.scroll = scroll;

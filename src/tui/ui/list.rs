@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::model::{MessageStatus, MsgType};
+use crate::model::MessageStatus;
 use crate::pager::Direction;
 use crate::tui::app::{App, Focus};
 use crate::tui::conversation::ConversationView;
@@ -17,6 +17,7 @@ use crate::tui::search;
 use crate::tui::store::Entry;
 use crate::tui::text;
 use crate::tui::viewport::{self, EdgeRow, Item};
+use crate::tui::wrap;
 
 use super::{spinner, theme};
 
@@ -45,8 +46,13 @@ fn sender_cols(width: u16) -> usize {
 }
 
 /// Where the content starts: after the mark, the time and the sender.
-fn content_col(width: u16) -> usize {
+pub fn content_col(width: u16) -> usize {
     1 + TIME_COLS + 1 + sender_cols(width) + 1
+}
+
+/// The columns of a message's text in a list `width` columns wide.
+pub fn text_cols(width: u16) -> usize {
+    usize::from(width).saturating_sub(content_col(width)).max(1)
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -94,7 +100,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                         if r < sep_rows + hint_rows {
                             hint_row(buf, row, app, view, entry, selected);
                         } else {
-                            main_row(buf, row, app, view, entry, selected);
+                            let k = (r - sep_rows - hint_rows) as usize;
+                            let chunk = view.wrap_cols.map(|cols| wrapped_chunk(entry, cols, k));
+                            if k == 0 {
+                                main_row(buf, row, app, view, entry, selected, chunk);
+                            } else if let Some(chunk) = chunk {
+                                continuation_row(buf, row, view, entry, selected, &chunk);
+                            }
                         }
                     }
                 }
@@ -277,6 +289,44 @@ fn hint_row(
     buf.set_line(row.x, row.y, &Line::from(spans), row.width);
 }
 
+/// The text of row `k` of a wrapped message, `…` at its end when the rows stop
+/// before the text does.
+fn wrapped_chunk(entry: &Entry, cols: usize, k: usize) -> String {
+    let rows = wrap::rows(entry, cols);
+    let Some(range) = rows.get(k) else {
+        return String::new();
+    };
+    let chunk = &entry.preview[range.clone()];
+    if k + 1 == rows.len() && range.end < entry.preview.len() {
+        text::fit(&format!("{chunk}{}", text::ELLIPSIS), cols).into_owned()
+    } else {
+        chunk.to_owned()
+    }
+}
+
+/// A wrapped message's second and later rows: its text, under the first row's.
+fn continuation_row(
+    buf: &mut Buffer,
+    row: Rect,
+    view: &ConversationView,
+    entry: &Entry,
+    selected: bool,
+    chunk: &str,
+) {
+    let base = if entry.message.status() == MessageStatus::Visible {
+        Style::new()
+    } else {
+        theme::dim()
+    };
+    let mut spans = vec![
+        mark(selected),
+        Span::raw(" ".repeat(content_col(row.width) - 1)),
+    ];
+    let room = usize::from(row.width).saturating_sub(content_col(row.width));
+    spans.extend(marked(&text::fit(chunk, room), needle_for(view, entry), base).0);
+    buf.set_line(row.x, row.y, &Line::from(spans), row.width);
+}
+
 fn main_row(
     buf: &mut Buffer,
     row: Rect,
@@ -284,6 +334,7 @@ fn main_row(
     view: &ConversationView,
     entry: &Entry,
     selected: bool,
+    chunk: Option<String>,
 ) {
     let message = &entry.message;
     let needle = needle_for(view, entry);
@@ -298,21 +349,17 @@ fn main_row(
         spans.extend(head);
         name_marked
     };
-    let kind = message.msg_type();
-    if kind != MsgType::Text {
-        spans.push(Span::styled(
-            format!("[{}] ", kind.label()),
-            theme::heading(),
-        ));
+    let (kind, status_label) = wrap::prefix(entry);
+    if let Some(kind) = kind {
+        spans.push(Span::styled(kind, theme::heading()));
     }
-    let status = message.status();
-    let visible = status == MessageStatus::Visible;
-    if !visible {
-        spans.push(Span::styled(format!("({}) ", status.label()), theme::dim()));
+    let visible = message.status() == MessageStatus::Visible;
+    if let Some(status) = status_label {
+        spans.push(Span::styled(status, theme::dim()));
     }
     let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     let room = usize::from(row.width).saturating_sub(used);
-    let preview = text::fit(&entry.preview, room);
+    let preview = text::fit(chunk.as_deref().unwrap_or(&entry.preview), room);
     let base = if visible { Style::new() } else { theme::dim() };
     let (preview, text_marked) = marked(&preview, needle, base);
     spans.extend(preview);

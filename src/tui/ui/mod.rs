@@ -2,7 +2,7 @@
 
 mod detail;
 pub(crate) mod help;
-mod list;
+pub(crate) mod list;
 mod picker;
 mod prompt;
 mod status;
