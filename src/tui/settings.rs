@@ -10,13 +10,18 @@ use toml::Spanned;
 
 use crate::config::ConfigError;
 
+use ratatui::style::{Color, Modifier, Style};
+
 use super::keys::{KeyMap, Override};
+use super::ui::theme::Theme;
 
 /// How the browser looks and reacts, from the configuration.
 #[derive(Clone, Debug, Default)]
 pub struct UiSettings {
     /// Which keys ask for which action.
     pub keys: KeyMap,
+    /// Colours and styles.
+    pub theme: Theme,
     /// Programs the browser hands work to.
     pub tools: Tools,
     /// Earlier search queries, oldest first.
@@ -92,19 +97,87 @@ pub fn write_history(path: &Path, history: &[String]) -> std::io::Result<()> {
 struct Sections {
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    theme: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     copy_command: Option<Spanned<String>>,
+}
+
+/// Where in a theme a `[theme]` style goes.
+type StyleSlot = fn(&mut Theme) -> &mut Style;
+
+/// The `[theme]` keys that take a style, and where each goes.
+const STYLE_KEYS: &[(&str, StyleSlot)] = &[
+    ("selection", |t| &mut t.selection),
+    ("selection_unfocused", |t| &mut t.selection_unfocused),
+    ("quote", |t| &mut t.quote),
+    ("dim", |t| &mut t.dim),
+    ("status_bar", |t| &mut t.status_bar),
+    ("error", |t| &mut t.error),
+    ("heading", |t| &mut t.heading),
+    ("search_match", |t| &mut t.search_match),
+    ("gutter", |t| &mut t.gutter),
+    ("border", |t| &mut t.border),
+];
+
+fn parse_color(word: &str) -> Result<Color, String> {
+    word.parse::<Color>().map_err(|_| {
+        format!("{word:?} is not a colour (a name such as lightblue, #rrggbb, or 0-255)")
+    })
+}
+
+/// A style as `[theme]` writes it: colours and modifiers separated by spaces, e.g.
+/// `"yellow bold"`, `"fg:#ff8800 bg:black underline"`, `"reverse"`. A bare colour is
+/// the foreground. Without colours (`NO_COLOR`), colours are left out.
+pub fn parse_style(s: &str, colours: bool) -> Result<Style, String> {
+    let mut style = Style::new();
+    for word in s.split_whitespace() {
+        let lower = word.to_ascii_lowercase();
+        let modifier = match lower.as_str() {
+            "bold" => Some(Modifier::BOLD),
+            "dim" => Some(Modifier::DIM),
+            "italic" => Some(Modifier::ITALIC),
+            "underline" | "underlined" => Some(Modifier::UNDERLINED),
+            "reverse" | "reversed" => Some(Modifier::REVERSED),
+            "crossed" | "strikethrough" => Some(Modifier::CROSSED_OUT),
+            _ => None,
+        };
+        if let Some(m) = modifier {
+            style = style.add_modifier(m);
+            continue;
+        }
+        let (bg, colour) = match lower.split_once(':') {
+            Some(("fg", c)) => (false, parse_color(c)?),
+            Some(("bg", c)) => (true, parse_color(c)?),
+            Some(_) => return Err(format!("{word:?}: write fg:COLOUR or bg:COLOUR")),
+            None => (false, parse_color(&lower).map_err(|_| {
+                format!("{word:?} is neither a colour nor bold, dim, italic, underline, reverse or crossed")
+            })?),
+        };
+        if colours {
+            style = if bg {
+                style.bg(colour)
+            } else {
+                style.fg(colour)
+            };
+        }
+    }
+    Ok(style)
 }
 
 /// Reads the browser's settings from the configuration file, when there is one.
 pub fn load(path: Option<&Path>) -> Result<UiSettings, ConfigError> {
+    let no_color = std::env::var("NO_COLOR").ok();
     let Some(path) = path else {
-        return Ok(UiSettings::default());
+        return Ok(UiSettings {
+            theme: Theme::for_environment(no_color.as_deref()),
+            ..UiSettings::default()
+        });
     };
     let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         path: path.to_path_buf(),
         error,
     })?;
-    parse(path, &text)
+    parse(path, &text, no_color.as_deref())
 }
 
 /// The line (from 1) of a byte offset.
@@ -113,8 +186,9 @@ fn line_of(text: &str, at: usize) -> usize {
 }
 
 /// Parses the browser's settings from the file's text (the rest of the file is the
-/// general configuration's business, already checked).
-pub fn parse(path: &Path, text: &str) -> Result<UiSettings, ConfigError> {
+/// general configuration's business, already checked). `no_color` is the
+/// `NO_COLOR` variable's value.
+pub fn parse(path: &Path, text: &str, no_color: Option<&str>) -> Result<UiSettings, ConfigError> {
     let invalid = |at: usize, key: &str, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
         line: line_of(text, at),
@@ -144,6 +218,46 @@ pub fn parse(path: &Path, text: &str) -> Result<UiSettings, ConfigError> {
         .collect();
     let keys = KeyMap::with_overrides(&overrides)
         .map_err(|e| invalid(e.at, &format!("keys.{}", e.key), e.message))?;
+    let mut theme = Theme::for_environment(no_color);
+    let colours = theme != Theme::no_color();
+    for (key, value) in &sections.theme {
+        let name = key.get_ref().as_str();
+        let at = value.span().start;
+        let err = |message: String| invalid(at, &format!("theme.{name}"), message);
+        if name == "senders" {
+            let Some(list) = value.get_ref().as_array() else {
+                return Err(err(
+                    "write a list of colours: senders = [\"cyan\", \"green\"]".into(),
+                ));
+            };
+            let mut palette = Vec::new();
+            for c in list {
+                let c = c
+                    .as_str()
+                    .ok_or_else(|| err("each colour is a string".into()))?;
+                palette.push(parse_color(c).map_err(err)?);
+            }
+            if palette.is_empty() {
+                return Err(err("give at least one colour".into()));
+            }
+            if colours {
+                theme.senders = palette;
+            }
+            continue;
+        }
+        let Some((_, slot)) = STYLE_KEYS.iter().find(|(k, _)| *k == name) else {
+            let known: Vec<&str> = STYLE_KEYS.iter().map(|(k, _)| *k).collect();
+            return Err(invalid(
+                key.span().start,
+                &format!("theme.{name}"),
+                format!("no such style (styles: {}, senders)", known.join(", ")),
+            ));
+        };
+        let Some(text) = value.get_ref().as_str() else {
+            return Err(err("write a style as a string, e.g. \"yellow bold\"".into()));
+        };
+        *slot(&mut theme) = parse_style(text, colours).map_err(err)?;
+    }
     let copy_command = match sections.copy_command {
         Some(c) if c.get_ref().trim().is_empty() => {
             return Err(invalid(
@@ -166,6 +280,7 @@ pub fn parse(path: &Path, text: &str) -> Result<UiSettings, ConfigError> {
     };
     Ok(UiSettings {
         keys,
+        theme,
         tools: Tools {
             copy_command,
             history_path: None,
@@ -181,7 +296,8 @@ mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn parsed(text: &str) -> Result<UiSettings, String> {
-        parse(Path::new("/home/u/.config/volc-im/config.toml"), text).map_err(|e| e.to_string())
+        parse(Path::new("/home/u/.config/volc-im/config.toml"), text, None)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -199,6 +315,62 @@ mod tests {
             Some("xclip -selection clipboard")
         );
         assert!(parsed("").unwrap().tools.copy_command.is_none());
+    }
+
+    #[test]
+    fn the_theme_is_read_and_no_color_drops_its_colours() {
+        let text = "[theme]\nselection = \"bg:#303030 bold\"\nquote = \"lightblue italic\"\nsenders = [\"red\", \"green\"]\n";
+        let ui = parsed(text).unwrap();
+        assert_eq!(
+            ui.theme.selection,
+            Style::new()
+                .bg(Color::Rgb(0x30, 0x30, 0x30))
+                .add_modifier(Modifier::BOLD)
+        );
+        assert_eq!(
+            ui.theme.quote,
+            Style::new()
+                .fg(Color::LightBlue)
+                .add_modifier(Modifier::ITALIC)
+        );
+        assert_eq!(ui.theme.senders, [Color::Red, Color::Green]);
+        assert_eq!(
+            ui.theme.error,
+            Theme::default().error,
+            "unnamed styles keep their default"
+        );
+        let plain = parse(Path::new("c.toml"), text, Some("1")).unwrap();
+        assert_eq!(
+            plain.theme.selection,
+            Style::new().add_modifier(Modifier::BOLD)
+        );
+        assert_eq!(plain.theme.senders, Theme::no_color().senders);
+        assert_eq!(plain.theme.search_match, Theme::no_color().search_match);
+    }
+
+    #[test]
+    fn every_theme_error_names_file_line_and_key() {
+        let e = parsed("[theme]\nselction = \"bold\"\n").unwrap_err();
+        assert!(
+            e.contains("config.toml:2: theme.selction: no such style"),
+            "{e}"
+        );
+        let e = parsed("[theme]\n\nquote = \"blurple\"\n").unwrap_err();
+        assert!(
+            e.contains("config.toml:3: theme.quote: \"blurple\" is neither a colour"),
+            "{e}"
+        );
+        let e = parsed("[theme]\nerror = \"fg:nope\"\n").unwrap_err();
+        assert!(e.contains("theme.error: \"nope\" is not a colour"), "{e}");
+        let e = parsed("[theme]\nerror = 3\n").unwrap_err();
+        assert!(
+            e.contains("config.toml:2: theme.error: write a style as a string"),
+            "{e}"
+        );
+        let e = parsed("[theme]\nsenders = []\n").unwrap_err();
+        assert!(e.contains("theme.senders: give at least one colour"), "{e}");
+        let e = parsed("[theme]\nsenders = \"red\"\n").unwrap_err();
+        assert!(e.contains("theme.senders: write a list"), "{e}");
     }
 
     #[test]

@@ -166,6 +166,7 @@ async fn event_loop<S: worker::Source>(
 ) -> anyhow::Result<()> {
     let size = screen.size()?;
     let tools = settings.ui.tools.clone();
+    ui::theme::install(settings.ui.theme.clone());
     let (mut app, commands) = App::new(settings, size.width, size.height);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     for command in commands {

@@ -79,7 +79,7 @@ mod tests {
         let shown: Vec<&str> = rows.iter().map(|r| &e.preview[r.clone()]).collect();
         assert_eq!(
             shown,
-            ["the quick", "brown fox", "jumps", "over the", "lazy dog"]
+            ["the quick", "brown fox", "jumps over", "the lazy", "dog"]
         );
         assert_eq!(row_count(&entry("short"), 10), 1);
         assert_eq!(row_count(&entry(""), 10), 1);
