@@ -301,6 +301,12 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_parses() {
+        let ui = parsed(include_str!("../../config.example.toml")).unwrap();
+        assert!(ui.tools.copy_command.is_none());
+    }
+
+    #[test]
     fn keys_and_copy_command_are_read() {
         let ui = parsed(
             "region = \"cn-north-1\"\ncopy_command = \"xclip -selection clipboard\"\n\n[keys]\nquit = [\"ctrl-q\"]\nhalf-page-down = [\"ctrl-d\", \"space\"]\n",
