@@ -3,8 +3,8 @@
 //! the event loop that ties input, state, drawing and the worker together.
 
 use std::io::{self, Stdout, Write, stdout};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use crossterm::cursor::{Hide, Show};
@@ -123,20 +123,24 @@ fn listen_for_signals() -> io::Result<mpsc::UnboundedReceiver<i32>> {
     Ok(rx)
 }
 
-/// The task reading the terminal, while the browser has it.
+/// The task reading the terminal, while the browser has it; and whether time
+/// passes for the UI (not while another program has the terminal: nothing is drawn
+/// then, and ticks would only pile up).
 struct Input {
     tx: mpsc::UnboundedSender<Action>,
     task: Option<JoinHandle<()>>,
+    paused: Arc<AtomicBool>,
 }
 
 impl Input {
-    fn start(tx: mpsc::UnboundedSender<Action>) -> Input {
+    fn start(tx: mpsc::UnboundedSender<Action>, paused: Arc<AtomicBool>) -> Input {
         let task = Some(tokio::spawn(read_input(tx.clone())));
-        Input { tx, task }
+        Input { tx, task, paused }
     }
 
     /// Stops reading, so that another program gets every key.
     async fn pause(&mut self) {
+        self.paused.store(true, Ordering::SeqCst);
         if let Some(task) = self.task.take() {
             task.abort();
             let _ = task.await;
@@ -144,6 +148,7 @@ impl Input {
     }
 
     fn resume(&mut self) {
+        self.paused.store(false, Ordering::SeqCst);
         if self.task.is_none() {
             self.task = Some(tokio::spawn(read_input(self.tx.clone())));
         }
@@ -172,8 +177,9 @@ async fn event_loop<S: worker::Source>(
     for command in commands {
         worker::spawn(&source, command, tx.clone());
     }
-    let mut input = Input::start(tx.clone());
-    let ticker = tokio::spawn(tick(tx.clone()));
+    let paused = Arc::new(AtomicBool::new(false));
+    let mut input = Input::start(tx.clone(), Arc::clone(&paused));
+    let ticker = tokio::spawn(tick(tx.clone(), paused));
     let result = async {
         let mut dirty = true;
         loop {
@@ -313,11 +319,14 @@ async fn read_input(tx: mpsc::UnboundedSender<Action>) {
     let _ = tx.send(Action::InputClosed);
 }
 
-async fn tick(tx: mpsc::UnboundedSender<Action>) {
+async fn tick(tx: mpsc::UnboundedSender<Action>, paused: Arc<AtomicBool>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         interval.tick().await;
+        if paused.load(Ordering::SeqCst) {
+            continue;
+        }
         if tx.send(Action::Tick).is_err() {
             return;
         }
