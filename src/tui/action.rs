@@ -59,6 +59,8 @@ pub enum Action {
     /// What became of something done outside the app (a copy, the pager), for the
     /// status bar.
     Reported(String),
+    /// An export started from the view ended; what to say about it.
+    ExportEnded(String),
 }
 
 /// Work for the worker. Each command's answer comes back as one [`Action`].
@@ -102,6 +104,17 @@ pub enum Outside {
     Show(Show),
     /// Keep the search history (oldest first) for the next run.
     SaveHistory(Vec<String>),
+    /// Export a conversation to a file in the background.
+    Export(ExportJob),
+}
+
+/// An export started from the view: the same engine as `volc-im export`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportJob {
+    pub target: crate::export::ConversationTarget,
+    pub path: std::path::PathBuf,
+    pub format: crate::export::Format,
+    pub direction: crate::pager::Direction,
 }
 
 /// Text for the clipboard.

@@ -109,6 +109,8 @@ pub struct App {
     pub(crate) search_history: Vec<String>,
     /// Long messages wrap over several rows of the list.
     pub(crate) wrap: bool,
+    /// The file an export started from the view is writing, while it runs.
+    pub(crate) exporting: Option<String>,
     /// The search prompt, while it is open.
     pub(crate) prompt: Option<Prompt>,
     pub(crate) size: Rect,
@@ -148,6 +150,7 @@ impl App {
             keys: settings.ui.keys,
             search_history: settings.ui.search_history,
             wrap: false,
+            exporting: None,
             prompt: None,
             size: Rect::new(0, 0, width, height),
             names: HashMap::new(),
@@ -289,6 +292,14 @@ impl App {
                 self.quit = true;
                 return vec![Command::Quit];
             }
+            Action::ExportEnded(report) => {
+                self.exporting = None;
+                let now = self.ticks;
+                if let Some(v) = self.view.as_mut() {
+                    v.set_notice(&report, now);
+                }
+                Vec::new()
+            }
             Action::Reported(report) => {
                 let now = self.ticks;
                 if let Some(v) = self.view.as_mut().filter(|_| !report.is_empty()) {
@@ -303,7 +314,8 @@ impl App {
 
     /// True while anything is being fetched (the spinner turns).
     pub fn is_fetching(&self) -> bool {
-        self.users_in_flight > 0
+        self.exporting.is_some()
+            || self.users_in_flight > 0
             || self
                 .view
                 .as_ref()
@@ -315,6 +327,11 @@ impl App {
     pub fn info_settled(&self, target: &Target) -> bool {
         self.infos_settled
             .contains(&(target.app_id, target.conversation))
+    }
+
+    /// The file an export started from the view is writing, while it runs.
+    pub fn exporting(&self) -> Option<&str> {
+        self.exporting.as_deref()
     }
 
     /// True while the status bar shows a notice.

@@ -10,7 +10,7 @@ use super::app::{App, Focus, Screen};
 use super::detail::DetailScroll;
 use super::keys::{self, Op};
 use super::layout;
-use super::prompt::{Edit, Prompt};
+use super::prompt::{Edit, Prompt, Purpose};
 use super::search::{Search, Toward};
 use super::ui::help;
 use super::viewport::{self, Item};
@@ -95,6 +95,10 @@ impl App {
             Edit::Cancel => {
                 self.prompt = None;
                 Vec::new()
+            }
+            Edit::Submit(name) if prompt.purpose() == Purpose::Export => {
+                self.prompt = None;
+                self.export_to(&name).into_iter().collect()
             }
             Edit::Submit(query) => {
                 self.prompt = None;
@@ -210,6 +214,12 @@ impl App {
             Op::JumpForward => {
                 if let Some(v) = self.view.as_mut() {
                     v.jump_forward(h);
+                }
+                return Vec::new();
+            }
+            Op::Export => {
+                if let Some(name) = self.export_file_name() {
+                    self.prompt = Some(Prompt::for_export(&name));
                 }
                 return Vec::new();
             }

@@ -10,9 +10,20 @@ use super::search::QUERY_MAX_CHARS;
 /// The most earlier queries remembered.
 pub const HISTORY_MAX: usize = 200;
 
+/// What a prompt asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// A search query.
+    #[default]
+    Search,
+    /// The file to export the conversation to.
+    Export,
+}
+
 /// The query being typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Prompt {
+    purpose: Purpose,
     text: String,
     /// The cursor, as a byte offset into `text` at a grapheme boundary.
     cursor: usize,
@@ -42,6 +53,21 @@ impl Prompt {
             history,
             ..Prompt::default()
         }
+    }
+
+    /// A prompt for the export's file name, starting with `name` (the cursor at its end).
+    pub fn for_export(name: &str) -> Prompt {
+        let mut p = Prompt {
+            purpose: Purpose::Export,
+            ..Prompt::default()
+        };
+        p.set(name.to_owned());
+        p
+    }
+
+    /// What the prompt asks for.
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
     }
 
     /// The query so far, as typed (clean it before showing).

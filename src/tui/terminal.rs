@@ -20,9 +20,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::action::{Action, Command, Outside};
+use super::action::{Action, Command, ExportJob, Outside};
 use super::app::{App, Settings};
 use super::{handover, settings, ui, worker};
+use crate::export::{ExportOptions, Output, PageSource, export};
 
 /// How often time passes for the UI (spinner frames, settling the selection).
 pub const TICK: Duration = Duration::from_millis(100);
@@ -94,7 +95,10 @@ pub fn restore() {
 }
 
 /// Runs the browser on the real terminal with a [`worker::Source`].
-pub async fn run<S: worker::Source>(source: S, settings: Settings) -> anyhow::Result<()> {
+pub async fn run<S: worker::Source + PageSource>(
+    source: S,
+    settings: Settings,
+) -> anyhow::Result<()> {
     // Listening before the terminal changes: a signal from now on restores it.
     let signals = listen_for_signals()?;
     let mut screen = enter()?;
@@ -163,7 +167,7 @@ impl Drop for Input {
     }
 }
 
-async fn event_loop<S: worker::Source>(
+async fn event_loop<S: worker::Source + PageSource>(
     screen: &mut Screen,
     source: S,
     settings: Settings,
@@ -228,6 +232,10 @@ async fn event_loop<S: worker::Source>(
                                     None
                                 }
                                 Outside::Copy(clip) => Some(handover::copy(&tools, &clip)),
+                                Outside::Export(job) => {
+                                    spawn_export(&source, job, tx.clone());
+                                    None
+                                }
                                 Outside::SaveHistory(history) => {
                                     if let Some(path) = &tools.history_path
                                         && let Err(e) = settings::write_history(path, &history)
@@ -265,6 +273,45 @@ async fn event_loop<S: worker::Source>(
     .await;
     ticker.abort();
     result
+}
+
+/// Runs an export started from the view in its own task, with the engine and the
+/// guarantees of `volc-im export` (a page at a time, flushed, a clean prefix on
+/// failure); its outcome comes back as [`Action::ExportEnded`].
+fn spawn_export<S: PageSource>(source: &S, job: ExportJob, tx: mpsc::UnboundedSender<Action>) {
+    let source = source.clone();
+    tokio::spawn(async move {
+        let name = job.path.display().to_string();
+        let output = match Output::create(&job.path) {
+            Ok(output) => output,
+            Err(e) => {
+                let _ = tx.send(Action::ExportEnded(format!("export failed: {e}")));
+                return;
+            }
+        };
+        let options = ExportOptions {
+            format: job.format,
+            direction: job.direction,
+            ..ExportOptions::default()
+        };
+        let targets = [job.target];
+        let outcome = export(&source, &targets, &options, output, std::future::pending()).await;
+        let report = match outcome {
+            Ok(summary) => {
+                let n = summary.messages();
+                format!(
+                    "exported {n} message{} to {name} ({})",
+                    if n == 1 { "" } else { "s" },
+                    job.format
+                )
+            }
+            Err(failure) => {
+                tracing::warn!(error = %failure, "export from the view failed");
+                format!("export to {name} stopped: {failure} (what was written is kept)")
+            }
+        };
+        let _ = tx.send(Action::ExportEnded(report));
+    });
 }
 
 /// Ctrl-z: gives the terminal back to the shell and stops; when continued (`fg`),

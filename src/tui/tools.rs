@@ -113,6 +113,114 @@ pub fn document(message: &Message, sender_name: Option<&str>, tz: &jiff::tz::Tim
     text::as_written(&out.replace("\r\n", "\n"))
 }
 
+/// The export format a file name asks for, by its extension.
+pub fn format_for(path: &std::path::Path) -> Option<crate::export::Format> {
+    use crate::export::Format;
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "jsonl" | "ndjson" => Format::Jsonl,
+        "json" => Format::Json,
+        "csv" => Format::Csv,
+        "md" | "markdown" => Format::Markdown,
+        _ => return None,
+    })
+}
+
+/// A file name from a conversation's name: letters, digits, `-` and `_` kept, the
+/// rest `-`; the id when nothing is left.
+fn file_stem(name: Option<&str>, id: crate::model::ConversationId) -> String {
+    let stem: String = name
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches('-').to_owned();
+    if stem.is_empty() {
+        format!("conversation-{id}")
+    } else {
+        stem.chars().take(60).collect()
+    }
+}
+
+impl App {
+    /// The file name the export prompt offers for the open conversation; `None` (and
+    /// a notice) while an export is already running.
+    pub(crate) fn export_file_name(&mut self) -> Option<String> {
+        let now = self.ticks;
+        let view = self.view.as_ref()?;
+        if let Some(path) = self.exporting.clone() {
+            if let Some(v) = self.view.as_mut() {
+                v.set_notice(&format!("an export to {path} is still running"), now);
+            }
+            return None;
+        }
+        let name = self.conversation_name(&view.target);
+        Some(format!(
+            "{}.jsonl",
+            file_stem(name, view.target.conversation)
+        ))
+    }
+
+    /// What exporting the open conversation to `name` takes; a notice instead when the
+    /// name will not do.
+    pub(crate) fn export_to(&mut self, name: &str) -> Option<Command> {
+        let now = self.ticks;
+        let name = name.trim();
+        let path = std::path::PathBuf::from(name);
+        let refusal = if name.is_empty() {
+            Some("no file name: nothing exported".to_owned())
+        } else if path.exists() {
+            Some(format!(
+                "{name} exists: give another name (nothing was changed)"
+            ))
+        } else {
+            None
+        };
+        let format = format_for(&path);
+        let view = self.view.as_ref()?;
+        let live = self.kind_of(&view.target) == Some(crate::model::ConversationKind::LiveGroup);
+        let target = crate::export::ConversationTarget {
+            label: self
+                .conversation_name(&view.target)
+                .map_or_else(|| view.target.conversation.to_string(), str::to_owned),
+            app: view.target.app_id,
+            conversation: view.target.conversation,
+            live,
+        };
+        let refusal = refusal.or_else(|| {
+            format.is_none().then(|| {
+                format!("{name}: end the name in .jsonl, .json, .csv or .md to choose the format")
+            })
+        });
+        if let Some(why) = refusal {
+            if let Some(v) = self.view.as_mut() {
+                v.set_notice(&why, now);
+            }
+            return None;
+        }
+        self.exporting = Some(name.to_owned());
+        Some(Command::Outside(Outside::Export(
+            super::action::ExportJob {
+                target,
+                path,
+                format: format?,
+                // As `volc-im export`: oldest first, except for live groups.
+                direction: if live {
+                    crate::pager::Direction::NewestFirst
+                } else {
+                    crate::pager::Direction::OldestFirst
+                },
+            },
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +235,25 @@ mod tests {
         assert!(doc.contains("hello␛]52;c;evil␇ 👍🏽\nsecond line"), "{doc}");
         assert!(doc.contains("\"IndexInConversation\": 3"), "{doc}");
         assert!(!doc.chars().any(|c| c.is_control() && c != '\n'), "{doc:?}");
+    }
+
+    #[test]
+    fn the_format_comes_from_the_extension() {
+        use crate::export::Format;
+        use std::path::Path;
+        assert_eq!(format_for(Path::new("a.JSONL")), Some(Format::Jsonl));
+        assert_eq!(format_for(Path::new("a.json")), Some(Format::Json));
+        assert_eq!(format_for(Path::new("dir.v2/a.csv")), Some(Format::Csv));
+        assert_eq!(format_for(Path::new("a.md")), Some(Format::Markdown));
+        assert_eq!(format_for(Path::new("a.txt")), None);
+        assert_eq!(format_for(Path::new("jsonl")), None);
+        let id = crate::model::ConversationId(7);
+        assert_eq!(
+            file_stem(Some("Launch crew 🚀 发布"), id),
+            "Launch-crew---发布"
+        );
+        assert_eq!(file_stem(Some("../../etc"), id), "etc");
+        assert_eq!(file_stem(None, id), "conversation-7");
     }
 
     #[test]

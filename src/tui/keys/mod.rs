@@ -47,6 +47,8 @@ pub enum Op {
     Pager,
     /// Open a read-only copy of the selected message in the editor.
     Editor,
+    /// Export the open conversation to a file.
+    Export,
     Help,
     /// Close an overlay, leave the detail pane, or go back to the picker.
     Back,
@@ -163,6 +165,12 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(Op::Pager, "pager", &["v"], "read the message in $PAGER"),
     b(Op::Editor, "editor", &["e"], "open it in $VISUAL / $EDITOR"),
+    b(
+        Op::Export,
+        "export",
+        &["x"],
+        "export the conversation to a file",
+    ),
     b(
         Op::Help,
         "help",

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::tui::prompt::Prompt;
+use crate::tui::prompt::{Prompt, Purpose};
 use crate::tui::search::QUERY_MAX_CHARS;
 use crate::tui::text;
 
@@ -13,6 +13,10 @@ use super::theme;
 
 /// What the prompt's right end says when there is room.
 pub const PROMPT_HINT: &str = "Enter searches · Esc cancels";
+/// Before the export's file name.
+pub const EXPORT_LABEL: &str = " export to: ";
+/// The export prompt's hint.
+pub const EXPORT_HINT: &str = ".jsonl .json .csv .md · Enter exports · Esc cancels";
 
 /// The end of clean text that fits in `cols` columns, after a `…` when cut: the part
 /// being typed stays in view.
@@ -63,9 +67,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
         Some(g) => (g.to_owned(), after[g.len()..].to_owned()),
         None => (" ".to_owned(), String::new()),
     };
-    let hint_w = text::width(PROMPT_HINT) + 2;
-    // " /" before the query.
-    let fixed = 2;
+    let (label, hint) = match prompt.purpose() {
+        Purpose::Search => (" /", PROMPT_HINT),
+        Purpose::Export => (EXPORT_LABEL, EXPORT_HINT),
+    };
+    let hint_w = text::width(hint) + 2;
+    let fixed = text::width(label);
     let query_w = text::width(&before) + text::width(&under) + text::width(&rest);
     let with_hint = query_w + fixed + hint_w <= cols;
     let room = cols.saturating_sub(fixed);
@@ -74,7 +81,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
     let before_shown = tail(&before, room.saturating_sub(under_w + 1));
     let rest_room = room.saturating_sub(text::width(&before_shown) + under_w);
     let line = Line::from(vec![
-        Span::styled(" /", theme::bold()),
+        Span::styled(label, theme::bold()),
         Span::raw(before_shown),
         Span::styled(under, theme::cursor()),
         Span::raw(head(&rest, rest_room)),
@@ -85,7 +92,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
         buf.set_line(
             x,
             row.y,
-            &Line::styled(format!("{PROMPT_HINT} "), theme::dim()),
+            &Line::styled(format!("{hint} "), theme::dim()),
             hint_w as u16,
         );
     }

@@ -153,8 +153,9 @@ fn parts(app: &App) -> Parts {
         search: search_status(view),
         notice: view
             .notice
-            .as_ref()
-            .map(|n| text::one_line(n, ERROR_MAX_COLS)),
+            .clone()
+            .or_else(|| app.exporting().map(|p| format!("exporting to {p}…")))
+            .map(|n| text::one_line(&n, ERROR_MAX_COLS)),
     }
 }
 
