@@ -98,7 +98,10 @@ fn is_pictographic(c: char) -> bool {
 /// character after a ZWJ can be pictographic only by GB11, which also asks for a
 /// pictograph (and extenders) before it.
 fn joins_pictographs(chars: &[char], i: usize) -> bool {
-    chars.get(i + 1).is_some_and(|&c| is_pictographic(c))
+    // A pictograph that is itself replaced (unassigned, say) joins nothing.
+    chars
+        .get(i + 1)
+        .is_some_and(|&c| is_pictographic(c) && matches!(fate(c), CharFate::Keep))
 }
 
 /// True when a grapheme holds a ZWJ that joins no pictographs.
@@ -531,6 +534,10 @@ mod tests {
         assert_eq!(one_line("a\u{200d}👍", 80), "a👍");
         assert_eq!(one_line("👍\u{200d}b", 80), "👍b");
         assert_eq!(one_line("\u{200d}x\u{200d}", 80), "x");
+        // Found by the property test: a joiner before a pictograph that is replaced.
+        let s = one_line("👍\u{200d}\u{1f8ae}", 80);
+        assert_eq!(s, "👍\u{FFFD}");
+        assert!(is_terminal_safe(&s));
         assert_eq!(one_line("中\u{200d}\u{200d}文", 80), "中文");
         assert_eq!(lines("a\u{200d}\nb\u{200d}"), vec!["a", "b"]);
         assert!(!is_terminal_safe("a\u{200d}b"));
