@@ -170,6 +170,8 @@ enum Piece<'a> {
 struct Pieces<'a> {
     graphemes: Graphemes<'a>,
     col: usize,
+    /// The last grapheme given out on this line.
+    last: Option<Cow<'a, str>>,
 }
 
 impl<'a> Pieces<'a> {
@@ -177,8 +179,17 @@ impl<'a> Pieces<'a> {
         Pieces {
             graphemes: s.graphemes(true),
             col: 0,
+            last: None,
         }
     }
+}
+
+/// True when `next` would join `last` into one grapheme if written after it. Cleaning
+/// can bring such neighbours together (a dropped mark between a digit and an emoji
+/// selector), and the joined grapheme is wider than the two were measured.
+fn would_join(last: &str, next: &str) -> bool {
+    let joined = format!("{last}{next}");
+    joined.graphemes(true).next().map(str::len) != Some(last.len())
 }
 
 impl<'a> Iterator for Pieces<'a> {
@@ -189,11 +200,13 @@ impl<'a> Iterator for Pieces<'a> {
             let g = self.graphemes.next()?;
             if is_line_break(g) {
                 self.col = 0;
+                self.last = None;
                 return Some(Piece::Break);
             }
             if g == "\t" {
                 let n = TAB_WIDTH - self.col % TAB_WIDTH;
                 self.col += n;
+                self.last = None;
                 return Some(Piece::Text(Cow::Borrowed(&SPACES[..n]), n));
             }
             let clean = clean_grapheme(g);
@@ -202,6 +215,16 @@ impl<'a> Iterator for Pieces<'a> {
                 // ratatui skips zero-width graphemes; so does the measure.
                 continue;
             }
+            let starts_ascii = clean.as_bytes().first().is_some_and(u8::is_ascii);
+            if !starts_ascii
+                && let Some(last) = &self.last
+                && would_join(last, &clean)
+            {
+                // Left over from something cleaned away before it: dropped.
+                continue;
+            }
+            // Even ASCII may be joined onto (`0` and an emoji selector).
+            self.last = Some(clean.clone());
             self.col += w;
             return Some(Piece::Text(clean, w));
         }
@@ -534,6 +557,11 @@ mod tests {
         assert_eq!(one_line("a\u{200d}👍", 80), "a👍");
         assert_eq!(one_line("👍\u{200d}b", 80), "👍b");
         assert_eq!(one_line("\u{200d}x\u{200d}", 80), "x");
+        // Found by the property test: cleaning must not bring together what then
+        // joins into a wider grapheme (here a digit and an emoji selector).
+        let s = one_line("0\u{200f}\u{fe0f}\u{1f3fd}x", 80);
+        assert_eq!(width(&s), s.graphemes(true).map(width).sum::<usize>());
+        assert!(width(&one_line("A\t0\u{200f}\u{fe0f}🏽🏽¡a", 8)) <= 8);
         // Found by the property test: a joiner before a pictograph that is replaced.
         let s = one_line("👍\u{200d}\u{1f8ae}", 80);
         assert_eq!(s, "👍\u{FFFD}");
