@@ -98,10 +98,15 @@ fn is_pictographic(c: char) -> bool {
 /// character after a ZWJ can be pictographic only by GB11, which also asks for a
 /// pictograph (and extenders) before it.
 fn joins_pictographs(chars: &[char], i: usize) -> bool {
-    // A pictograph that is itself replaced (unassigned, say) joins nothing.
-    chars
-        .get(i + 1)
-        .is_some_and(|&c| is_pictographic(c) && matches!(fate(c), CharFate::Keep))
+    // A pictograph that is itself replaced (unassigned, say) joins nothing, on
+    // either side.
+    let kept = |c: char| matches!(fate(c), CharFate::Keep);
+    i.checked_sub(1)
+        .and_then(|p| chars.get(p))
+        .is_some_and(|&c| kept(c))
+        && chars
+            .get(i + 1)
+            .is_some_and(|&c| is_pictographic(c) && kept(c))
 }
 
 /// True when a grapheme holds a ZWJ that joins no pictographs.
@@ -565,6 +570,9 @@ mod tests {
         // Found by the property test: a joiner before a pictograph that is replaced.
         let s = one_line("👍\u{200d}\u{1f8ae}", 80);
         assert_eq!(s, "👍\u{FFFD}");
+        assert!(is_terminal_safe(&s));
+        let s = one_line("\u{1fc00}\u{200d}©", 80);
+        assert_eq!(s, "\u{FFFD}©");
         assert!(is_terminal_safe(&s));
         assert_eq!(one_line("中\u{200d}\u{200d}文", 80), "中文");
         assert_eq!(lines("a\u{200d}\nb\u{200d}"), vec!["a", "b"]);
