@@ -57,6 +57,32 @@ fn o_goes_to_a_loaded_quote_and_back_returns() {
 }
 
 #[test]
+fn ctrl_o_and_ctrl_i_walk_the_jump_list_back_and_forth() {
+    let history = History::new(100, replies);
+    let (mut app, _) = open(&history, Start::Newest);
+    app.update(key('o'));
+    assert_eq!(selected_number(&app), 95);
+    app.update(fixtures::ctrl('o'));
+    assert_eq!(selected_number(&app), 100);
+    app.update(fixtures::ctrl('i'));
+    assert_eq!(selected_number(&app), 95, "forward again");
+    app.update(fixtures::ctrl('o'));
+    app.update(key(']'));
+    assert_eq!(selected_number(&app), 95, "] goes forward too");
+    app.update(key(']'));
+    assert_eq!(note(&app), Some(Note::NoJumpForward));
+    // A new jump starts a new way forward.
+    app.update(key('\''));
+    assert_eq!(selected_number(&app), 100);
+    app.update(key('k'));
+    app.update(key('k'));
+    app.update(key('o'));
+    assert_eq!(selected_number(&app), 96);
+    app.update(key(']'));
+    assert_eq!(note(&app), Some(Note::NoJumpForward));
+}
+
+#[test]
 fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
     let history = History::new(100, replies);
     let (mut app, prefetch) = open(&history, Start::Newest);

@@ -77,10 +77,18 @@ pub fn resolve_conversation(
     })
 }
 
+/// What the browser says when it has no terminal to draw on.
+pub const NEEDS_A_TERMINAL: &str = "volc-im needs a terminal; for scripts use `volc-im export`";
+
 /// Runs the browser.
 pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        bail!(NEEDS_A_TERMINAL);
+    }
     let session = args.connect.open(DemoFallback::WhenNoCredentials).await?;
     let archive = args.archive.open(&session.config, session.is_demo)?;
+    let ui = crate::tui::settings::load(session.config.path.as_deref())?;
     let named = session.named_conversations();
     let default_app = if session.is_demo {
         Some(crate::demo::DEMO_APP_ID)
@@ -156,6 +164,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
         demo_hint: session
             .is_demo
             .then(|| format!("demo data: {CONFIGURE_HINT}")),
+        ui,
     };
     let result = crate::tui::run(options).await;
     drop(session);

@@ -44,11 +44,59 @@ pub enum Command {
     Api(api::ApiArgs),
     /// Serve the built-in demo data over the real protocol, on loopback
     DemoServer(demo_server::DemoServerArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `volc-im man | man -l -`
+    Man,
+}
+
+/// Writes the completion script for `shell` to stdout.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "volc-im", &mut script);
+    print_all(&script)
+}
+
+/// Writes the man page to stdout.
+fn man() -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    print_all(&page)
+}
+
+/// Writes to stdout; a reader that stopped early (`| head`) is not an error.
+fn print_all(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Printing a script or a page needs no runtime, no log and no configuration.
+    let printed = match &cli.command {
+        Some(Command::Completions { shell }) => Some(completions(*shell)),
+        Some(Command::Man) => Some(man()),
+        _ => None,
+    };
+    if let Some(result) = printed {
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("volc-im: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let _log_guard = crate::logging::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -69,12 +117,21 @@ pub fn main() -> ExitCode {
             Some(Command::Conversations(args)) => conversations::run(args).await,
             Some(Command::Api(args)) => api::run(args).await,
             Some(Command::DemoServer(args)) => demo_server::run(args).await,
+            Some(Command::Completions { .. } | Command::Man) => Ok(()),
         }
     });
     // Background tasks (the demo server, in-flight fetches) must not hold the exit.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The terminal is restored; shells report 128 + the signal.
+        Err(e)
+            if e.downcast_ref::<crate::tui::terminal::Signalled>()
+                .is_some() =>
+        {
+            let signalled = e.downcast_ref::<crate::tui::terminal::Signalled>();
+            ExitCode::from(signalled.map_or(1, |s| s.exit_code()))
+        }
         Err(e) => {
             let text = report::error_text(&e);
             tracing::error!("{text}");

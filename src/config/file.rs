@@ -40,6 +40,11 @@ pub struct ConfigFile {
     pub archive: Option<std::path::PathBuf>,
     #[serde(default)]
     pub conversations: Vec<NamedConversation>,
+    /// The browser's key map, colours and copy command: read, with their lines, by
+    /// `tui::settings`.
+    pub keys: Option<toml::Table>,
+    pub theme: Option<toml::Table>,
+    pub copy_command: Option<String>,
 }
 
 /// A conversation the user named in the config file.

@@ -120,6 +120,10 @@ impl Config {
             app_id,
             archive,
             conversations,
+            // The browser reads its own sections (tui::settings).
+            keys: _,
+            theme: _,
+            copy_command: _,
         } = file;
         Config {
             path,

@@ -59,6 +59,11 @@ pub enum Action {
     Waiting(Option<Waiting>),
     /// The terminal's input ended; nothing more can be asked of the user.
     InputClosed,
+    /// What became of something done outside the app (a copy, the pager), for the
+    /// status bar.
+    Reported(String),
+    /// An export started from the view ended; what to say about it.
+    ExportEnded(String),
 }
 
 /// Work for the worker. Each command's answer comes back as one [`Action`].
@@ -85,6 +90,60 @@ pub enum Command {
         app: AppId,
         ids: Vec<ConversationId>,
     },
+    /// Something only the terminal's owner can do (the worker has no part in it).
+    Outside(Outside),
     /// Leave.
     Quit,
+}
+
+/// Work for the terminal's owner, the event loop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outside {
+    /// Give the terminal back to the shell and stop until continued.
+    Suspend,
+    /// Put text on the clipboard.
+    Copy(Clip),
+    /// Hand the terminal to the pager or the editor to show a document.
+    Show(Show),
+    /// Keep the search history (oldest first) for the next run.
+    SaveHistory(Vec<String>),
+    /// Export a conversation to a file in the background.
+    Export(ExportJob),
+}
+
+/// An export started from the view: the same engine as `volc-im export`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportJob {
+    pub target: crate::export::ConversationTarget,
+    pub path: std::path::PathBuf,
+    pub format: crate::export::Format,
+    pub direction: crate::pager::Direction,
+}
+
+/// Text for the clipboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clip {
+    /// Exactly what is copied.
+    pub text: String,
+    /// What it is, for the notice: "text", "raw JSON".
+    pub what: &'static str,
+}
+
+/// Which program shows a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Viewer {
+    /// `$PAGER`, the document on its input.
+    Pager,
+    /// `$VISUAL` or `$EDITOR`, on a read-only temporary file.
+    Editor,
+}
+
+/// A document for the pager or the editor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Show {
+    pub viewer: Viewer,
+    /// Clean text (nothing in it controls a terminal).
+    pub document: String,
+    /// A name for the temporary file, without directory: `message-7300….txt`.
+    pub file_name: String,
 }

@@ -2,7 +2,7 @@
 //! [`Action`] and returns the [`Command`]s it calls for. Nothing here waits for the
 //! network or touches the terminal.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
@@ -15,8 +15,10 @@ use crate::pager::Direction;
 
 use super::action::{Action, Command, ViewId};
 use super::conversation::ConversationView;
+use super::keys::KeyMap;
 use super::layout::{self, Areas};
 use super::prompt::Prompt;
+use super::settings::UiSettings;
 use super::{Start, Target};
 
 /// Shown when a live group is asked to open at its oldest message.
@@ -40,6 +42,8 @@ pub struct Settings {
     pub demo_hint: Option<String>,
     /// Times are shown in this zone.
     pub time_zone: TimeZone,
+    /// Keys and tools from the configuration.
+    pub ui: UiSettings,
 }
 
 /// Which screen is up.
@@ -98,6 +102,16 @@ pub struct App {
     pub(crate) focus: Focus,
     pub(crate) show_detail: bool,
     pub(crate) help: bool,
+    /// The help overlay's first row shown.
+    pub(crate) help_scroll: usize,
+    /// Which keys ask for what.
+    pub(crate) keys: KeyMap,
+    /// Earlier search queries, oldest first.
+    pub(crate) search_history: Vec<String>,
+    /// Long messages wrap over several rows of the list.
+    pub(crate) wrap: bool,
+    /// The file an export started from the view is writing, while it runs.
+    pub(crate) exporting: Option<String>,
     /// The search prompt, while it is open.
     pub(crate) prompt: Option<Prompt>,
     pub(crate) size: Rect,
@@ -106,8 +120,10 @@ pub struct App {
     /// `BatchGetUser` calls out.
     pub(crate) users_in_flight: usize,
     pub(crate) infos: HashMap<(AppId, ConversationId), ConversationInfo>,
-    /// The last error of a side request (names), for the status bar.
-    pub(crate) side_error: Option<String>,
+    /// True once a failure to load display names was announced (it is said once).
+    pub(crate) names_failure_told: bool,
+    /// Conversations whose description was asked for and answered (or failed).
+    pub(crate) infos_settled: HashSet<(AppId, ConversationId)>,
     pub(crate) ticks: u64,
     /// What the longest call out is waiting for, once it is slow.
     pub(crate) waiting: Option<Waiting>,
@@ -133,13 +149,19 @@ impl App {
             focus: Focus::List,
             show_detail: true,
             help: false,
+            help_scroll: 0,
+            keys: settings.ui.keys,
+            search_history: settings.ui.search_history,
+            wrap: false,
+            exporting: None,
             prompt: None,
             size: Rect::new(0, 0, width, height),
             names: HashMap::new(),
             names_version: 0,
             users_in_flight: 0,
             infos: HashMap::new(),
-            side_error: None,
+            names_failure_told: false,
+            infos_settled: HashSet::new(),
             ticks: 0,
             waiting: None,
             next_view: 0,
@@ -231,7 +253,21 @@ impl App {
                 request,
                 error,
             } => {
-                if let Some(v) = self.view_mut(view) {
+                let refused_live = self.view.as_ref().is_some_and(|v| {
+                    v.id == view
+                        && v.direction() == Direction::OldestFirst
+                        && crate::export::is_live_group_refusal(&error)
+                });
+                if refused_live {
+                    // The service reads this one newest-first only: reopen it that
+                    // way instead of leaving a retry that would be refused again.
+                    tracing::info!("oldest-first refused: a live group; reopening newest-first");
+                    let index = self.picker.selected;
+                    if let Some(t) = self.targets.get_mut(index) {
+                        t.live = true;
+                    }
+                    self.open(index);
+                } else if let Some(v) = self.view_mut(view) {
                     v.page_failed(&request, &error);
                     v.seek_after_failure();
                 }
@@ -267,6 +303,21 @@ impl App {
                 self.quit = true;
                 return vec![Command::Quit];
             }
+            Action::ExportEnded(report) => {
+                self.exporting = None;
+                let now = self.ticks;
+                if let Some(v) = self.view.as_mut() {
+                    v.set_notice(&report, now);
+                }
+                Vec::new()
+            }
+            Action::Reported(report) => {
+                let now = self.ticks;
+                if let Some(v) = self.view.as_mut().filter(|_| !report.is_empty()) {
+                    v.set_notice(&report, now);
+                }
+                Vec::new()
+            }
         };
         commands.extend(self.settle());
         commands
@@ -274,11 +325,39 @@ impl App {
 
     /// True while anything is being fetched (the spinner turns).
     pub fn is_fetching(&self) -> bool {
-        self.users_in_flight > 0
+        self.exporting.is_some()
+            || self.users_in_flight > 0
             || self
                 .view
                 .as_ref()
                 .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0 || v.is_seeking())
+    }
+
+    /// True once a conversation's description was answered for (or failed): what is
+    /// not known of it by then will not be.
+    pub fn info_settled(&self, target: &Target) -> bool {
+        self.infos_settled
+            .contains(&(target.app_id, target.conversation))
+    }
+
+    /// The file an export started from the view is writing, while it runs.
+    pub fn exporting(&self) -> Option<&str> {
+        self.exporting.as_deref()
+    }
+
+    /// True while the status bar shows a notice.
+    pub fn has_notice(&self) -> bool {
+        self.view.as_ref().is_some_and(|v| v.notice.is_some())
+    }
+
+    /// The key map in use.
+    pub fn keys(&self) -> &KeyMap {
+        &self.keys
+    }
+
+    /// The help overlay's first row shown.
+    pub fn help_scroll(&self) -> usize {
+        self.help_scroll
     }
 
     /// True once the user asked to quit.
@@ -441,11 +520,23 @@ impl App {
                     };
                     self.names.insert((app, user.user_id), name);
                 }
-                self.side_error = None;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "fetching display names failed");
-                self.side_error = Some(format!("names: {}", e.short()));
+                // Said once; then user ids stand in for the names without more ado.
+                let now = self.ticks;
+                if !self.names_failure_told
+                    && let Some(view) = self.view.as_mut()
+                {
+                    self.names_failure_told = true;
+                    view.set_notice(
+                        &format!(
+                            "display names could not be loaded ({}): user ids are shown",
+                            e.short()
+                        ),
+                        now,
+                    );
+                }
             }
         }
         for id in ids {
@@ -463,6 +554,7 @@ impl App {
         ids: &[ConversationId],
         result: Result<ConversationsResult, ApiError>,
     ) {
+        self.infos_settled.extend(ids.iter().map(|id| (app, *id)));
         match result {
             Ok(r) => {
                 for info in r.conversation_core_infos {

@@ -85,9 +85,10 @@ pub struct ConversationView {
     pub refs_in_flight: usize,
     /// The detail pane's document.
     pub detail: DetailDoc,
-    /// What `detail` was built from: the selection serial, the names version and
-    /// [`Self::refs_version`]; it is rebuilt when any of them moves.
-    pub detail_key: Option<(u64, u64, u64)>,
+    /// What `detail` was built from: the selection serial, the names version,
+    /// [`Self::refs_version`] and whether the pane was compact; it is rebuilt when
+    /// any of them changes.
+    pub detail_key: Option<(u64, u64, u64, bool)>,
     /// The detail pane's scroll position (reset when another message is selected).
     pub detail_scroll: DetailScroll,
     /// The active search, when one was made.
@@ -98,6 +99,10 @@ pub struct ConversationView {
     pub note: Option<(Note, u64)>,
     /// Where jumps started, most recent last.
     pub jumps: Vec<MessageId>,
+    /// Where jump-back came from, for jump-forward; most recent last.
+    pub forward_jumps: Vec<MessageId>,
+    /// While messages are wrapped over several rows: the columns of their text.
+    pub wrap_cols: Option<usize>,
 }
 
 impl ConversationView {
@@ -126,6 +131,8 @@ impl ConversationView {
             seek: None,
             note: None,
             jumps: Vec::new(),
+            forward_jumps: Vec::new(),
+            wrap_cols: None,
         }
     }
 
@@ -153,6 +160,11 @@ impl ConversationView {
         }
     }
 
+    /// True when the whole history was walked and it holds no message at all.
+    pub fn history_is_empty(&self) -> bool {
+        self.store.is_empty() && *self.pager.state() == PagerState::Done && !self.failed
+    }
+
     /// The list with its edge rows.
     pub fn model(&self) -> ListModel<'_> {
         let (top, bottom) = match self.direction() {
@@ -168,6 +180,7 @@ impl ConversationView {
             top,
             bottom,
             gravity,
+            wrap_cols: self.wrap_cols,
         }
     }
 

@@ -127,6 +127,7 @@ pub fn settings(start: Start) -> Settings {
         is_demo: false,
         demo_hint: None,
         time_zone: TimeZone::UTC,
+        ui: Default::default(),
     }
 }
 
@@ -300,4 +301,36 @@ pub fn open_on(history: &History, start: Start, width: u16, height: u16) -> (App
     let (view, request) = only_request(&commands);
     let more = app.update(loaded(view, request, history.answer(&request)));
     (app, more)
+}
+
+/// Draws the app on a test terminal of `width`×`height` (telling the app the size first).
+pub fn draw(
+    app: &mut App,
+    width: u16,
+    height: u16,
+) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    app.update(Action::Resize { width, height });
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))
+        .expect("a test terminal");
+    terminal
+        .draw(|f| super::ui::draw(f, app))
+        .expect("drawing to a test terminal");
+    terminal
+}
+
+/// A buffer's rows as a terminal shows them: the cells a wide character covers are
+/// left out.
+pub fn screen_lines(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    (0..buf.area.height)
+        .map(|y| {
+            let mut row = String::new();
+            let mut x = 0;
+            while x < buf.area.width {
+                let symbol = buf[(x, y)].symbol();
+                row.push_str(symbol);
+                x += super::text::width(symbol).max(1) as u16;
+            }
+            row
+        })
+        .collect()
 }

@@ -5,13 +5,14 @@ use ratatui::layout::Position;
 
 use crate::pager::Direction;
 
-use super::action::Command;
+use super::action::{Command, Outside};
 use super::app::{App, Focus, Screen};
 use super::detail::DetailScroll;
 use super::keys::{self, Op};
 use super::layout;
-use super::prompt::{Edit, Prompt};
+use super::prompt::{Edit, Prompt, Purpose};
 use super::search::{Search, Toward};
+use super::ui::help;
 use super::viewport::{self, Item};
 
 /// Messages (or detail rows) one wheel notch moves.
@@ -19,35 +20,42 @@ pub const WHEEL_STEP: isize = 3;
 
 impl App {
     pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if keys::is_interrupt(key) {
+            self.quit = true;
+            return vec![Command::Quit];
+        }
         // Alt+key is what the terminal makes of Esc quickly followed by a key. In the
         // prompt only Alt+character means nothing (Alt+Backspace still edits).
         let alt_means_something = self.prompt.is_some() && !matches!(key.code, KeyCode::Char(_));
-        if let Some(plain) = keys::after_esc(key).filter(|_| !alt_means_something) {
+        if let Some(plain) = keys::after_esc(&self.keys, key).filter(|_| !alt_means_something) {
             let mut commands = self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
             commands.extend(self.on_key(plain));
             return commands;
         }
-        let ctrl_c =
-            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-        if self.prompt.is_some() && !ctrl_c {
+        if self.prompt.is_some() {
             return self.prompt_key(key);
         }
-        let Some(op) = keys::op_for(key) else {
+        let Some(op) = self.keys.op_for(key) else {
             return Vec::new();
         };
-        if op == Op::Quit {
-            self.quit = true;
-            return vec![Command::Quit];
+        if op == Op::Suspend {
+            return vec![Command::Outside(Outside::Suspend)];
         }
         if self.help {
-            if matches!(op, Op::Help | Op::Back | Op::Focus) {
-                self.help = false;
-            }
+            self.help_op(op);
             return Vec::new();
         }
-        if op == Op::Help {
-            self.help = true;
-            return Vec::new();
+        match op {
+            Op::Quit => {
+                self.quit = true;
+                return vec![Command::Quit];
+            }
+            Op::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+                return Vec::new();
+            }
+            _ => {}
         }
         match self.screen {
             Screen::Picker => {
@@ -55,6 +63,25 @@ impl App {
                 Vec::new()
             }
             Screen::Conversation => self.conversation_op(op),
+        }
+    }
+
+    /// Keys while the help is open: movement scrolls it; quit, back and help close it.
+    fn help_op(&mut self, op: Op) {
+        let max = help::max_scroll(self.size, &self.keys);
+        let page = help::visible_rows(self.size, &self.keys).max(1);
+        let s = &mut self.help_scroll;
+        match op {
+            Op::Quit | Op::Back | Op::Help | Op::Focus => self.help = false,
+            Op::Down => *s = (*s + 1).min(max),
+            Op::Up => *s = s.saturating_sub(1),
+            Op::HalfPageDown => *s = (*s + page / 2).min(max),
+            Op::HalfPageUp => *s = s.saturating_sub(page / 2),
+            Op::PageDown => *s = (*s + page).min(max),
+            Op::PageUp => *s = s.saturating_sub(page),
+            Op::First => *s = 0,
+            Op::Last => *s = max,
+            _ => {}
         }
     }
 
@@ -69,9 +96,20 @@ impl App {
                 self.prompt = None;
                 Vec::new()
             }
+            Edit::Submit(name) if prompt.purpose() == Purpose::Export => {
+                self.prompt = None;
+                self.export_to(&name).into_iter().collect()
+            }
             Edit::Submit(query) => {
                 self.prompt = None;
-                self.start_search(&query)
+                super::prompt::remember(&mut self.search_history, &query);
+                let mut commands = self.start_search(&query);
+                if !query.trim().is_empty() {
+                    commands.push(Command::Outside(Outside::SaveHistory(
+                        self.search_history.clone(),
+                    )));
+                }
+                commands
             }
         }
     }
@@ -143,7 +181,7 @@ impl App {
                 return Vec::new();
             }
             Op::Search => {
-                self.prompt = Some(Prompt::default());
+                self.prompt = Some(Prompt::with_history(self.search_history.clone()));
                 return Vec::new();
             }
             Op::SearchNext | Op::SearchPrevious => {
@@ -173,6 +211,26 @@ impl App {
                 }
                 return Vec::new();
             }
+            Op::JumpForward => {
+                if let Some(v) = self.view.as_mut() {
+                    v.jump_forward(h);
+                }
+                return Vec::new();
+            }
+            Op::Export => {
+                if let Some(name) = self.export_file_name() {
+                    self.prompt = Some(Prompt::for_export(&name));
+                }
+                return Vec::new();
+            }
+            Op::Wrap => {
+                self.wrap = !self.wrap;
+                return Vec::new();
+            }
+            Op::Yank | Op::YankJson | Op::Pager | Op::Editor => {
+                return self.message_tool(op).into_iter().collect();
+            }
+
             Op::Focus => {
                 if self.focus == Focus::Detail {
                     self.focus = Focus::List;

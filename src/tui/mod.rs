@@ -11,19 +11,23 @@ pub mod conversation;
 pub mod detail;
 #[doc(hidden)]
 pub mod fixtures;
+mod handover;
 mod input;
 pub mod keys;
 pub mod layout;
 pub mod prompt;
 pub mod search;
 pub mod seek;
+pub mod settings;
 mod settle;
 pub mod store;
 pub mod terminal;
 pub mod text;
+mod tools;
 pub mod ui;
 pub mod viewport;
 pub mod worker;
+pub mod wrap;
 
 use crate::api::client::Client;
 use crate::model::{AppId, ConversationId, Cursor};
@@ -70,20 +74,29 @@ pub struct TuiOptions {
     pub is_demo: bool,
     /// In demo mode, one line on how to configure a real account.
     pub demo_hint: Option<String>,
+    /// Keys and tools from the configuration.
+    pub ui: settings::UiSettings,
 }
 
 /// Runs the browser until the user quits. The terminal is restored on the way out,
 /// also after an error or a panic. Logs go wherever the caller set up `tracing`
 /// (the binary: a file, never the screen).
 pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
-    let settings = Settings {
+    let mut settings = Settings {
         targets: opts.targets,
         start: opts.start,
         newest_cursor: opts.newest_cursor,
         is_demo: opts.is_demo,
         demo_hint: opts.demo_hint,
         time_zone: jiff::tz::TimeZone::system(),
+        ui: opts.ui,
     };
+    if settings.ui.tools.history_path.is_none() {
+        settings.ui.tools.history_path = self::settings::history_path();
+    }
+    if let Some(path) = &settings.ui.tools.history_path {
+        settings.ui.search_history = self::settings::read_history(path);
+    }
     let source = crate::archive::Archiving {
         inner: opts.client,
         archive: opts.archive,

@@ -66,6 +66,8 @@ pub enum Note {
     QuoteCancelled,
     /// `'` with no jump to go back from.
     NoJumpBack,
+    /// Ctrl-i with nothing to go forward to.
+    NoJumpForward,
 }
 
 impl ConversationView {
@@ -136,16 +138,37 @@ impl ConversationView {
         self.seek_more(Goal::Quote(id, status), QUOTE_PAGE_BUDGET, from)
     }
 
-    /// Back to where the last jump started.
+    /// Back to where the last jump started (the jump list's previous place); the
+    /// place left is where [`Self::jump_forward`] goes again.
     pub fn jump_back(&mut self, h: i32) {
         self.note = None;
+        let here = self.selected().and_then(|e| e.message.id());
         while let Some(id) = self.jumps.pop() {
             if let Some(pos) = self.store.position(id) {
+                if let Some(here) = here {
+                    self.forward_jumps.push(here);
+                }
                 self.jump_to(pos, h);
                 return;
             }
         }
         self.set_note(Note::NoJumpBack);
+    }
+
+    /// Forward again to where [`Self::jump_back`] came from.
+    pub fn jump_forward(&mut self, h: i32) {
+        self.note = None;
+        let here = self.selected().and_then(|e| e.message.id());
+        while let Some(id) = self.forward_jumps.pop() {
+            if let Some(pos) = self.store.position(id) {
+                if let Some(here) = here {
+                    self.jumps.push(here);
+                }
+                self.jump_to(pos, h);
+                return;
+            }
+        }
+        self.set_note(Note::NoJumpForward);
     }
 
     /// Stops looking; false when nothing was being looked for.
@@ -270,6 +293,8 @@ impl ConversationView {
         let Some(id) = from else {
             return;
         };
+        // A new jump starts a new way forward, as in vim.
+        self.forward_jumps.clear();
         if self.jumps.len() >= JUMP_STACK_MAX {
             self.jumps.remove(0);
         }

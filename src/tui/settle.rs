@@ -23,6 +23,9 @@ impl App {
         let Some(view) = self.view.as_mut() else {
             return commands;
         };
+        view.wrap_cols = self
+            .wrap
+            .then(|| super::ui::list::text_cols(areas.list.width));
         let mut scroll = view.scroll;
         super::viewport::normalize(&view.model(), &mut scroll, h);
         view.scroll = scroll;
@@ -35,8 +38,14 @@ impl App {
         if view.wants_page(h) {
             commands.extend(view.request_page());
         }
-        if areas.detail.is_some() {
-            let key = (view.selection_serial, self.names_version, view.refs_version);
+        if let Some(inner) = areas.detail_inner() {
+            let compact = inner.height < detail::COMPACT_DETAIL_MAX_ROWS;
+            let key = (
+                view.selection_serial,
+                self.names_version,
+                view.refs_version,
+                compact,
+            );
             if view.detail_key != Some(key) {
                 let same_message = view.detail_key.map(|k| k.0) == Some(key.0);
                 view.detail = match view.selected() {
@@ -57,6 +66,7 @@ impl App {
                             ref_sender_name,
                             time_zone: &self.tz,
                             referenced,
+                            compact,
                         };
                         detail::build(&entry.message, &ctx)
                     }

@@ -1,9 +1,10 @@
-//! The terminal: entering and leaving full-screen mode (also on a panic), and the
-//! event loop that ties input, state, drawing and the worker together.
+//! The terminal: entering and leaving full-screen mode (also on a panic or a signal),
+//! handing it over to a pager, an editor or the shell (Ctrl-z) and taking it back, and
+//! the event loop that ties input, state, drawing and the worker together.
 
-use std::io::{self, Stdout, stdout};
-use std::sync::Once;
+use std::io::{self, Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use crossterm::cursor::{Hide, Show};
@@ -15,11 +16,14 @@ use crossterm::terminal::{
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
-use super::action::{Action, Command};
+use super::action::{Action, Command, ExportJob, Outside};
 use super::app::{App, Settings};
-use super::{ui, worker};
+use super::{handover, settings, ui, worker};
+use crate::export::{ExportOptions, Output, PageSource, export};
 
 /// How often time passes for the UI (spinner frames, settling the selection).
 pub const TICK: Duration = Duration::from_millis(100);
@@ -32,6 +36,32 @@ static HOOK: Once = Once::new();
 /// The full-screen terminal the browser draws on.
 pub type Screen = Terminal<CrosstermBackend<Stdout>>;
 
+/// The browser ended because of a signal; the process should exit with
+/// [`Signalled::exit_code`] (128 + the signal's number, as shells report it).
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by signal {0} ({name})", name = signal_name(*.0))]
+pub struct Signalled(pub i32);
+
+impl Signalled {
+    /// 128 + the signal's number.
+    pub fn exit_code(&self) -> u8 {
+        u8::try_from(128 + self.0).unwrap_or(u8::MAX)
+    }
+}
+
+fn signal_name(n: i32) -> &'static str {
+    match n {
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        _ => "signal",
+    }
+}
+
+/// Signals that end the browser (after restoring the terminal).
+const ENDING_SIGNALS: [i32; 4] = [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
+
 /// Raw mode, alternate screen, mouse reporting, hidden cursor; and a panic hook that
 /// undoes all of it before the panic message is printed.
 pub fn enter() -> io::Result<Screen> {
@@ -43,12 +73,18 @@ pub fn enter() -> io::Result<Screen> {
             previous(info);
         }));
     });
+    take_over()?;
+    Terminal::new(CrosstermBackend::new(stdout()))
+}
+
+/// The terminal modes the browser draws in.
+fn take_over() -> io::Result<()> {
     enable_raw_mode()?;
     if let Err(e) = execute!(stdout(), EnterAlternateScreen, EnableMouseCapture, Hide) {
         restore();
         return Err(e);
     }
-    Terminal::new(CrosstermBackend::new(stdout()))
+    Ok(())
 }
 
 /// Back to the normal terminal: mouse off, main screen, cursor shown, raw mode off.
@@ -59,26 +95,95 @@ pub fn restore() {
 }
 
 /// Runs the browser on the real terminal with a [`worker::Source`].
-pub async fn run<S: worker::Source>(source: S, settings: Settings) -> anyhow::Result<()> {
+pub async fn run<S: worker::Source + PageSource>(
+    source: S,
+    settings: Settings,
+) -> anyhow::Result<()> {
+    // Listening before the terminal changes: a signal from now on restores it.
+    let signals = listen_for_signals()?;
     let mut screen = enter()?;
-    let result = event_loop(&mut screen, source, settings).await;
+    let result = event_loop(&mut screen, source, settings, signals).await;
     restore();
     result
 }
 
-async fn event_loop<S: worker::Source>(
+/// The signals the browser handles, as they arrive.
+fn listen_for_signals() -> io::Result<mpsc::UnboundedReceiver<i32>> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let handled = ENDING_SIGNALS
+        .into_iter()
+        .chain([libc::SIGTSTP, libc::SIGCONT]);
+    for n in handled {
+        let mut stream = signal(SignalKind::from_raw(n))?;
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if tx.send(n).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    Ok(rx)
+}
+
+/// The task reading the terminal, while the browser has it; and whether time
+/// passes for the UI (not while another program has the terminal: nothing is drawn
+/// then, and ticks would only pile up).
+struct Input {
+    tx: mpsc::UnboundedSender<Action>,
+    task: Option<JoinHandle<()>>,
+    paused: Arc<AtomicBool>,
+}
+
+impl Input {
+    fn start(tx: mpsc::UnboundedSender<Action>, paused: Arc<AtomicBool>) -> Input {
+        let task = Some(tokio::spawn(read_input(tx.clone())));
+        Input { tx, task, paused }
+    }
+
+    /// Stops reading, so that another program gets every key.
+    async fn pause(&mut self) {
+        self.paused.store(true, Ordering::SeqCst);
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    fn resume(&mut self) {
+        self.paused.store(false, Ordering::SeqCst);
+        if self.task.is_none() {
+            self.task = Some(tokio::spawn(read_input(self.tx.clone())));
+        }
+    }
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+async fn event_loop<S: worker::Source + PageSource>(
     screen: &mut Screen,
     source: S,
     settings: Settings,
+    mut signals: mpsc::UnboundedReceiver<i32>,
 ) -> anyhow::Result<()> {
     let size = screen.size()?;
+    let tools = settings.ui.tools.clone();
+    ui::theme::install(settings.ui.theme.clone());
     let (mut app, commands) = App::new(settings, size.width, size.height);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     for command in commands {
         worker::spawn(&source, command, tx.clone());
     }
-    let input = tokio::spawn(read_input(tx.clone()));
-    let ticker = tokio::spawn(tick(tx.clone(), source.clone()));
+    let paused = Arc::new(AtomicBool::new(false));
+    let mut input = Input::start(tx.clone(), Arc::clone(&paused));
+    let ticker = tokio::spawn(tick(tx.clone(), source.clone(), paused));
     let result = async {
         let mut dirty = true;
         loop {
@@ -88,8 +193,24 @@ async fn event_loop<S: worker::Source>(
             if dirty {
                 screen.draw(|frame| ui::draw(frame, &app))?;
             }
-            let Some(first) = rx.recv().await else {
-                return Ok(());
+            let first = tokio::select! {
+                action = rx.recv() => match action {
+                    Some(action) => action,
+                    None => return Ok(()),
+                },
+                Some(n) = signals.recv() => {
+                    match n {
+                        libc::SIGTSTP => suspend(screen, &mut input).await?,
+                        libc::SIGCONT => take_back(screen, &mut input)?,
+                        n => {
+                            tracing::info!(signal = n, "stopped by a signal");
+                            restore();
+                            return Err(Signalled(n).into());
+                        }
+                    }
+                    dirty = true;
+                    continue;
+                }
             };
             dirty = false;
             let mut next = Some(first);
@@ -97,15 +218,47 @@ async fn event_loop<S: worker::Source>(
             while let Some(action) = next.take() {
                 let tick = matches!(action, Action::Tick);
                 // A tick changes the screen by turning the spinner or by ending a notice.
-                let had_notice = app.view().is_some_and(|v| v.notice.is_some());
+                let had_notice = app.has_notice();
                 let commands = app.update(action);
-                let notice_ended = had_notice && app.view().is_none_or(|v| v.notice.is_none());
+                let notice_ended = had_notice && !app.has_notice();
                 dirty |= !tick || app.is_fetching() || notice_ended || !commands.is_empty();
                 for command in commands {
-                    if command == Command::Quit {
-                        return Ok(());
+                    match command {
+                        Command::Quit => return Ok(()),
+                        Command::Outside(outside) => {
+                            let report = match outside {
+                                Outside::Suspend => {
+                                    suspend(screen, &mut input).await?;
+                                    None
+                                }
+                                Outside::Copy(clip) => Some(handover::copy(&tools, &clip)),
+                                Outside::Export(job) => {
+                                    spawn_export(&source, job, tx.clone());
+                                    None
+                                }
+                                Outside::SaveHistory(history) => {
+                                    if let Some(path) = &tools.history_path
+                                        && let Err(e) = settings::write_history(path, &history)
+                                    {
+                                        tracing::warn!(error = %e, "the search history could not be saved");
+                                    }
+                                    None
+                                }
+                                Outside::Show(show) => {
+                                    input.pause().await;
+                                    restore();
+                                    let report = handover::show(&show).await;
+                                    take_back(screen, &mut input)?;
+                                    Some(report)
+                                }
+                            };
+                            if let Some(report) = report {
+                                let _ = tx.send(Action::Reported(report));
+                            }
+                            dirty = true;
+                        }
+                        command => worker::spawn(&source, command, tx.clone()),
                     }
-                    worker::spawn(&source, command, tx.clone());
                 }
                 applied += 1;
                 if applied < MAX_ACTIONS_PER_FRAME {
@@ -118,9 +271,77 @@ async fn event_loop<S: worker::Source>(
         }
     }
     .await;
-    input.abort();
     ticker.abort();
     result
+}
+
+/// Runs an export started from the view in its own task, with the engine and the
+/// guarantees of `volc-im export` (a page at a time, flushed, a clean prefix on
+/// failure); its outcome comes back as [`Action::ExportEnded`].
+fn spawn_export<S: PageSource>(source: &S, job: ExportJob, tx: mpsc::UnboundedSender<Action>) {
+    let source = source.clone();
+    tokio::spawn(async move {
+        let name = job.path.display().to_string();
+        let output = match Output::create(&job.path) {
+            Ok(output) => output,
+            Err(e) => {
+                let _ = tx.send(Action::ExportEnded(format!("export failed: {e}")));
+                return;
+            }
+        };
+        let options = ExportOptions {
+            format: job.format,
+            direction: job.direction,
+            ..ExportOptions::default()
+        };
+        let targets = [job.target];
+        let outcome = export(&source, &targets, &options, output, std::future::pending()).await;
+        let report = match outcome {
+            Ok(summary) => {
+                let n = summary.messages();
+                format!(
+                    "exported {n} message{} to {name} ({})",
+                    if n == 1 { "" } else { "s" },
+                    job.format
+                )
+            }
+            Err(failure) => {
+                tracing::warn!(error = %failure, "export from the view failed");
+                format!("export to {name} stopped: {failure} (what was written is kept)")
+            }
+        };
+        let _ = tx.send(Action::ExportEnded(report));
+    });
+}
+
+/// Ctrl-z: gives the terminal back to the shell and stops; when continued (`fg`),
+/// takes it back and redraws everything.
+async fn suspend(screen: &mut Screen, input: &mut Input) -> anyhow::Result<()> {
+    input.pause().await;
+    restore();
+    let _ = io::stdout().flush();
+    tracing::info!("suspended");
+    // SIGTSTP is handled here, so the stop itself is SIGSTOP (which cannot be).
+    // SAFETY: raise only sends a signal to this process.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+    tracing::info!("continued");
+    take_back(screen, input)
+}
+
+/// Full-screen mode again after another program had the terminal, redrawn from
+/// scratch (whatever is on the screen now is not what the browser drew).
+fn take_back(screen: &mut Screen, input: &mut Input) -> anyhow::Result<()> {
+    take_over()?;
+    // Resizing clears the screen and forgets what was drawn, so the next frame is
+    // drawn whole (Terminal::clear would ask the terminal for the cursor, and nothing
+    // reads the answer now). The terminal may have changed size meanwhile, too.
+    let (width, height) = crossterm::terminal::size()?;
+    screen.resize(ratatui::layout::Rect::new(0, 0, width, height))?;
+    let _ = input.tx.send(Action::Resize { width, height });
+    input.resume();
+    Ok(())
 }
 
 /// Reads terminal events and turns them into actions.
@@ -146,12 +367,20 @@ async fn read_input(tx: mpsc::UnboundedSender<Action>) {
 }
 
 /// Time passing, and with it what a slow call is waiting for (sent when that changes).
-async fn tick<S: worker::Source>(tx: mpsc::UnboundedSender<Action>, source: S) {
+/// Time stands still while another program has the terminal.
+async fn tick<S: worker::Source>(
+    tx: mpsc::UnboundedSender<Action>,
+    source: S,
+    paused: Arc<AtomicBool>,
+) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut shown = None;
     loop {
         interval.tick().await;
+        if paused.load(Ordering::SeqCst) {
+            continue;
+        }
         if tx.send(Action::Tick).is_err() {
             return;
         }

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use ratatui::buffer::CellWidth;
 
 use crate::model::safe_text::is_bidi_control;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use unicode_segmentation::{Graphemes, UnicodeSegmentation};
 
 /// Columns between tab stops.
@@ -19,7 +20,8 @@ pub const TAB_WIDTH: usize = 4;
 pub const ELLIPSIS: &str = "…";
 /// Stands for a line break in one-line text.
 pub const NEWLINE_MARK: &str = "↵";
-/// Shown for C1 controls and bidi embedding/override/isolate controls.
+/// Shown for C1 controls, bidi embedding/override/isolate controls, and characters
+/// whose drawn width is doubtful.
 pub const REPLACEMENT: char = '\u{FFFD}';
 /// The most characters one grapheme may keep (a family emoji needs about 11); the rest
 /// of a pile of combining marks is dropped.
@@ -48,8 +50,23 @@ fn fate(c: char) -> CharFate {
         c if is_bidi_control(c) => CharFate::Show(REPLACEMENT),
         // Bidi marks: invisible and only influence ordering; dropped.
         '\u{200e}' | '\u{200f}' | '\u{061c}' => CharFate::Drop,
+        c if !c.is_ascii() && has_doubtful_width(c) => CharFate::Show(REPLACEMENT),
         _ => CharFate::Keep,
     }
+}
+
+/// True for characters terminals draw at widths of their own: unassigned code points
+/// and noncharacters (U+FFFF, U+FDD0, ...; a terminal may draw nothing, one column or
+/// a two-column box) and private-use characters (whatever the font makes of them).
+/// Also the Hangul fillers: invisible by definition, yet measured as one or two
+/// columns, and drawn at none, one or two. Measured wrong, they would shift the rest
+/// of the row and leave stale cells behind.
+fn has_doubtful_width(c: char) -> bool {
+    matches!(c, '\u{115F}' | '\u{3164}' | '\u{FFA0}')
+        || matches!(
+            c.general_category(),
+            GeneralCategory::Unassigned | GeneralCategory::PrivateUse
+        )
 }
 
 fn is_line_break(g: &str) -> bool {
@@ -81,7 +98,15 @@ fn is_pictographic(c: char) -> bool {
 /// character after a ZWJ can be pictographic only by GB11, which also asks for a
 /// pictograph (and extenders) before it.
 fn joins_pictographs(chars: &[char], i: usize) -> bool {
-    chars.get(i + 1).is_some_and(|&c| is_pictographic(c))
+    // A pictograph that is itself replaced (unassigned, say) joins nothing, on
+    // either side.
+    let kept = |c: char| matches!(fate(c), CharFate::Keep);
+    i.checked_sub(1)
+        .and_then(|p| chars.get(p))
+        .is_some_and(|&c| kept(c))
+        && chars
+            .get(i + 1)
+            .is_some_and(|&c| is_pictographic(c) && kept(c))
 }
 
 /// True when a grapheme holds a ZWJ that joins no pictographs.
@@ -150,6 +175,8 @@ enum Piece<'a> {
 struct Pieces<'a> {
     graphemes: Graphemes<'a>,
     col: usize,
+    /// The last grapheme given out on this line.
+    last: Option<Cow<'a, str>>,
 }
 
 impl<'a> Pieces<'a> {
@@ -157,8 +184,17 @@ impl<'a> Pieces<'a> {
         Pieces {
             graphemes: s.graphemes(true),
             col: 0,
+            last: None,
         }
     }
+}
+
+/// True when `next` would join `last` into one grapheme if written after it. Cleaning
+/// can bring such neighbours together (a dropped mark between a digit and an emoji
+/// selector), and the joined grapheme is wider than the two were measured.
+fn would_join(last: &str, next: &str) -> bool {
+    let joined = format!("{last}{next}");
+    joined.graphemes(true).next().map(str::len) != Some(last.len())
 }
 
 impl<'a> Iterator for Pieces<'a> {
@@ -169,11 +205,13 @@ impl<'a> Iterator for Pieces<'a> {
             let g = self.graphemes.next()?;
             if is_line_break(g) {
                 self.col = 0;
+                self.last = None;
                 return Some(Piece::Break);
             }
             if g == "\t" {
                 let n = TAB_WIDTH - self.col % TAB_WIDTH;
                 self.col += n;
+                self.last = None;
                 return Some(Piece::Text(Cow::Borrowed(&SPACES[..n]), n));
             }
             let clean = clean_grapheme(g);
@@ -182,6 +220,16 @@ impl<'a> Iterator for Pieces<'a> {
                 // ratatui skips zero-width graphemes; so does the measure.
                 continue;
             }
+            let starts_ascii = clean.as_bytes().first().is_some_and(u8::is_ascii);
+            if !starts_ascii
+                && let Some(last) = &self.last
+                && would_join(last, &clean)
+            {
+                // Left over from something cleaned away before it: dropped.
+                continue;
+            }
+            // Even ASCII may be joined onto (`0` and an emoji selector).
+            self.last = Some(clean.clone());
             self.col += w;
             return Some(Piece::Text(clean, w));
         }
@@ -226,6 +274,23 @@ pub fn lines(s: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Strangers' text made safe for a terminal but otherwise as written, for programs
+/// that lay it out themselves (a pager): controls and bidi controls become
+/// placeholders; line breaks and tabs stay, and so does everything else (emoji
+/// selectors, joiners, characters of any width).
+pub fn as_written(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' | '\t' => Some(c),
+            c => match fate(c) {
+                CharFate::Keep => Some(c),
+                CharFate::Drop => None,
+                CharFate::Show(p) => Some(p),
+            },
+        })
+        .collect()
 }
 
 /// The width of clean text in terminal columns, as ratatui draws it.
@@ -430,6 +495,38 @@ mod tests {
     }
 
     #[test]
+    fn characters_of_doubtful_width_get_a_visible_placeholder() {
+        let odd = [
+            '\u{FFFF}',
+            '\u{FDD0}',
+            '\u{1FFFE}',
+            '\u{0378}',
+            '\u{E000}',
+            '\u{F0000}',
+            '\u{115F}',
+            '\u{3164}',
+        ];
+        for odd in odd {
+            let s = one_line(&format!("a{odd}b"), 80);
+            assert_eq!(s, "a\u{FFFD}b", "{odd:?}");
+            assert_eq!(width(&s), 3);
+            assert!(!is_terminal_safe(&format!("a{odd}b")), "{odd:?}");
+        }
+        assert_eq!(lines("x\u{FFFF}\ny"), vec!["x\u{FFFD}", "y"]);
+    }
+
+    #[test]
+    fn skin_tones_stay_with_their_emoji() {
+        for s in ["👍🏽", "✌🏿", "👩🏻\u{200d}💻", "ok 👋🏾 bye"] {
+            assert_eq!(one_line(s, 80), s);
+            assert_eq!(lines(s), vec![s.to_owned()]);
+            assert!(is_terminal_safe(s));
+        }
+        assert_eq!(width("👍🏽"), 2, "one glyph, two columns");
+        assert_eq!(fit("👍🏽👍🏽", 2), "…", "never split from its modifier");
+    }
+
+    #[test]
     fn widths_follow_unicode_width() {
         assert_eq!(width("中文"), 4);
         assert_eq!(width("e\u{301}"), 1, "combining mark");
@@ -465,6 +562,18 @@ mod tests {
         assert_eq!(one_line("a\u{200d}👍", 80), "a👍");
         assert_eq!(one_line("👍\u{200d}b", 80), "👍b");
         assert_eq!(one_line("\u{200d}x\u{200d}", 80), "x");
+        // Found by the property test: cleaning must not bring together what then
+        // joins into a wider grapheme (here a digit and an emoji selector).
+        let s = one_line("0\u{200f}\u{fe0f}\u{1f3fd}x", 80);
+        assert_eq!(width(&s), s.graphemes(true).map(width).sum::<usize>());
+        assert!(width(&one_line("A\t0\u{200f}\u{fe0f}🏽🏽¡a", 8)) <= 8);
+        // Found by the property test: a joiner before a pictograph that is replaced.
+        let s = one_line("👍\u{200d}\u{1f8ae}", 80);
+        assert_eq!(s, "👍\u{FFFD}");
+        assert!(is_terminal_safe(&s));
+        let s = one_line("\u{1fc00}\u{200d}©", 80);
+        assert_eq!(s, "\u{FFFD}©");
+        assert!(is_terminal_safe(&s));
         assert_eq!(one_line("中\u{200d}\u{200d}文", 80), "中文");
         assert_eq!(lines("a\u{200d}\nb\u{200d}"), vec!["a", "b"]);
         assert!(!is_terminal_safe("a\u{200d}b"));

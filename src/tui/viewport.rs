@@ -38,6 +38,8 @@ pub struct ListModel<'a> {
     pub top: Option<EdgeRow>,
     pub bottom: Option<EdgeRow>,
     pub gravity: Gravity,
+    /// With messages wrapped over several rows: the columns of a row's text.
+    pub wrap_cols: Option<usize>,
 }
 
 impl ListModel<'_> {
@@ -79,8 +81,13 @@ impl ListModel<'_> {
         match self.item(i) {
             Item::Top(_) | Item::Bottom(_) => 1,
             Item::Message(m) => {
-                let hint = self.store.get(m).is_some_and(|e| e.hint.is_some());
-                1 + i32::from(hint) + i32::from(self.day_separator(m))
+                let Some(entry) = self.store.get(m) else {
+                    return 1;
+                };
+                let text_rows = self
+                    .wrap_cols
+                    .map_or(1, |cols| super::wrap::row_count(entry, cols));
+                text_rows + i32::from(entry.hint.is_some()) + i32::from(self.day_separator(m))
             }
         }
     }
@@ -280,6 +287,7 @@ mod tests {
             top: Some(EdgeRow::Loading),
             bottom: None,
             gravity: Gravity::Bottom,
+            wrap_cols: None,
         };
         let mut sc = Scroll {
             selected: 49,
@@ -300,6 +308,7 @@ mod tests {
             top: Some(EdgeRow::Beginning),
             bottom: None,
             gravity: Gravity::Bottom,
+            wrap_cols: None,
         };
         let mut sc = Scroll {
             selected: 0,
@@ -328,6 +337,7 @@ mod tests {
             top: None,
             bottom: None,
             gravity: Gravity::Top,
+            wrap_cols: None,
         };
         // The first message has a day separator: two rows, in a one-row window.
         let mut sc = Scroll::default();

@@ -182,7 +182,7 @@ pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> 
             let result = source.batch_get_conversations(request).await;
             Action::ConversationsLoaded { app, ids, result }
         }
-        Command::Quit => return None,
+        Command::Quit | Command::Outside(_) => return None,
     })
 }
 
@@ -193,6 +193,7 @@ fn kind(command: &Command) -> &'static str {
         Command::FetchUsers { .. } => "fetch_users",
         Command::FetchReferenced { .. } => "fetch_referenced",
         Command::FetchConversations { .. } => "fetch_conversations",
+        Command::Outside(_) => "outside",
         Command::Quit => "quit",
     }
 }

@@ -95,9 +95,37 @@ pub fn long_time(ms: i64, tz: &TimeZone) -> Option<String> {
     ))
 }
 
-/// Lays out a message for the detail pane.
+/// Lays out a message for the detail pane. A compact pane (a small terminal) shows
+/// who and when on one line, then the content, then the other fields, so that the
+/// text is on screen without scrolling.
 pub fn build(message: &Message, ctx: &DocContext<'_>) -> DetailDoc {
     let mut b = Builder { lines: Vec::new() };
+    let body = &message.body;
+    if ctx.compact {
+        let sender = message.sender_label();
+        let who = match ctx.sender_name {
+            Some(name) => format!("{name} ({sender})"),
+            None => sender,
+        };
+        let when = body
+            .create_time
+            .and_then(|ms| long_time(ms, ctx.time_zone))
+            .unwrap_or_else(|| "(no time)".into());
+        b.field_text("From", &format!("{} · {when}", text::one_line(&who, 80)));
+        content_section(&mut b, message);
+        b.heading("Message");
+        fields(&mut b, message, ctx);
+    } else {
+        fields(&mut b, message, ctx);
+        b.heading("Content");
+        content_section(&mut b, message);
+    }
+    rest(&mut b, message, ctx);
+    DetailDoc { lines: b.lines }
+}
+
+/// Who sent it, when, its ids, type, status and conversation.
+fn fields(b: &mut Builder, message: &Message, ctx: &DocContext<'_>) {
     let body = &message.body;
     let sender = message.sender_label();
     match ctx.sender_name {
@@ -123,13 +151,14 @@ pub fn build(message: &Message, ctx: &DocContext<'_>) -> DetailDoc {
     if let Some(id) = body.conversation_short_id {
         b.field("", format!("id {id}"));
     }
+}
 
-    b.heading("Content");
-    content_section(&mut b, message);
-
+/// Ext, the quoted message, defects and unknown fields.
+fn rest(b: &mut Builder, message: &Message, ctx: &DocContext<'_>) {
+    let body = &message.body;
     if !body.ext.is_empty() {
         b.heading("Ext");
-        ext_section(&mut b, &body.ext);
+        ext_section(b, &body.ext);
     }
 
     if let Some(r) = &body.ref_msg_info {
@@ -194,7 +223,6 @@ pub fn build(message: &Message, ctx: &DocContext<'_>) -> DetailDoc {
             );
         }
     }
-    DetailDoc { lines: b.lines }
 }
 
 fn content_section(b: &mut Builder, message: &Message) {
@@ -267,6 +295,7 @@ mod tests {
             ref_sender_name: None,
             time_zone: tz,
             referenced: RefContent::Unknown,
+            compact: false,
         }
     }
 

@@ -16,6 +16,8 @@ pub use scroll::{DetailScroll, DocRow};
 
 /// Columns of the field label column.
 pub const LABEL_COLS: u16 = 14;
+/// Below this many rows of text the detail pane is compact: content first.
+pub const COMPACT_DETAIL_MAX_ROWS: u16 = 16;
 /// The most content bytes laid out in the pane; the rest is announced, not shown.
 pub const DETAIL_MAX_CONTENT_BYTES: usize = 256 * 1024;
 
@@ -74,4 +76,6 @@ pub struct DocContext<'a> {
     pub ref_sender_name: Option<&'a str>,
     pub time_zone: &'a TimeZone,
     pub referenced: RefContent<'a>,
+    /// The pane is small: the content comes first.
+    pub compact: bool,
 }

@@ -5,17 +5,19 @@
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::model::{MessageStatus, MsgType};
+use crate::model::MessageStatus;
 use crate::pager::Direction;
 use crate::tui::app::{App, Focus};
 use crate::tui::conversation::ConversationView;
+use crate::tui::detail::RefContent;
 use crate::tui::search;
 use crate::tui::store::Entry;
 use crate::tui::text;
 use crate::tui::viewport::{self, EdgeRow, Item};
+use crate::tui::wrap;
 
 use super::{spinner, theme};
 
@@ -24,6 +26,8 @@ pub const TIME_COLS: usize = 5;
 /// The sender column's narrowest and widest.
 pub const SENDER_MIN_COLS: usize = 4;
 pub const SENDER_MAX_COLS: usize = 14;
+/// What an empty history says: most often the ids are not the ones meant.
+pub const NO_MESSAGES: &str = " no messages: check the app id and the conversation id ";
 /// Marks the selected message.
 pub const SELECTED_MARK: &str = "▌";
 
@@ -42,8 +46,13 @@ fn sender_cols(width: u16) -> usize {
 }
 
 /// Where the content starts: after the mark, the time and the sender.
-fn content_col(width: u16) -> usize {
+pub fn content_col(width: u16) -> usize {
     1 + TIME_COLS + 1 + sender_cols(width) + 1
+}
+
+/// The columns of a message's text in a list `width` columns wide.
+pub fn text_cols(width: u16) -> usize {
+    usize::from(width).saturating_sub(content_col(width)).max(1)
 }
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -89,9 +98,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                             buf.set_style(row, theme::selected_row(focused));
                         }
                         if r < sep_rows + hint_rows {
-                            hint_row(buf, row, entry, needle_for(view, entry), selected);
+                            hint_row(buf, row, app, view, entry, selected);
                         } else {
-                            main_row(buf, row, app, view, entry, selected);
+                            let k = (r - sep_rows - hint_rows) as usize;
+                            let chunk = view.wrap_cols.map(|cols| wrapped_chunk(entry, cols, k));
+                            if k == 0 {
+                                main_row(buf, row, app, view, entry, selected, chunk);
+                            } else if let Some(chunk) = chunk {
+                                continuation_row(buf, row, view, entry, selected, &chunk);
+                            }
                         }
                     }
                 }
@@ -182,25 +197,133 @@ fn day_separator(buf: &mut Buffer, row: Rect, entry: &Entry) {
     }
 }
 
-fn hint_row(buf: &mut Buffer, row: Rect, entry: &Entry, needle: Option<&str>, selected: bool) {
+/// The time and sender columns of a message, and whether the needle marked the name.
+fn header(
+    app: &App,
+    view: &ConversationView,
+    entry: &Entry,
+    width: u16,
+    needle: Option<&str>,
+) -> (Vec<Span<'static>>, bool) {
+    let message = &entry.message;
+    let time = match entry.local {
+        Some(t) => format!("{:02}:{:02}", t.hour(), t.minute()),
+        None => "--:--".into(),
+    };
+    let label = message.sender_label();
+    let cols = sender_cols(width);
+    let name = message
+        .body
+        .sender
+        .and_then(|u| app.display_name(view.target.app_id, u))
+        .unwrap_or(&label);
+    let sender = text::fit(&text::one_line(name, cols), cols).into_owned();
+    let pad = " ".repeat(cols.saturating_sub(text::width(&sender)) + 1);
+    let (sender, name_marked) = marked(
+        &sender,
+        needle,
+        theme::bold().fg(theme::sender_color(&label)),
+    );
+    let mut spans = vec![Span::styled(time, theme::dim()), Span::raw(" ")];
+    spans.extend(sender);
+    spans.push(Span::raw(pad));
+    (spans, name_marked)
+}
+
+/// Who the quoted message is from, when it is known.
+fn quoted_sender(app: &App, view: &ConversationView, entry: &Entry) -> Option<String> {
+    let id = entry
+        .message
+        .body
+        .ref_msg_info
+        .as_ref()?
+        .referenced_message_id?;
+    let RefContent::Loaded(quoted) = view.ref_content(id) else {
+        return None;
+    };
+    let label = quoted.sender_label();
+    let name = quoted
+        .body
+        .sender
+        .and_then(|u| app.display_name(view.target.app_id, u))
+        .unwrap_or(&label);
+    Some(text::one_line(name, SENDER_MAX_COLS))
+}
+
+/// A reply's first row: its time and sender, then the quote (`┃ ↪ sender: hint`);
+/// the reply's text follows on the row below, under the quote.
+fn hint_row(
+    buf: &mut Buffer,
+    row: Rect,
+    app: &App,
+    view: &ConversationView,
+    entry: &Entry,
+    selected: bool,
+) {
     let Some(hint) = &entry.hint else {
         return;
     };
-    let indent = content_col(row.width);
-    let mut spans = vec![
-        mark(selected),
-        Span::styled(" ".repeat(indent.saturating_sub(1)), theme::dim()),
-        Span::styled("┃ ↪ ", theme::dim()),
-    ];
+    let needle = needle_for(view, entry);
+    let (head, _) = header(app, view, entry, row.width, needle);
+    let mut spans = vec![mark(selected)];
+    spans.extend(head);
+    spans.push(Span::styled("┃ ↪ ", theme::quote()));
     if let Some(info) = &entry.message.body.ref_msg_info {
         let status = info.status();
         if status != MessageStatus::Visible {
-            spans.push(Span::styled(format!("({}) ", status.label()), theme::dim()));
+            spans.push(Span::styled(
+                format!("({}) ", status.label()),
+                theme::quote(),
+            ));
         }
+    }
+    if let Some(from) = quoted_sender(app, view, entry) {
+        spans.push(Span::styled(
+            format!("{from}: "),
+            theme::quote().add_modifier(Modifier::BOLD),
+        ));
     }
     let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     let room = usize::from(row.width).saturating_sub(used);
-    spans.extend(marked(&text::fit(hint, room), needle, theme::dim()).0);
+    spans.extend(marked(&text::fit(hint, room), needle, theme::quote()).0);
+    buf.set_line(row.x, row.y, &Line::from(spans), row.width);
+}
+
+/// The text of row `k` of a wrapped message, `…` at its end when the rows stop
+/// before the text does.
+fn wrapped_chunk(entry: &Entry, cols: usize, k: usize) -> String {
+    let rows = wrap::rows(entry, cols);
+    let Some(range) = rows.get(k) else {
+        return String::new();
+    };
+    let chunk = &entry.preview[range.clone()];
+    if k + 1 == rows.len() && range.end < entry.preview.len() {
+        text::fit(&format!("{chunk}{}", text::ELLIPSIS), cols).into_owned()
+    } else {
+        chunk.to_owned()
+    }
+}
+
+/// A wrapped message's second and later rows: its text, under the first row's.
+fn continuation_row(
+    buf: &mut Buffer,
+    row: Rect,
+    view: &ConversationView,
+    entry: &Entry,
+    selected: bool,
+    chunk: &str,
+) {
+    let base = if entry.message.status() == MessageStatus::Visible {
+        Style::new()
+    } else {
+        theme::dim()
+    };
+    let mut spans = vec![
+        mark(selected),
+        Span::raw(" ".repeat(content_col(row.width) - 1)),
+    ];
+    let room = usize::from(row.width).saturating_sub(content_col(row.width));
+    spans.extend(marked(&text::fit(chunk, room), needle_for(view, entry), base).0);
     buf.set_line(row.x, row.y, &Line::from(spans), row.width);
 }
 
@@ -211,48 +334,32 @@ fn main_row(
     view: &ConversationView,
     entry: &Entry,
     selected: bool,
+    chunk: Option<String>,
 ) {
     let message = &entry.message;
-    let time = match entry.local {
-        Some(t) => format!("{:02}:{:02}", t.hour(), t.minute()),
-        None => "--:--".into(),
-    };
-    let label = message.sender_label();
-    let cols = sender_cols(row.width);
-    let name = message
-        .body
-        .sender
-        .and_then(|u| app.display_name(view.target.app_id, u))
-        .unwrap_or(&label);
     let needle = needle_for(view, entry);
-    let sender = text::fit(&text::one_line(name, cols), cols).into_owned();
-    let pad = " ".repeat(cols.saturating_sub(text::width(&sender)) + 1);
-    let (sender, name_marked) = marked(
-        &sender,
-        needle,
-        theme::bold().fg(theme::sender_color(&label)),
-    );
     let mut spans = vec![mark(selected)];
     let time_at = spans.len();
-    spans.push(Span::styled(time, theme::dim()));
-    spans.push(Span::raw(" "));
-    spans.extend(sender);
-    spans.push(Span::raw(pad));
-    let kind = message.msg_type();
-    if kind != MsgType::Text {
-        spans.push(Span::styled(
-            format!("[{}] ", kind.label()),
-            theme::heading(),
-        ));
+    let name_marked = if entry.hint.is_some() {
+        // A reply's time and sender are on its quote's row, just above.
+        spans.push(Span::raw(" ".repeat(content_col(row.width) - 1)));
+        false
+    } else {
+        let (head, name_marked) = header(app, view, entry, row.width, needle);
+        spans.extend(head);
+        name_marked
+    };
+    let (kind, status_label) = wrap::prefix(entry);
+    if let Some(kind) = kind {
+        spans.push(Span::styled(kind, theme::heading()));
     }
-    let status = message.status();
-    let visible = status == MessageStatus::Visible;
-    if !visible {
-        spans.push(Span::styled(format!("({}) ", status.label()), theme::dim()));
+    let visible = message.status() == MessageStatus::Visible;
+    if let Some(status) = status_label {
+        spans.push(Span::styled(status, theme::dim()));
     }
     let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
     let room = usize::from(row.width).saturating_sub(used);
-    let preview = text::fit(&entry.preview, room);
+    let preview = text::fit(chunk.as_deref().unwrap_or(&entry.preview), room);
     let base = if visible { Style::new() } else { theme::dim() };
     let (preview, text_marked) = marked(&preview, needle, base);
     spans.extend(preview);
@@ -306,9 +413,14 @@ fn edge_row(
             let line = Line::styled(" ⚠ stopped: the server's paging went wrong", theme::error());
             buf.set_line(row.x, row.y, &line, row.width);
         }
+        EdgeRow::Beginning if view.history_is_empty() => {
+            centered_rule(buf, row, NO_MESSAGES, theme::dim());
+        }
         EdgeRow::Beginning => {
             centered_rule(buf, row, " beginning of conversation ", theme::dim());
         }
+        // An empty history says so once, at the beginning.
+        EdgeRow::End if view.history_is_empty() => {}
         EdgeRow::End => centered_rule(buf, row, " end of conversation ", theme::dim()),
     }
 }

@@ -1,8 +1,8 @@
 //! Drawing: a pure function of the app's state. One file per screen region.
 
 mod detail;
-mod help;
-mod list;
+pub(crate) mod help;
+pub(crate) mod list;
 mod picker;
 mod prompt;
 mod status;
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     }
     status::draw(frame, areas.status, app);
     if app.help_open() {
-        help::draw(frame, frame.area());
+        help::draw(frame, frame.area(), app);
     }
     scrub(frame.buffer_mut());
 }

@@ -54,9 +54,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             buf.set_style(row, theme::selected_row(true));
         }
         let name = app.conversation_name(target).unwrap_or("(unnamed)");
-        let kind = app
-            .kind_of(target)
-            .map_or_else(|| "…".to_owned(), |k| k.label());
+        // `…` while the type is being asked for; `?` when the answer did not say.
+        let kind = match app.kind_of(target) {
+            Some(k) => k.label(),
+            None if app.info_settled(target) => "?".to_owned(),
+            None => "…".to_owned(),
+        };
         let line = Line::from(vec![
             list::mark(selected),
             Span::styled(

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::tui::prompt::Prompt;
+use crate::tui::prompt::{Prompt, Purpose};
 use crate::tui::search::QUERY_MAX_CHARS;
 use crate::tui::text;
 
@@ -13,6 +13,10 @@ use super::theme;
 
 /// What the prompt's right end says when there is room.
 pub const PROMPT_HINT: &str = "Enter searches · Esc cancels";
+/// Before the export's file name.
+pub const EXPORT_LABEL: &str = " export to: ";
+/// The export prompt's hint.
+pub const EXPORT_HINT: &str = ".jsonl .json .csv .md · Enter exports · Esc cancels";
 
 /// The end of clean text that fits in `cols` columns, after a `…` when cut: the part
 /// being typed stays in view.
@@ -41,6 +45,11 @@ fn tail(s: &str, cols: usize) -> String {
     out
 }
 
+/// The start of clean text that fits in `cols` columns, before a `…` when cut.
+fn head(s: &str, cols: usize) -> String {
+    text::fit(s, cols).into_owned()
+}
+
 pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
     let row = Rect::new(area.x, area.y, area.width, area.height.min(1));
     if row.is_empty() {
@@ -50,16 +59,32 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
     let buf = frame.buffer_mut();
     buf.set_style(row, theme::status_bar());
     // The query may be pasted strangers' text: shown like message text.
-    let query = text::one_line(prompt.text(), QUERY_MAX_CHARS * 2);
-    let hint_w = text::width(PROMPT_HINT) + 2;
-    // " /" before the query, the cursor after it.
-    let fixed = 3;
-    let with_hint = text::width(&query) + fixed + hint_w <= cols;
+    let typed = prompt.text();
+    let before = text::one_line(&typed[..prompt.cursor()], QUERY_MAX_CHARS * 2);
+    let after = text::one_line(&typed[prompt.cursor()..], QUERY_MAX_CHARS * 2);
+    // The cursor sits on the character after it, or on a space at the end.
+    let (under, rest) = match after.graphemes(true).next() {
+        Some(g) => (g.to_owned(), after[g.len()..].to_owned()),
+        None => (" ".to_owned(), String::new()),
+    };
+    let (label, hint) = match prompt.purpose() {
+        Purpose::Search => (" /", PROMPT_HINT),
+        Purpose::Export => (EXPORT_LABEL, EXPORT_HINT),
+    };
+    let hint_w = text::width(hint) + 2;
+    let fixed = text::width(label);
+    let query_w = text::width(&before) + text::width(&under) + text::width(&rest);
+    let with_hint = query_w + fixed + hint_w <= cols;
     let room = cols.saturating_sub(fixed);
+    let under_w = text::width(&under);
+    // What is left of the cursor stays in view; what is right of it gets what remains.
+    let before_shown = tail(&before, room.saturating_sub(under_w + 1));
+    let rest_room = room.saturating_sub(text::width(&before_shown) + under_w);
     let line = Line::from(vec![
-        Span::styled(" /", theme::bold()),
-        Span::raw(tail(&query, room)),
-        Span::styled(" ", theme::cursor()),
+        Span::styled(label, theme::bold()),
+        Span::raw(before_shown),
+        Span::styled(under, theme::cursor()),
+        Span::raw(head(&rest, rest_room)),
     ]);
     buf.set_line(row.x, row.y, &line, row.width);
     if with_hint {
@@ -67,7 +92,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
         buf.set_line(
             x,
             row.y,
-            &Line::styled(format!("{PROMPT_HINT} "), theme::dim()),
+            &Line::styled(format!("{hint} "), theme::dim()),
             hint_w as u16,
         );
     }

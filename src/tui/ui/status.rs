@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use crate::model::MessageStatus;
 use crate::tui::app::{App, Screen};
 use crate::tui::conversation::ConversationView;
-use crate::tui::keys::{LONG_HINT, SHORT_HINT};
+use crate::tui::keys::{long_hint, short_hint};
 use crate::tui::search::Toward;
 use crate::tui::seek::{Goal, Note};
 use crate::tui::text;
@@ -95,6 +95,7 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
             }
             Note::QuoteCancelled => "stopped finding the quoted message".into(),
             Note::NoJumpBack => "no jump to go back from".into(),
+            Note::NoJumpForward => "no jump to go forward to".into(),
         };
         return Some((text, false));
     }
@@ -157,13 +158,13 @@ fn parts(app: &App) -> Parts {
         error: view
             .error
             .as_ref()
-            .or(app.side_error.as_ref())
             .map(|e| format!("⚠ {}", text::one_line(e, ERROR_MAX_COLS))),
         search: search_status(view),
         notice: view
             .notice
-            .as_ref()
-            .map(|n| text::one_line(n, ERROR_MAX_COLS)),
+            .clone()
+            .or_else(|| app.exporting().map(|p| format!("exporting to {p}…")))
+            .map(|n| text::one_line(&n, ERROR_MAX_COLS)),
     }
 }
 
@@ -193,7 +194,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         search,
         notice,
     } = parts(app);
-    let hint_w = text::width(SHORT_HINT) + 1;
+    let (short, long) = (short_hint(app.keys()), long_hint(app.keys()));
+    let hint_w = text::width(&short) + 1;
     let fixed = width(&head) + width(&tail);
     let extras = error.as_ref().map_or(0, |e| text::width(e) + 2)
         + search.as_ref().map_or(0, |(s, _)| text::width(s) + 4)
@@ -222,12 +224,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     add(&mut head, notice, theme::dim());
     let used = width(&head);
     buf.set_line(area.x, area.y, &Line::from(head), area.width);
-    let long_w = text::width(LONG_HINT) + 1;
+    let long_w = text::width(&long) + 1;
     let in_conversation = app.screen() == Screen::Conversation;
     let hint = if in_conversation && used + long_w + 2 < cols {
-        Some((LONG_HINT, long_w))
+        Some((long.as_str(), long_w))
     } else if used + hint_w < cols {
-        Some((SHORT_HINT, hint_w))
+        Some((short.as_str(), hint_w))
     } else {
         None
     };
