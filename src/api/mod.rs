@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+mod pace;
 pub mod sign;
 pub mod wire;
 

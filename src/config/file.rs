@@ -6,8 +6,10 @@ use std::path::Path;
 use super::ConfigError;
 use crate::secret::Secret;
 
-/// The highest `max_qps` the file may set (the service allows 100 per account).
-pub const MAX_QPS_SETTING: u32 = 10_000;
+/// The highest `max_qps` the file or `--max-qps` may set. The service allows 100
+/// per account; this is high enough that the client is never what limits an
+/// export from a local server.
+pub const MAX_QPS_SETTING: u32 = 1_000_000;
 
 /// The configuration file as written. Unknown keys are errors, so typos never pass
 /// silently. `config.example.toml` documents every key. Secrets are [`Secret`]s, so

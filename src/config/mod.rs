@@ -5,7 +5,7 @@ mod credentials;
 mod file;
 
 pub use credentials::{CredentialSource, ResolvedCredentials, resolve_credentials};
-pub use file::{ConfigFile, NamedConversation};
+pub use file::{ConfigFile, MAX_QPS_SETTING, NamedConversation};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

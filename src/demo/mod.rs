@@ -11,7 +11,7 @@ mod actions;
 mod auth;
 pub mod data;
 mod faults;
-mod limiter;
+pub(crate) mod limiter;
 mod reply;
 mod server;
 mod stats;

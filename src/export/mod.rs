@@ -10,6 +10,7 @@
 
 pub mod existing;
 pub mod format;
+mod handoff;
 mod outcome;
 mod output;
 pub mod progress;
@@ -32,7 +33,7 @@ pub use outcome::{
     is_live_group_refusal,
 };
 pub use output::Output;
-pub use run::{ExportOptions, READ_AHEAD_PAGES, export};
+pub use run::{ExportOptions, READ_AHEAD_BYTES, export};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
