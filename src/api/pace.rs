@@ -3,9 +3,9 @@
 //!
 //! Two rules, both checked under one lock when a request asks to go:
 //!
-//! - a GCRA limiter (governor) spaces requests at `max_qps` a second, with one
-//!   permit of slack so that a request that woke late does not push every later one
-//!   back;
+//! - a GCRA limiter (governor) spaces requests at `max_qps` a second, two at a time
+//!   from 20 a second up, with slack so that a request that woke late does not push
+//!   every later one back;
 //! - a log of the last `max_qps` start times lets a request go only once the oldest
 //!   of them is [`WINDOW`] old. The window is wider than the server's second, so
 //!   that requests reaching the server up to [`WINDOW`] − 1 s later than they left
@@ -33,8 +33,13 @@ use governor::{Quota, RateLimiter};
 
 /// No `max_qps` requests start within this long of each other.
 pub(crate) const WINDOW: Duration = Duration::from_millis(1020);
-/// From this limit up, the limiter holds two permits instead of one.
-const SLACK_BURST_FROM_QPS: u32 = 20;
+/// From this limit up, requests start two at a time: one timer wakes two requests,
+/// whose answers then often arrive together, so that a process exporting at the
+/// limit wakes about once per page instead of twice.
+const BATCH_FROM_QPS: u32 = 20;
+/// The second permit of a batch is for a request asking within this long; after
+/// that it lapses (counted in the log all the same, so the limit holds).
+const BANKED_FOR: Duration = Duration::from_millis(2);
 
 type Limiter<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
@@ -53,6 +58,10 @@ struct Rules<C: Clock> {
     /// Start times of the last `max_qps` requests, oldest first.
     started: VecDeque<C::Instant>,
     max_qps: usize,
+    /// Permits taken at once: 2 from [`BATCH_FROM_QPS`] up, else 1.
+    batch: usize,
+    /// When the second permit of a batch was taken, until a request uses it.
+    banked: Option<C::Instant>,
 }
 
 impl Pace {
@@ -76,19 +85,20 @@ impl Pace {
 impl<C: Clock + Clone> Pace<C> {
     fn with_clock(max_qps: u32, clock: C) -> Pace<C> {
         let rules = (max_qps > 0).then(|| {
-            let burst: u32 = if max_qps >= SLACK_BURST_FROM_QPS {
-                2
-            } else {
-                1
-            };
+            let batch: u32 = if max_qps >= BATCH_FROM_QPS { 2 } else { 1 };
+            // From BATCH_FROM_QPS up, a batch of slack besides the batch itself, so
+            // that a request that woke late is followed by the next on schedule.
+            let burst = if batch == 2 { 4 } else { 1 };
             let quota = Quota::per_second(NonZeroU32::new(max_qps).expect("max_qps > 0"))
-                .allow_burst(NonZeroU32::new(burst).expect("burst is 1 or 2"));
+                .allow_burst(NonZeroU32::new(burst).expect("burst is 1 or 4"));
             let max_qps = max_qps as usize;
             Mutex::new(Rules {
                 spacing: RateLimiter::direct_with_clock(quota, clock.clone()),
                 // Grows with use: a huge limit must not reserve memory up front.
                 started: VecDeque::with_capacity(max_qps.min(1024)),
                 max_qps,
+                batch: batch as usize,
+                banked: None,
             })
         });
         Pace {
@@ -107,22 +117,38 @@ impl<C: Clock + Clone> Pace<C> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = self.clock.now();
-        if rules.started.len() >= rules.max_qps
-            && let Some(&oldest) = rules.started.front()
+        if let Some(taken) = rules.banked.take() {
+            let age: Duration = now.duration_since(taken).into();
+            if age <= BANKED_FOR {
+                return Ok(());
+            }
+        }
+        let batch = rules.batch;
+        // The start `batch` places from the end of the log, once it is full: the
+        // oldest that must be a window old for `batch` more to start.
+        if let Some(excess) = (rules.started.len() + batch).checked_sub(rules.max_qps + 1)
+            && let Some(&oldest) = rules.started.get(excess)
         {
             let age: Duration = now.duration_since(oldest).into();
             if age < WINDOW {
                 return Err(WINDOW - age);
             }
         }
-        rules
-            .spacing
-            .check()
-            .map_err(|not_until| not_until.wait_time_from(now))?;
-        if rules.started.len() >= rules.max_qps {
-            rules.started.pop_front();
+        let permits = NonZeroU32::new(batch as u32).expect("a batch is 1 or 2");
+        match rules.spacing.check_n(permits) {
+            Ok(Ok(())) => {}
+            Ok(Err(not_until)) => return Err(not_until.wait_time_from(now)),
+            Err(_) => unreachable!("the burst holds a whole batch"),
         }
-        rules.started.push_back(now);
+        for _ in 0..batch {
+            if rules.started.len() >= rules.max_qps {
+                rules.started.pop_front();
+            }
+            rules.started.push_back(now);
+        }
+        if batch == 2 {
+            rules.banked = Some(now);
+        }
         Ok(())
     }
 }
@@ -224,13 +250,25 @@ mod tests {
 
     #[test]
     fn a_burst_at_start_waits_after_the_slack() {
-        let pace = Pace::with_clock(100, FakeRelativeClock::default());
-        assert!(pace.try_start().is_ok());
-        assert!(pace.try_start().is_ok(), "one permit of slack");
+        let clock = FakeRelativeClock::default();
+        let pace = Pace::with_clock(100, clock.clone());
+        for i in 0..4 {
+            assert!(
+                pace.try_start().is_ok(),
+                "two batches of two at start ({i})"
+            );
+        }
         let wait = pace
             .try_start()
-            .expect_err("a third request at once must wait");
-        assert!(wait > Duration::from_millis(9) && wait <= Duration::from_millis(10));
+            .expect_err("a fifth request at once must wait");
+        assert!(wait > Duration::from_millis(19) && wait <= Duration::from_millis(20));
+        clock.advance(wait);
+        assert!(pace.try_start().is_ok() && pace.try_start().is_ok());
+        assert!(pace.try_start().is_err(), "then two every 20 ms");
+        clock.advance(Duration::from_millis(20));
+        assert!(pace.try_start().is_ok());
+        clock.advance(BANKED_FOR * 2);
+        assert!(pace.try_start().is_err(), "the second of a batch lapses");
         let slow = Pace::with_clock(5, FakeRelativeClock::default());
         assert!(slow.try_start().is_ok());
         assert!(slow.try_start().is_err(), "low limits get no slack");
