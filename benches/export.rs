@@ -263,7 +263,7 @@ impl PageSource for InMemory {
             .and_then(|m| m.body.index_in_conversation)
             .map_or(req.cursor.0, |i| i - 1);
         Ok(Page {
-            has_more: start > 0,
+            has_more: Some(start > 0),
             new_cursor: Some(Cursor(next)),
             messages,
         })

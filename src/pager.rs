@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use crate::api::wire::{PAGE_LIMIT, Page};
-use crate::model::{Cursor, Message, MessageId};
+use crate::model::{Cursor, Message, MessageKey};
 
 /// How many pages in a row may bring no new message (while claiming `HasMore`)
 /// before the walk stops with an error.
@@ -74,6 +74,37 @@ pub enum PagingError {
     MissingCursor,
 }
 
+/// Something the walk had to judge for itself, for its caller to tell the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PagerWarning {
+    /// A page came without `HasMore`. A page that is not full, or has no
+    /// `NewCursor`, or brings nothing new, is taken as the end of history; a full
+    /// one with a `NewCursor` is followed (`followed`).
+    #[error(
+        "the server did not say whether more history exists (no HasMore in its answer); {}",
+        if *.followed {
+            "the page was full, so the walk went on from its NewCursor and ends at the first page that is not full or brings nothing new"
+        } else {
+            "the page was not full (or had no NewCursor), so it was taken as the end of history"
+        }
+    )]
+    NoHasMore { followed: bool },
+}
+
+impl PagerWarning {
+    /// A short form, for a status bar.
+    pub fn short(self) -> &'static str {
+        match self {
+            PagerWarning::NoHasMore { followed: false } => {
+                "the server sent no HasMore: a page that is not full was taken as the end of history"
+            }
+            PagerWarning::NoHasMore { followed: true } => {
+                "the server sent no HasMore: loading on until a page brings nothing new"
+            }
+        }
+    }
+}
+
 /// Where the walk stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PagerState {
@@ -107,10 +138,14 @@ pub struct Pager {
     in_flight: Option<PageRequest>,
     next_seq: u64,
     used_cursors: HashSet<Cursor>,
-    seen: HashSet<MessageId>,
+    seen: HashSet<MessageKey>,
     fruitless: u32,
     pages: u64,
     delivered: u64,
+    /// A warning not yet taken by the caller.
+    warning: Option<PagerWarning>,
+    /// A page without `HasMore` was seen (the warning is given once).
+    warned: bool,
 }
 
 impl Pager {
@@ -131,6 +166,8 @@ impl Pager {
             fruitless: 0,
             pages: 0,
             delivered: 0,
+            warning: None,
+            warned: false,
         }
     }
 
@@ -177,6 +214,12 @@ impl Pager {
         self.delivered
     }
 
+    /// What the walk had to judge for itself since the last call, once: for the
+    /// caller to show (the log has it already).
+    pub fn take_warning(&mut self) -> Option<PagerWarning> {
+        self.warning.take()
+    }
+
     /// The next page to fetch, marking it in flight; `None` while one is in flight,
     /// once history ended, or after the walk stopped. One request at a time.
     pub fn next_request(&mut self) -> Option<PageRequest> {
@@ -217,36 +260,52 @@ impl Pager {
         let messages: Vec<Message> = page
             .messages
             .into_iter()
-            .filter(|m| match m.id() {
-                Some(id) => self.seen.insert(id),
-                // Without an id a message cannot be a known duplicate: keep it.
-                None => true,
-            })
+            // A message without a usable id is known by its index or its bytes, so
+            // that a server repeating id-less messages cannot go on for ever.
+            .filter(|m| self.seen.insert(m.key()))
             .collect();
         let duplicates = received - messages.len();
         self.delivered += messages.len() as u64;
-        self.state = if !page.has_more {
-            PagerState::Done
-        } else {
-            self.fruitless = if messages.is_empty() {
-                self.fruitless + 1
-            } else {
-                0
-            };
-            match page.new_cursor {
-                None => PagerState::Stopped(PagingError::MissingCursor),
-                Some(c) if self.used_cursors.contains(&c) => {
-                    PagerState::Stopped(PagingError::RepeatedCursor(c))
-                }
-                Some(_) if self.fruitless >= MAX_FRUITLESS_PAGES => {
-                    PagerState::Stopped(PagingError::FruitlessPages(self.fruitless))
-                }
-                Some(c) => PagerState::HaveMore(c),
+        self.state = match page.has_more {
+            Some(false) => PagerState::Done,
+            Some(true) => self.after_has_more(messages.is_empty(), page.new_cursor),
+            None => {
+                let full = received >= req.limit as usize;
+                let next = page
+                    .new_cursor
+                    .filter(|c| full && !messages.is_empty() && !self.used_cursors.contains(c));
+                self.warn_once(PagerWarning::NoHasMore {
+                    followed: next.is_some(),
+                });
+                next.map_or(PagerState::Done, PagerState::HaveMore)
             }
         };
         Accepted::Page {
             messages,
             duplicates,
+        }
+    }
+
+    fn warn_once(&mut self, warning: PagerWarning) {
+        if !self.warned {
+            self.warned = true;
+            tracing::warn!(%warning, "judging the end of history");
+            self.warning = Some(warning);
+        }
+    }
+
+    /// The state after a page that claimed more history.
+    fn after_has_more(&mut self, nothing_new: bool, new_cursor: Option<Cursor>) -> PagerState {
+        self.fruitless = if nothing_new { self.fruitless + 1 } else { 0 };
+        match new_cursor {
+            None => PagerState::Stopped(PagingError::MissingCursor),
+            Some(c) if self.used_cursors.contains(&c) => {
+                PagerState::Stopped(PagingError::RepeatedCursor(c))
+            }
+            Some(_) if self.fruitless >= MAX_FRUITLESS_PAGES => {
+                PagerState::Stopped(PagingError::FruitlessPages(self.fruitless))
+            }
+            Some(c) => PagerState::HaveMore(c),
         }
     }
 }
@@ -273,7 +332,7 @@ mod tests {
 
     fn page(ids: &[i64], has_more: bool, cursor: i64) -> Page {
         Page {
-            has_more,
+            has_more: Some(has_more),
             new_cursor: Some(Cursor(cursor)),
             messages: ids.iter().map(|&i| msg(i)).collect(),
         }
@@ -373,7 +432,7 @@ mod tests {
         p.accept(
             &r,
             Page {
-                has_more: false,
+                has_more: Some(false),
                 new_cursor: None,
                 messages: vec![msg(1)],
             },
@@ -384,7 +443,7 @@ mod tests {
         p.accept(
             &r,
             Page {
-                has_more: true,
+                has_more: Some(true),
                 new_cursor: None,
                 messages: vec![msg(1)],
             },
@@ -410,18 +469,100 @@ mod tests {
     }
 
     #[test]
-    fn messages_without_an_id_are_kept() {
+    fn messages_without_an_id_are_known_by_their_index_or_bytes() {
         let mut p = Pager::new(Direction::OldestFirst);
         let r = p.next_request().unwrap();
         let odd = Message::from_value(&json!({"Content": "no id"}));
+        let other = Message::from_value(&json!({"Content": "another"}));
+        let indexed = Message::from_value(&json!({"Content": "x", "IndexInConversation": 4}));
         let a = p.accept(
             &r,
             Page {
-                has_more: false,
-                new_cursor: None,
-                messages: vec![odd.clone(), odd],
+                has_more: Some(true),
+                new_cursor: Some(Cursor(1)),
+                messages: vec![odd.clone(), odd.clone(), other, indexed],
             },
         );
-        assert!(matches!(a, Accepted::Page { ref messages, .. } if messages.len() == 2));
+        assert!(matches!(a, Accepted::Page { ref messages, duplicates: 1 } if messages.len() == 3));
+        let r = p.next_request().unwrap();
+        let again = Message::from_value(&json!({"Content": "y", "IndexInConversation": 4}));
+        let a = p.accept(
+            &r,
+            Page {
+                has_more: Some(true),
+                new_cursor: Some(Cursor(2)),
+                messages: vec![odd, again],
+            },
+        );
+        assert!(matches!(a, Accepted::Page { ref messages, duplicates: 2 } if messages.is_empty()));
+    }
+
+    /// 20 messages without an id, the same each time, with a new cursor each time.
+    fn idless_page(cursor: i64) -> Page {
+        Page {
+            has_more: Some(true),
+            new_cursor: Some(Cursor(cursor)),
+            messages: (0..20)
+                .map(|i| Message::from_value(&json!({"Content": format!("same {i}")})))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_same_id_less_messages_with_new_cursors_stop_the_walk() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let mut pages = 0;
+        while let Some(r) = p.next_request() {
+            pages += 1;
+            assert!(pages < 10, "the walk must stop");
+            p.accept(&r, idless_page(pages));
+        }
+        assert_eq!(p.delivered(), 20, "each message once");
+        assert_eq!(
+            p.state(),
+            &PagerState::Stopped(PagingError::FruitlessPages(MAX_FRUITLESS_PAGES))
+        );
+    }
+
+    fn no_has_more(ids: std::ops::RangeInclusive<i64>, cursor: Option<i64>) -> Page {
+        Page {
+            has_more: None,
+            new_cursor: cursor.map(Cursor),
+            messages: ids.map(msg).collect(),
+        }
+    }
+
+    #[test]
+    fn without_has_more_a_short_page_or_a_missing_cursor_is_the_end() {
+        for page in [no_has_more(1..=19, Some(20)), no_has_more(1..=20, None)] {
+            let mut p = Pager::new(Direction::OldestFirst);
+            let r = p.next_request().unwrap();
+            p.accept(&r, page);
+            assert!(p.is_done());
+            assert_eq!(
+                p.take_warning(),
+                Some(PagerWarning::NoHasMore { followed: false })
+            );
+            assert_eq!(p.take_warning(), None, "said once");
+        }
+    }
+
+    #[test]
+    fn without_has_more_a_full_page_is_followed_until_nothing_new_comes() {
+        let mut p = Pager::new(Direction::OldestFirst);
+        let r = p.next_request().unwrap();
+        p.accept(&r, no_has_more(1..=20, Some(20)));
+        assert_eq!(p.resume_cursor(), Some(Cursor(20)), "followed once more");
+        let warning = p.take_warning().unwrap();
+        assert_eq!(warning, PagerWarning::NoHasMore { followed: true });
+        assert!(warning.to_string().contains("no HasMore"), "{warning}");
+        let r = p.next_request().unwrap();
+        p.accept(&r, no_has_more(21..=40, Some(40)));
+        assert!(p.has_more(), "a full page of new messages goes on");
+        let r = p.next_request().unwrap();
+        p.accept(&r, no_has_more(21..=40, Some(60)));
+        assert!(p.is_done(), "a full page of nothing new is the end");
+        assert_eq!(p.delivered(), 40);
+        assert_eq!(p.take_warning(), None, "the warning is given once per walk");
     }
 }

@@ -381,7 +381,7 @@ async fn walk(client: &Client, conversation: i64, reverse: i32) -> Vec<String> {
             .await
             .unwrap();
         seen.extend(page.messages.iter().map(|m| m.raw_json().to_owned()));
-        if !page.has_more {
+        if page.has_more != Some(true) {
             return seen;
         }
         cursor = page.new_cursor.expect("a cursor when there is more");

@@ -136,7 +136,7 @@ impl Fake {
         };
         let next = if b.repeat_cursor { req.cursor.0 } else { next };
         Ok(Page {
-            has_more,
+            has_more: Some(has_more),
             new_cursor: Some(Cursor(next)),
             messages: page,
         })

@@ -166,7 +166,7 @@ pub struct GetConversationMessagesRequest {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct RawMessagesPage {
     #[serde(default)]
-    has_more: bool,
+    has_more: Option<bool>,
     #[serde(default)]
     new_cursor: Option<Cursor>,
     #[serde(default)]
@@ -209,8 +209,9 @@ impl RawMessagesPage {
 /// One page of a conversation's history.
 #[derive(Clone, Debug)]
 pub struct Page {
-    /// Another page exists.
-    pub has_more: bool,
+    /// `HasMore`: another page exists; `None` when the server did not say (the
+    /// [`Pager`](crate::pager::Pager) then judges from the page itself).
+    pub has_more: Option<bool>,
     /// The cursor for the next page, passed back as received.
     pub new_cursor: Option<Cursor>,
     /// The messages, in the order received.
@@ -341,7 +342,7 @@ mod tests {
     fn the_documented_example_parses() {
         let result = read_response("GetConversationMessages", 200, DOC_EXAMPLE.as_bytes()).unwrap();
         let page = Page::from_result("GetConversationMessages", &result).unwrap();
-        assert!(page.has_more);
+        assert_eq!(page.has_more, Some(true));
         assert_eq!(page.new_cursor, Some(Cursor(1)));
         assert_eq!(page.messages.len(), 1);
         let m = &page.messages[0];

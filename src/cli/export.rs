@@ -7,11 +7,14 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 
 use crate::cli::browse::resolve_conversation;
+use crate::cli::report::Exit;
+use crate::cli::stop::{StopSignal, StopSignals};
 use crate::export::progress::summary_line;
 use crate::export::{
     ConversationTarget, ExportError, ExportFailure, ExportOptions, Format, Output, check_direction,
     export,
 };
+use crate::model::safe_text::escape_controls;
 use crate::model::{AppId, ConversationId, Cursor};
 use crate::pager::Direction;
 use crate::session::{ConnectArgs, DemoFallback};
@@ -76,21 +79,36 @@ impl ExportArgs {
 
 /// Runs `volc-im export`.
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
+    // From here on Ctrl-C, SIGTERM and SIGHUP stop the export cleanly instead of
+    // killing it mid-write.
+    let mut signals = StopSignals::listen();
     let session = args.connect.open(DemoFallback::Never).await?;
     let named = session.named_conversations();
-    let targets = args
-        .conversation
-        .iter()
-        .map(|value| {
-            let found = resolve_conversation(value, args.app_id, &named, session.config.app_id)?;
-            Ok(ConversationTarget {
-                label: found.name,
-                app: AppId(found.app_id),
-                conversation: ConversationId(found.conversation_id),
-                live: found.live,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut targets: Vec<ConversationTarget> = Vec::with_capacity(args.conversation.len());
+    // The conversations as given, once each: what a resume command repeats.
+    let mut given: Vec<String> = Vec::with_capacity(args.conversation.len());
+    for value in &args.conversation {
+        let found = resolve_conversation(value, args.app_id, &named, session.config.app_id)?;
+        let target = ConversationTarget {
+            label: found.name,
+            app: AppId(found.app_id),
+            conversation: ConversationId(found.conversation_id),
+            live: found.live,
+        };
+        if let Some(first) = targets
+            .iter()
+            .find(|t| t.app == target.app && t.conversation == target.conversation)
+        {
+            eprintln!(
+                "volc-im: warning: --conversation {} is {} again: exporting it once",
+                escape_controls(value),
+                escape_controls(&conversation_label(first)),
+            );
+            continue;
+        }
+        targets.push(target);
+        given.push(value.clone());
+    }
     check_direction(&targets, args.direction())?;
     let output = match &args.output {
         Some(path) if args.append => Output::append(path, args.format)?,
@@ -98,7 +116,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         None => Output::stdout(),
     };
     if let Some(mended) = output.repaired() {
-        eprintln!("volc-im: {mended}");
+        eprintln!("volc-im: {}", escape_controls(mended));
     }
     let terminal = std::io::stderr().is_terminal();
     let options = ExportOptions {
@@ -109,13 +127,11 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         max_messages: args.max_messages,
         show_progress: terminal,
     };
-    let interrupted = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No Ctrl-C handling on this platform: never interrupted.
-            std::future::pending::<()>().await;
-        }
+    let stopped_by = std::cell::Cell::new(None);
+    let stopped = async {
+        stopped_by.set(Some(signals.received().await));
     };
-    match export(&session.client, &targets, &options, output, interrupted).await {
+    match export(&session.client, &targets, &options, output, stopped).await {
         Ok(summary) => {
             if terminal {
                 eprintln!(
@@ -133,7 +149,27 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
         }
         // The reader of stdout stopped reading (`| head`): it has what it wanted.
         Err(failure) if args.output.is_none() && is_broken_pipe(&failure.error) => Ok(()),
-        Err(failure) => Err(anyhow!(failure_report(&args, &failure))),
+        Err(failure) => {
+            let signal = stopped_by.get();
+            let message = failure_report(&args, &given, &failure, signal);
+            match signal {
+                Some(signal) => Err(Exit {
+                    message,
+                    code: signal.exit_code(),
+                }
+                .into()),
+                None => Err(anyhow!(message)),
+            }
+        }
+    }
+}
+
+/// `7300… (launch team)`: a conversation as a warning names it.
+fn conversation_label(target: &ConversationTarget) -> String {
+    if target.label == target.conversation.to_string() {
+        format!("conversation {}", target.conversation)
+    } else {
+        format!("conversation {} ({})", target.conversation, target.label)
     }
 }
 
@@ -142,8 +178,18 @@ fn is_broken_pipe(error: &ExportError) -> bool {
 }
 
 /// The error on its own first line, then what was kept and how to resume.
-fn failure_report(args: &ExportArgs, failure: &ExportFailure) -> String {
-    let mut report = failure.error.to_string().replace('\n', " ");
+/// `given` are the conversations exported, as given, once each; `signal` is what
+/// stopped an interrupted export.
+fn failure_report(
+    args: &ExportArgs,
+    given: &[String],
+    failure: &ExportFailure,
+    signal: Option<StopSignal>,
+) -> String {
+    let mut report = match (&failure.error, signal) {
+        (ExportError::Interrupted, Some(signal)) => signal.to_string(),
+        (error, _) => error.to_string().replace('\n', " "),
+    };
     let Some(point) = failure.resume else {
         return report;
     };
@@ -161,6 +207,24 @@ fn failure_report(args: &ExportArgs, failure: &ExportFailure) -> String {
             " (the JSON array is left open, without its closing `]`: resuming completes it)",
         );
     }
+    // A resume must not run into the same wall: after the service refused an
+    // oldest-first walk of a live group it goes newest-first (from the newest, the
+    // cursor of the refused walk means nothing there), and after the server's
+    // paging got stuck it starts the conversation over rather than at the cursor
+    // that got stuck (what the output holds is skipped, not written twice).
+    let (cursor, newest_first) = match &failure.error {
+        ExportError::Api {
+            live_group: true, ..
+        } => (None, true),
+        ExportError::Paging { .. } => {
+            report.push_str(
+                "; the server's paging went wrong there, so the resume starts that conversation \
+                 over (skipping what the output holds) instead of at the cursor that got stuck",
+            );
+            (None, args.newest_first)
+        }
+        _ => (Some(point.cursor), args.newest_first),
+    };
     match &args.output {
         Some(_) => report.push_str("; to resume, run:\n  "),
         None => report.push_str(&format!(
@@ -170,21 +234,24 @@ fn failure_report(args: &ExportArgs, failure: &ExportFailure) -> String {
              (if stdout was not saved to a file, export again from the start instead):\n  "
         )),
     }
-    report.push_str(&resume_command(
-        args,
-        point.conversation_index,
-        point.cursor,
-    ));
+    let remaining = &given[point.conversation_index.min(given.len())..];
+    report.push_str(&resume_command(args, remaining, cursor, newest_first));
     report
 }
 
 /// Stands for the file an export to stdout was redirected to, in its resume command.
 const STDOUT_FILE: &str = "<the file you redirected stdout to>";
 
-/// The command that resumes `args` at conversation `index` from `cursor`, appending
-/// to the output (for an export to stdout, to [`STDOUT_FILE`], which the user
-/// replaces with the file they redirected it to).
-pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor) -> String {
+/// The command that resumes `args` with the `remaining` conversations, the first
+/// from `cursor` (or from its start), appending to the output (for an export to
+/// stdout, to [`STDOUT_FILE`], which the user replaces with the file they
+/// redirected it to).
+pub fn resume_command(
+    args: &ExportArgs,
+    remaining: &[String],
+    cursor: Option<Cursor>,
+    newest_first: bool,
+) -> String {
     let mut words: Vec<String> = vec!["volc-im".into(), "export".into()];
     let mut flag = |name: &str, value: Option<String>| {
         words.push(name.to_owned());
@@ -212,11 +279,10 @@ pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor) -> String
     if let Some(app) = args.app_id {
         flag("--app-id", Some(app.to_string()));
     }
-    let remaining = &args.conversation[index.min(args.conversation.len())..];
     for conversation in remaining {
         flag("--conversation", Some(conversation.clone()));
     }
-    if args.newest_first {
+    if newest_first {
         flag("--newest-first", None);
     }
     flag("--format", Some(args.format.name().into()));
@@ -225,7 +291,9 @@ pub fn resume_command(args: &ExportArgs, index: usize, cursor: Cursor) -> String
         // the messages of each conversation it holds toward it.
         flag("--max-messages", Some(max.to_string()));
     }
-    flag("--cursor", Some(cursor.to_string()));
+    if let Some(cursor) = cursor {
+        flag("--cursor", Some(cursor.to_string()));
+    }
     let output = match &args.output {
         Some(output) => output.display().to_string(),
         None => STDOUT_FILE.to_owned(),
@@ -273,7 +341,7 @@ mod tests {
             "out dir/x.csv",
         ])
         .unwrap();
-        let command = resume_command(&args, 1, Cursor(-5));
+        let command = resume_command(&args, &args.conversation[1..], Some(Cursor(-5)), true);
         assert_eq!(
             command,
             "volc-im export --demo --conversation 'team chat' --conversation c --newest-first \
@@ -310,7 +378,7 @@ mod tests {
                 ""
             };
             assert_eq!(
-                resume_command(&args, 0, Cursor(77)),
+                resume_command(&args, &args.conversation, Some(Cursor(77)), false),
                 format!(
                     "volc-im export --app-id 9 --conversation 1{more} --format jsonl \
                      --max-messages 100 --cursor 77 \
@@ -339,8 +407,15 @@ mod tests {
             },
             json_left_open: true,
         };
-        let report = failure_report(&args, &failure);
+        let report = failure_report(&args, &args.conversation, &failure, None);
         assert!(report.starts_with("interrupted (Ctrl-C)\n1 message written to stdout"));
+        let report = failure_report(
+            &args,
+            &args.conversation,
+            &failure,
+            Some(StopSignal::Terminate),
+        );
+        assert!(report.starts_with("stopped by SIGTERM\n1 message written to stdout"));
         assert!(
             report.contains("resume into the file you redirected stdout to"),
             "{report}"
@@ -353,6 +428,80 @@ mod tests {
         assert_eq!(
             again.output.as_deref(),
             Some(std::path::Path::new(STDOUT_FILE))
+        );
+    }
+
+    fn failure(error: ExportError) -> ExportFailure {
+        ExportFailure {
+            error,
+            resume: Some(crate::export::ResumePoint {
+                conversation_index: 1,
+                cursor: Cursor(4242),
+                written: 3,
+            }),
+            summary: crate::export::ExportSummary::default(),
+            json_left_open: false,
+        }
+    }
+
+    fn resumed(report: &str) -> ExportArgs {
+        let command = report.lines().last().unwrap().trim();
+        let words = shlex::split(command).unwrap();
+        parse(&words.iter().skip(2).map(String::as_str).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn the_resume_never_repeats_the_cause_of_the_failure() {
+        let args = parse(&[
+            "--conversation",
+            "a",
+            "--conversation",
+            "b",
+            "-o",
+            "x.jsonl",
+        ])
+        .unwrap();
+        let given = args.conversation.clone();
+        let refused = ExportError::Api {
+            conversation: "conversation b".into(),
+            source: Box::new(crate::api::ApiError::Service {
+                action: "GetConversationMessages".into(),
+                status: 400,
+                code: "InvalidParameter".into(),
+                code_n: None,
+                message: "live group does not support Reverse=0".into(),
+                request_id: None,
+            }),
+            live_group: true,
+        };
+        let again = resumed(&failure_report(&args, &given, &failure(refused), None));
+        assert!(again.newest_first, "a live group is resumed newest-first");
+        assert_eq!(
+            again.cursor, None,
+            "from the newest, not the refused cursor"
+        );
+        assert_eq!(again.conversation, vec!["b"]);
+
+        let stuck = ExportError::Paging {
+            conversation: "conversation b".into(),
+            source: crate::pager::PagingError::RepeatedCursor(Cursor(4242)),
+        };
+        let report = failure_report(&args, &given, &failure(stuck), None);
+        assert!(!report.lines().last().unwrap().contains("4242"), "{report}");
+        let again = resumed(&report);
+        assert_eq!(again.cursor, None);
+        assert!(again.append && !again.newest_first);
+
+        let plain = resumed(&failure_report(
+            &args,
+            &given,
+            &failure(ExportError::Interrupted),
+            Some(StopSignal::HangUp),
+        ));
+        assert_eq!(
+            plain.cursor,
+            Some(4242),
+            "an interruption resumes where it stopped"
         );
     }
 

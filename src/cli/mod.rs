@@ -6,6 +6,8 @@ pub mod browse;
 pub mod conversations;
 pub mod demo_server;
 pub mod export;
+pub mod report;
+pub mod stop;
 
 use std::process::ExitCode;
 
@@ -77,9 +79,10 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("volc-im: {e:#}");
-            ExitCode::FAILURE
+            let text = report::error_text(&e);
+            tracing::error!("{text}");
+            eprintln!("volc-im: {text}");
+            ExitCode::from(report::exit_code(&e))
         }
     }
 }

@@ -2,13 +2,11 @@
 //! file, then the two files the official Volcengine SDKs read (`~/.volc/credentials`,
 //! `~/.volc/config`). A secret is never taken from the command line.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use super::{Config, ConfigError, warn_if_readable_by_others};
+use super::{Config, ConfigError, secret_command, warn_if_readable_by_others};
 use crate::api::sign::Credentials;
 use crate::secret::Secret;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Environment variable of the access key id.
 pub const ENV_ACCESS_KEY: &str = "VOLC_ACCESSKEY";
@@ -107,7 +105,10 @@ fn from_config_file(config: &Config) -> Result<Option<ResolvedCredentials>, Conf
     let secret = if let Some(sk) = &file.secret_access_key {
         sk.clone()
     } else if let Some(cmd) = &file.secret_key_command {
-        run_secret_command(cmd)?
+        // The command itself is never shown: it may hold a secret of its own.
+        secret_command::run(cmd, file.secret_key_command_timeout).map_err(|e| {
+            ConfigError::Credentials(format!("{}: secret_key_command {e}", path.display()))
+        })?
     } else {
         return Err(ConfigError::Credentials(format!(
             "{}: access_key_id is set but neither secret_access_key nor secret_key_command is",
@@ -124,75 +125,52 @@ fn from_config_file(config: &Config) -> Result<Option<ResolvedCredentials>, Conf
     }))
 }
 
-/// Runs `secret_key_command` with `sh -c`; its standard output, without the
-/// trailing newline, is the secret. The output is never shown, even on failure.
-fn run_secret_command(cmd: &str) -> Result<Secret, ConfigError> {
-    let output = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| {
-            ConfigError::Credentials(format!("secret_key_command {cmd:?} could not run: {e}"))
-        })?;
-    if !output.status.success() {
-        return Err(ConfigError::Credentials(format!(
-            "secret_key_command {cmd:?} failed ({})",
-            output.status
-        )));
-    }
-    let text = String::from_utf8(output.stdout).map_err(|_| {
-        ConfigError::Credentials(format!(
-            "secret_key_command {cmd:?} printed bytes that are not UTF-8"
-        ))
-    })?;
-    let secret = text.trim_end_matches(['\n', '\r']).to_owned();
-    if secret.is_empty() {
-        return Err(ConfigError::Credentials(format!(
-            "secret_key_command {cmd:?} printed nothing"
-        )));
-    }
-    Ok(Secret::new(secret))
-}
-
-/// `~/.volc/credentials`: INI, section `[default]`, `access_key_id`, `secret_access_key`.
+/// `~/.volc/credentials`: INI, section `[default]`, `access_key_id`,
+/// `secret_access_key`, `session_token`. Read as the official SDKs read it: a UTF-8
+/// BOM, CRLF line ends, `#` and `;` comments (inline ones too), quoted values and
+/// section and key names in any case.
 fn from_volc_credentials(path: &Path) -> Result<Option<ResolvedCredentials>, ConfigError> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(None);
     };
-    let mut section = String::new();
-    let (mut ak, mut sk, mut token) = (None, None, None);
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.trim().to_owned();
-            continue;
-        }
-        if section != "default" {
-            continue;
-        }
-        if let Some((key, value)) = line.split_once('=') {
-            let value = value.trim().trim_matches('"').to_owned();
-            match key.trim() {
-                "access_key_id" => ak = Some(value),
-                "secret_access_key" => sk = Some(value),
-                "session_token" => token = Some(value),
-                _ => {}
-            }
-        }
-    }
-    match (ak.filter(|a| !a.is_empty()), sk.filter(|s| !s.is_empty())) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let options = ini::ParseOption {
+        enabled_quote: true,
+        enabled_escape: false,
+        ..ini::ParseOption::default()
+    };
+    // The parser's message quotes the offending text, which may be a secret: only
+    // its position is shown.
+    let parsed = ini::Ini::load_from_str_opt(text, options).map_err(|e| {
+        ConfigError::Credentials(format!(
+            "{}: not a valid INI file (line {}, column {})",
+            path.display(),
+            e.line,
+            e.col
+        ))
+    })?;
+    let Some(section) = parsed.section(Some("default")) else {
+        return Ok(None);
+    };
+    let value = |key: &str| {
+        section
+            .get(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let (ak, sk, token) = (
+        value("access_key_id"),
+        value("secret_access_key"),
+        value("session_token"),
+    );
+    match (ak, sk) {
         (Some(ak), Some(sk)) => {
             warn_if_readable_by_others(path);
             Ok(Some(ResolvedCredentials {
                 credentials: Credentials {
                     access_key: ak,
                     secret_key: Secret::new(sk),
-                    session_token: token.filter(|t| !t.is_empty()).map(Secret::new),
+                    session_token: token.map(Secret::new),
                 },
                 source: CredentialSource::VolcCredentials(path.to_path_buf()),
             }))
@@ -210,15 +188,9 @@ fn from_volc_config(path: &Path) -> Result<Option<ResolvedCredentials>, ConfigEr
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(None);
     };
-    #[derive(serde::Deserialize)]
-    struct VolcConfig {
-        #[serde(default)]
-        ak: Option<String>,
-        #[serde(default)]
-        sk: Option<String>,
-    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // Never show the parse error's excerpt: it may quote the secret.
-    let parsed: VolcConfig = serde_json::from_str(&text).map_err(|e| {
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         ConfigError::Credentials(format!(
             "{}: not valid JSON (line {}, column {})",
             path.display(),
@@ -226,10 +198,24 @@ fn from_volc_config(path: &Path) -> Result<Option<ResolvedCredentials>, ConfigEr
             e.column()
         ))
     })?;
-    match (
-        parsed.ak.filter(|a| !a.is_empty()),
-        parsed.sk.filter(|s| !s.is_empty()),
-    ) {
+    let Some(object) = parsed.as_object() else {
+        return Err(ConfigError::Credentials(format!(
+            "{}: must be a JSON object such as {{\"ak\": \"...\", \"sk\": \"...\"}}, not {}",
+            path.display(),
+            json_kind(&parsed)
+        )));
+    };
+    // A key of the wrong type is named, its value never shown.
+    let string = |key: &str| match object.get(key) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.clone()).filter(|s| !s.is_empty())),
+        Some(other) => Err(ConfigError::Credentials(format!(
+            "{}: \"{key}\" must be a string, not {}",
+            path.display(),
+            json_kind(other)
+        ))),
+    };
+    match (string("ak")?, string("sk")?) {
         (Some(ak), Some(sk)) => {
             warn_if_readable_by_others(path);
             Ok(Some(ResolvedCredentials {
@@ -242,6 +228,18 @@ fn from_volc_config(path: &Path) -> Result<Option<ResolvedCredentials>, ConfigEr
             "{}: needs both \"ak\" and \"sk\"",
             path.display()
         ))),
+    }
+}
+
+/// `a number`, `an array`...: what a JSON value is, without its content.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "true or false",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 
@@ -331,6 +329,57 @@ mod tests {
             !err.contains("42-printed"),
             "the output is never shown: {err}"
         );
+        assert!(!err.contains("6*7"), "the command is never shown: {err}");
+    }
+
+    #[test]
+    fn a_hanging_secret_command_times_out_as_configured() {
+        let cfg = config_with(
+            "access_key_id = \"CFGAK\"\nsecret_key_command = \"sleep 20 # pass-SECRET\"\nsecret_key_command_timeout_secs = 0.2",
+        );
+        let started = std::time::Instant::now();
+        let err = resolve_credentials(&cfg, &env_of(&[]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(err.contains("did not finish within 0.2s"), "{err}");
+        assert!(!err.contains("pass-SECRET"), "{err}");
+    }
+
+    #[test]
+    fn the_sdk_credentials_file_is_read_as_the_sdks_read_ini() {
+        let home = tempfile::tempdir().unwrap();
+        write(
+            home.path(),
+            "credentials",
+            "\u{feff}; made by hand\r\n[other]\r\naccess_key_id = NO\r\n[Default]\r\n\
+             Access_Key_Id = INIAK   # the id\r\nSECRET_ACCESS_KEY = \"INISK\" ; the key\r\n",
+        );
+        let r = resolve_credentials(&Config::default(), &env_of(&[]), Some(home.path()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.credentials.access_key, "INIAK");
+        assert_eq!(r.credentials.secret_key.expose(), "INISK");
+        assert!(r.credentials.session_token.is_none());
+    }
+
+    #[test]
+    fn a_non_string_value_in_the_sdk_config_names_its_key() {
+        let home = tempfile::tempdir().unwrap();
+        write(home.path(), "config", r#"{"ak": "A", "sk": 123456789}"#);
+        let err = resolve_credentials(&Config::default(), &env_of(&[]), Some(home.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"sk\" must be a string, not a number"),
+            "{err}"
+        );
+        assert!(!err.contains("123456789"), "{err}");
+        write(home.path(), "config", "\u{feff}[1]");
+        let err = resolve_credentials(&Config::default(), &env_of(&[]), Some(home.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("must be a JSON object"), "{err}");
     }
 
     #[test]

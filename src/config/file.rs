@@ -22,6 +22,7 @@ pub struct ConfigFile {
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<Secret>,
     pub secret_key_command: Option<String>,
+    pub secret_key_command_timeout_secs: Option<f64>,
     pub session_token: Option<Secret>,
     pub connect_timeout_secs: Option<f64>,
     pub timeout_secs: Option<f64>,
@@ -78,6 +79,10 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
     for (key, secs) in [
         ("connect_timeout_secs", file.connect_timeout_secs),
         ("timeout_secs", file.timeout_secs),
+        (
+            "secret_key_command_timeout_secs",
+            file.secret_key_command_timeout_secs,
+        ),
     ] {
         if let Some(s) = secs
             && !(s.is_finite() && s > 0.0 && s <= 86_400.0)

@@ -3,6 +3,7 @@
 
 mod credentials;
 mod file;
+pub mod secret_command;
 
 pub use credentials::{CredentialSource, ResolvedCredentials, resolve_credentials};
 pub use file::{ConfigFile, MAX_QPS_SETTING, NamedConversation};
@@ -81,6 +82,7 @@ pub(crate) struct FileCredentials {
     pub(crate) access_key_id: Option<String>,
     pub(crate) secret_access_key: Option<crate::secret::Secret>,
     pub(crate) secret_key_command: Option<String>,
+    pub(crate) secret_key_command_timeout: Duration,
     pub(crate) session_token: Option<crate::secret::Secret>,
 }
 
@@ -98,6 +100,7 @@ impl Config {
             access_key_id,
             secret_access_key,
             secret_key_command,
+            secret_key_command_timeout_secs,
             session_token,
             connect_timeout_secs,
             timeout_secs,
@@ -128,6 +131,9 @@ impl Config {
                 access_key_id,
                 secret_access_key,
                 secret_key_command,
+                secret_key_command_timeout: secret_key_command_timeout_secs
+                    .map(Duration::from_secs_f64)
+                    .unwrap_or(secret_command::DEFAULT_TIMEOUT),
                 session_token,
             },
         }

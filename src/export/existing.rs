@@ -8,8 +8,11 @@ use serde_json::value::RawValue;
 
 use super::Format;
 use super::format::CSV_HEADER;
-use super::format::markdown::{CONVERSATION_MARKER, DAY_HEADING, MESSAGE_MARKER, MarkdownPosition};
-use crate::model::{ConversationId, Message, MessageId};
+use super::format::encode_csv_row as encode;
+use super::format::markdown::{
+    CONVERSATION_MARKER, DAY_HEADING, MESSAGE_MARKER, MarkdownPosition, TITLE,
+};
+use crate::model::{ConversationId, Message, MessageId, MessageKey};
 
 /// Why an existing output cannot be appended to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,7 +69,7 @@ impl std::fmt::Display for Repair {
 pub struct ExistingOutput {
     fresh: bool,
     repair: Option<Repair>,
-    ids: HashMap<Option<ConversationId>, HashSet<MessageId>>,
+    keys: HashMap<Option<ConversationId>, HashSet<MessageKey>>,
     counts: HashMap<Option<ConversationId>, u64>,
     messages: u64,
     json_elements: u64,
@@ -87,16 +90,35 @@ impl ExistingOutput {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(ExistingOutput::fresh());
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| ExistingOutputError::NotThisFormat {
-            format,
-            problem: format!("not UTF-8: {e}"),
-        })?;
+        // A file cut inside a multi-byte character is a cut record like any other:
+        // what comes before the character is read, and the cut found from there.
+        let (text, cut_in_char) = match std::str::from_utf8(bytes) {
+            Ok(text) => (text, false),
+            Err(e) if e.error_len().is_none() => (
+                std::str::from_utf8(&bytes[..e.valid_up_to()]).expect("valid up to there"),
+                true,
+            ),
+            Err(e) => {
+                return Err(ExistingOutputError::NotThisFormat {
+                    format,
+                    problem: format!("not UTF-8: {e}"),
+                });
+            }
+        };
         let mut found = ExistingOutput::default();
         match format {
             Format::Jsonl => found.scan_jsonl(text)?,
             Format::Json => found.scan_json(text)?,
             Format::Csv => found.scan_csv(text)?,
-            Format::Markdown => found.scan_markdown(text)?,
+            Format::Markdown => found.scan_markdown(text, cut_in_char)?,
+        }
+        if cut_in_char {
+            // volc-im's jsonl, json and csv records end in ASCII: a cut character
+            // always leaves a record unfinished, which the scan refuses above.
+            return Err(ExistingOutputError::NotThisFormat {
+                format,
+                problem: "it ends in a cut character after a whole record".into(),
+            });
         }
         Ok(found)
     }
@@ -121,18 +143,20 @@ impl ExistingOutput {
         self.counts.get(&Some(conversation)).copied().unwrap_or(0)
     }
 
-    /// The ids already written for `conversation`, with those of messages that named
-    /// no conversation (they may belong to it).
-    pub fn known_ids(&self, conversation: ConversationId) -> HashSet<MessageId> {
-        let mut ids = self
-            .ids
+    /// The identities of the messages already written for `conversation`, with the
+    /// ids of messages that named no conversation (they may belong to it). An index
+    /// or a digest identifies a message within its conversation only, so those of
+    /// unnamed messages are left out.
+    pub fn known_keys(&self, conversation: ConversationId) -> HashSet<MessageKey> {
+        let mut keys = self
+            .keys
             .get(&Some(conversation))
             .cloned()
             .unwrap_or_default();
-        if let Some(unnamed) = self.ids.get(&None) {
-            ids.extend(unnamed);
+        if let Some(unnamed) = self.keys.get(&None) {
+            keys.extend(unnamed.iter().filter(|k| matches!(k, MessageKey::Id(_))));
         }
-        ids
+        keys
     }
 
     /// For json: `None` for a fresh output, else how many elements the open array holds.
@@ -145,16 +169,16 @@ impl ExistingOutput {
         (!self.fresh).then(|| self.markdown.clone())
     }
 
-    fn note(&mut self, conversation: Option<ConversationId>, id: Option<MessageId>) {
+    fn note(&mut self, conversation: Option<ConversationId>, key: Option<MessageKey>) {
         self.messages += 1;
         *self.counts.entry(conversation).or_default() += 1;
-        if let Some(id) = id {
-            self.ids.entry(conversation).or_default().insert(id);
+        if let Some(key) = key {
+            self.keys.entry(conversation).or_default().insert(key);
         }
     }
 
     fn note_message(&mut self, message: &Message) {
-        self.note(message.body.conversation_short_id, message.id());
+        self.note(message.body.conversation_short_id, Some(message.key()));
     }
 
     fn scan_jsonl(&mut self, text: &str) -> Result<(), ExistingOutputError> {
@@ -169,6 +193,12 @@ impl ExistingOutput {
                 continue;
             }
             match RawValue::from_string(line.to_owned()) {
+                Ok(raw) if !looks_like_message(&raw) => {
+                    return Err(ExistingOutputError::NotThisFormat {
+                        format,
+                        problem: format!("line {} is not a message", n + 1),
+                    });
+                }
                 Ok(raw) => {
                     self.note_message(&Message::from_raw(raw));
                     if !ended {
@@ -228,6 +258,12 @@ impl ExistingOutput {
             }
             let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Box<RawValue>>();
             match stream.next() {
+                Some(Ok(raw)) if !looks_like_message(&raw) => {
+                    return Err(not_json(format!(
+                        "element {} is not a message",
+                        self.json_elements + 1
+                    )));
+                }
                 Some(Ok(raw)) => {
                     self.note_message(&Message::from_raw(raw));
                     self.json_elements += 1;
@@ -254,6 +290,14 @@ impl ExistingOutput {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(text.as_bytes());
+        let header_line = CSV_HEADER.join(",");
+        if header_line.starts_with(text) {
+            return Err(ExistingOutputError::Truncated {
+                format,
+                offset: 0,
+                problem: "its header is cut off".into(),
+            });
+        }
         let header = reader
             .headers()
             .map_err(|e| ExistingOutputError::NotThisFormat {
@@ -287,6 +331,16 @@ impl ExistingOutput {
                     .err()
                     .map(|e| format!("its raw column is not whole JSON: {e}"))
             };
+            // The last row may also have been cut inside its closing quote, which the
+            // reader forgives: it is whole only if it reads back as written.
+            let problem = problem.or_else(|| {
+                let start = record.position().map_or(0, |p| p.byte()) as usize;
+                let written = &text.as_bytes()[start.min(text.len())..];
+                let encoded = encode(record.iter()).ok()?;
+                let whole = written == encoded.as_slice()
+                    || written == &encoded[..encoded.len().saturating_sub(1)];
+                (last && !whole).then(|| "its last field is cut off".to_owned())
+            });
             if let Some(problem) = problem {
                 let problem = format!("row {}: {problem}", n + 1);
                 if last {
@@ -300,7 +354,16 @@ impl ExistingOutput {
                 return Err(ExistingOutputError::NotThisFormat { format, problem });
             }
             let number = |i: usize| record.get(i).and_then(|v| v.parse::<i64>().ok());
-            self.note(number(0).map(ConversationId), number(1).map(MessageId));
+            // The raw column is the message as received: without a readable id in
+            // the id column, it gives the same identity the export used.
+            let key = match number(1) {
+                Some(id) => MessageKey::Id(MessageId(id)),
+                None => RawValue::from_string(record[CSV_HEADER.len() - 1].to_owned()).map_or_else(
+                    |_| MessageKey::new(None, None, &record[CSV_HEADER.len() - 1]),
+                    |raw| Message::from_raw(raw).key(),
+                ),
+            };
+            self.note(number(0).map(ConversationId), Some(key));
         }
         if !text.ends_with('\n') {
             self.repair = Some(Repair::EndLastLine);
@@ -308,50 +371,81 @@ impl ExistingOutput {
         Ok(())
     }
 
-    fn scan_markdown(&mut self, text: &str) -> Result<(), ExistingOutputError> {
-        // Every heading and message ends with a line end: without one, the last was cut.
-        if !text.ends_with('\n') {
-            return Err(ExistingOutputError::Truncated {
-                format: Format::Markdown,
-                offset: markdown_cut(text),
-                problem: "the last line has no line end".into(),
+    /// A transcript: volc-im's title, then headings and messages. Each message ends
+    /// with its marker line, so a transcript is whole up to the end of its last
+    /// heading or marker line; anything after that but white space is the start of
+    /// a record that was cut off (`cut_in_char`: a character cut off after the text).
+    fn scan_markdown(&mut self, text: &str, cut_in_char: bool) -> Result<(), ExistingOutputError> {
+        let format = Format::Markdown;
+        let Some(body) = text.strip_prefix(TITLE) else {
+            if TITLE.starts_with(text) {
+                return Err(ExistingOutputError::Truncated {
+                    format,
+                    offset: 0,
+                    problem: "its title is cut off".into(),
+                });
+            }
+            return Err(ExistingOutputError::NotThisFormat {
+                format,
+                problem: "it does not start with volc-im's title".into(),
             });
-        }
-        for line in text.lines() {
+        };
+        let mut whole = TITLE.len();
+        let mut offset = TITLE.len();
+        for line in body.split_inclusive('\n') {
+            offset += line.len();
+            let Some(line) = line.strip_suffix('\n') else {
+                break;
+            };
             if let Some(rest) = marker(line, CONVERSATION_MARKER) {
                 self.markdown = MarkdownPosition {
                     conversation: rest.trim().parse().ok().map(ConversationId),
                     day: None,
                 };
-            } else if let Some(rest) = marker(line, MESSAGE_MARKER) {
+                whole = offset;
+            } else if let Some(rest) = line
+                .strip_prefix(MESSAGE_MARKER)
+                .and_then(|rest| rest.strip_suffix("-->"))
+            {
                 let mut parts = rest.split_whitespace();
                 let conversation = parts
                     .next()
                     .and_then(|v| v.parse().ok())
                     .map(ConversationId);
                 let id = parts.next().and_then(|v| v.parse().ok()).map(MessageId);
-                self.note(conversation, id);
+                self.note(conversation, id.map(MessageKey::Id));
+                whole = offset;
             } else if let Some(day) = line.strip_prefix(DAY_HEADING) {
                 self.markdown.day = Some(day.trim().to_owned());
+                whole = offset;
             }
+        }
+        if cut_in_char || !text[whole..].trim().is_empty() {
+            return Err(ExistingOutputError::Truncated {
+                format,
+                offset: whole as u64,
+                problem: "its last message or heading is cut off".into(),
+            });
         }
         Ok(())
     }
 }
 
-/// Where a transcript whose last line is cut should be cut back to: the start of the
-/// last record's first line, a heading (`#`) or a message's sender line (`**`; text
-/// lines never start so, their `*` are escaped).
-fn markdown_cut(text: &str) -> u64 {
-    let mut cut = 0;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with('#') || line.starts_with("**") {
-            cut = offset;
-        }
-        offset += line.len();
-    }
-    cut as u64
+/// True when `raw` is a JSON object with a field every message of the service has
+/// (read from the text, so that a message with odd fields still counts).
+fn looks_like_message(raw: &RawValue) -> bool {
+    let raw = raw.get();
+    raw.starts_with('{')
+        && [
+            "\"MessageId\"",
+            "\"ConversationShortId\"",
+            "\"IndexInConversation\"",
+            "\"CreateTime\"",
+            "\"Sender\"",
+            "\"MsgType\"",
+        ]
+        .iter()
+        .any(|field| raw.contains(field))
 }
 
 /// What a line's trailing volc-im marker holds, before its closing `-->`.
@@ -389,9 +483,12 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{format}: {e}"));
             assert!(!found.is_fresh());
             assert_eq!(found.messages(), 7, "{format}");
-            let ids = found.known_ids(conv);
+            let keys = found.known_keys(conv);
             for id in [9223372036854775806, 2, 3, 4, 5, 7] {
-                assert!(ids.contains(&MessageId(id)), "{format}: {id}");
+                assert!(
+                    keys.contains(&MessageKey::Id(MessageId(id))),
+                    "{format}: {id}"
+                );
             }
             assert_eq!(found.count(conv), 7, "{format}");
         }
@@ -489,16 +586,25 @@ mod tests {
         assert_eq!(truncated_at(Format::Csv, &csv[..inside_text]), third as u64);
 
         let md = written(Format::Markdown, false);
-        let last_message = md.rfind("\n**").unwrap() as u64 + 1;
+        let last_marker = md.rfind(MESSAGE_MARKER).unwrap();
+        let previous_end = md[..last_marker].rfind("-->\n").unwrap() as u64 + 4;
         assert_eq!(
             truncated_at(Format::Markdown, &md[..md.len() - 4]),
-            last_message
+            previous_end
+        );
+        // Cut at a line end inside the last message: its text is missing.
+        let sender_line_end = md[..last_marker].rfind("\n**").unwrap() + 1;
+        let sender_line_end = sender_line_end + md[sender_line_end..].find('\n').unwrap() + 1;
+        assert_eq!(
+            truncated_at(Format::Markdown, &md[..sender_line_end]),
+            previous_end
         );
         let cut_heading = format!("{md}\n### 2024-0");
         assert_eq!(
             truncated_at(Format::Markdown, &cut_heading),
-            md.len() as u64 + 1
+            md.len() as u64
         );
+        assert_eq!(truncated_at(Format::Markdown, &md[..10]), 0, "a cut title");
 
         let err = ExistingOutput::scan(Format::Jsonl, &jsonl.as_bytes()[..jsonl.len() - 3])
             .unwrap_err()
@@ -508,6 +614,51 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("nothing was changed"), "{err}");
+    }
+
+    #[test]
+    fn a_file_cut_inside_a_character_gets_the_same_instruction() {
+        for format in Format::ALL {
+            let text = written(format, false);
+            // Inside the last "长" of the huge message (and, for csv, its raw column).
+            let at = text.rfind('长').unwrap() + 1;
+            let err = ExistingOutput::scan(format, &text.as_bytes()[..at]).unwrap_err();
+            let ExistingOutputError::Truncated { offset, .. } = err else {
+                panic!("{format}: {err:?}");
+            };
+            assert!(
+                err.to_string()
+                    .contains(&format!("truncate -s {offset} FILE")),
+                "{format}: {err}"
+            );
+            let kept = ExistingOutput::scan(format, &text.as_bytes()[..offset as usize]).unwrap();
+            assert_eq!(kept.messages(), 6, "{format}");
+        }
+    }
+
+    #[test]
+    fn only_volc_im_output_of_the_same_format_is_appended_to() {
+        let notes = "# My notes\n\nbuy milk\n";
+        let other_jsonl = "{\"level\":\"info\",\"msg\":\"started\"}\n";
+        let other_json = "[{\"name\":\"x\"},\n{\"name\":\"y\"}";
+        let other_csv = "name,email\nx,y@z\n";
+        for format in Format::ALL {
+            let mut foreign: Vec<String> = [notes, other_jsonl, other_json, other_csv]
+                .map(String::from)
+                .to_vec();
+            foreign.extend(
+                Format::ALL
+                    .iter()
+                    .filter(|&&other| other != format)
+                    .map(|&other| written(other, false)),
+            );
+            for text in foreign {
+                match ExistingOutput::scan(format, text.as_bytes()) {
+                    Err(ExistingOutputError::NotThisFormat { .. }) => {}
+                    other => panic!("{format} accepted {text:.60?}: {other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

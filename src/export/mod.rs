@@ -15,6 +15,7 @@ mod outcome;
 mod output;
 pub mod progress;
 mod run;
+mod terminal;
 mod walk;
 
 use std::fmt;

@@ -34,6 +34,12 @@ pub enum ExportError {
     /// Writing the output failed.
     #[error("writing {output}: {source}")]
     Write { output: String, source: io::Error },
+    /// Another process is writing the output (it holds the output's lock).
+    #[error(
+        "{output} is being written by another volc-im export (it holds the file's lock): \
+         nothing was changed; wait for that export to end, or write to another file"
+    )]
+    Busy { output: String },
     /// The output to append to holds something else.
     #[error("cannot append to {output}: {source}")]
     Existing {
@@ -119,6 +125,8 @@ pub struct ConversationSummary {
     pub complete: bool,
     /// Stopped at `--max-messages` with more history left.
     pub reached_max: bool,
+    /// What the walk had to judge for itself (shown on stderr as it happened).
+    pub warnings: Vec<String>,
 }
 
 /// What an export wrote.

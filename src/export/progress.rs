@@ -98,6 +98,18 @@ impl Progress {
         }
     }
 
+    /// A warning for the user, on stderr: above the spinners when they are shown,
+    /// else on a line of its own.
+    pub fn warn(&self, line: &str) {
+        let line = format!("volc-im: warning: {line}");
+        match &self.multi {
+            Some(multi) => {
+                let _ = multi.println(&line);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
     /// Removes the display (before the closing summary is printed).
     pub fn clear(&self) {
         if let Some(total) = &self.total {

@@ -127,7 +127,7 @@ pub async fn export<S: PageSource>(
             target: target.clone(),
             direction: options.direction,
             start: options.start_of(index),
-            known: existing.known_ids(target.conversation),
+            known: existing.known_keys(target.conversation),
             remaining: options
                 .max_messages
                 .map(|max| max.saturating_sub(existing.count(target.conversation))),
@@ -200,6 +200,10 @@ pub async fn export<S: PageSource>(
                     done.pages += 1;
                     done.skipped += skipped;
                     resume = resume_after;
+                }
+                Some(WalkEvent::Warning(line)) => {
+                    progress.warn(&line);
+                    done.warnings.push(line);
                 }
                 Some(WalkEvent::Finished { reached_max }) => {
                     done.complete = true;

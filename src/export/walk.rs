@@ -8,7 +8,7 @@ use super::handoff::PageSender;
 use super::outcome::{ExportError, conversation_name};
 use super::progress::ConversationProgress;
 use super::{ConversationTarget, PageSource};
-use crate::model::{AppId, Cursor, Message, MessageId, UserId};
+use crate::model::{AppId, Cursor, Message, MessageKey, UserId};
 use crate::pager::{Accepted, Direction, Pager, PagerState};
 
 /// What a walk hands to the writer.
@@ -21,6 +21,9 @@ pub(crate) enum WalkEvent {
         /// Display names of the page's senders.
         names: Vec<(UserId, String)>,
     },
+    /// Something the walk had to judge for itself (the end of history, say), for the
+    /// user: said once, before the page it came with.
+    Warning(String),
     /// The walk ended well.
     Finished { reached_max: bool },
     /// The walk failed; nothing more will come.
@@ -33,8 +36,8 @@ pub(crate) struct Walk<S> {
     pub(crate) target: ConversationTarget,
     pub(crate) direction: Direction,
     pub(crate) start: Cursor,
-    /// Ids the output already holds for this conversation.
-    pub(crate) known: HashSet<MessageId>,
+    /// Identities of the messages the output already holds for this conversation.
+    pub(crate) known: HashSet<MessageKey>,
     /// How many more messages may be written; `None`: no limit.
     pub(crate) remaining: Option<u64>,
     pub(crate) events: PageSender,
@@ -132,8 +135,14 @@ impl<S: PageSource> Walk<S> {
                 // One request at a time: an answer is never stale here.
                 continue;
             };
+            if let Some(warning) = pager.take_warning() {
+                let line = format!("{}: {warning}", conversation_name(&self.target));
+                if self.events.send(WalkEvent::Warning(line)).await.is_err() {
+                    return WalkEvent::Finished { reached_max: false };
+                }
+            }
             let received = messages.len();
-            messages.retain(|m| m.id().is_none_or(|id| !self.known.contains(&id)));
+            messages.retain(|m| !self.known.contains(&m.key()));
             let skipped = (duplicates + received - messages.len()) as u64;
             let mut reached_max = false;
             if let Some(left) = self.remaining.as_mut() {

@@ -238,7 +238,7 @@ impl Message {
                 let defects = missing_fields(&body);
                 (body, defects)
             }
-            Err(_) => lenient_body(raw.get()),
+            Err(_) => super::lenient::lenient_body(raw.get()),
         };
         Message { raw, body, defects }
     }
@@ -311,7 +311,7 @@ impl Message {
 }
 
 /// The fields a usable message needs; missing ones are defects (the message is kept).
-fn missing_fields(body: &MessageBody) -> Vec<FieldDefect> {
+pub(super) fn missing_fields(body: &MessageBody) -> Vec<FieldDefect> {
     let mut defects = Vec::new();
     let mut check = |present: bool, field: &'static str| {
         if !present {
@@ -326,183 +326,6 @@ fn missing_fields(body: &MessageBody) -> Vec<FieldDefect> {
     check(body.msg_type.is_some(), "MsgType");
     check(body.create_time.is_some(), "CreateTime");
     defects
-}
-
-/// The slow path for a message the strict reading refused: each field on its own.
-fn lenient_body(raw: &str) -> (MessageBody, Vec<FieldDefect>) {
-    let map = match serde_json::from_str::<Value>(raw) {
-        Ok(Value::Object(map)) => map,
-        Ok(other) => {
-            let defect = FieldDefect {
-                field: "(message)",
-                problem: format!("expected a JSON object, found {}", kind_of(&other)),
-            };
-            let body = MessageBody {
-                content: other.to_string(),
-                ..MessageBody::default()
-            };
-            return (body, vec![defect]);
-        }
-        Err(e) => {
-            let defect = FieldDefect {
-                field: "(message)",
-                problem: format!("not JSON: {e}"),
-            };
-            return (MessageBody::default(), vec![defect]);
-        }
-    };
-    let mut defects = Vec::new();
-    let mut r = FieldReader {
-        map: &map,
-        defects: &mut defects,
-    };
-    let body = MessageBody {
-        app_id: r.int("AppId"),
-        conversation_short_id: r.int("ConversationShortId").map(ConversationId),
-        conversation_type: r
-            .int("ConversationType")
-            .and_then(|v| i32::try_from(v).ok()),
-        message_id: r.int("MessageId").map(MessageId),
-        sender: r.int("Sender").map(UserId),
-        sender_str: r.string("SenderStr"),
-        msg_type: r.int("MsgType").and_then(|v| i32::try_from(v).ok()),
-        content: r.content("Content"),
-        create_time: r.int("CreateTime"),
-        status: r
-            .int("Status")
-            .and_then(|v| i32::try_from(v).ok())
-            .unwrap_or(0),
-        ext: r.ext("Ext"),
-        index_in_conversation: r.int("IndexInConversation"),
-        ref_msg_info: r.ref_msg_info("RefMsgInfo"),
-    };
-    let mut all = missing_fields(&body);
-    all.retain(|m| !defects.iter().any(|d| d.field == m.field));
-    defects.extend(all);
-    (body, defects)
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-struct FieldReader<'a> {
-    map: &'a Map<String, Value>,
-    defects: &'a mut Vec<FieldDefect>,
-}
-
-impl FieldReader<'_> {
-    fn defect(&mut self, field: &'static str, problem: String) {
-        self.defects.push(FieldDefect { field, problem });
-    }
-
-    /// An integer; a string of digits is accepted (and noted).
-    fn int(&mut self, field: &'static str) -> Option<i64> {
-        match self.map.get(field)? {
-            Value::Null => None,
-            Value::Number(n) => match n.as_i64() {
-                Some(v) => Some(v),
-                None => {
-                    self.defect(field, format!("expected an integer, found {n}"));
-                    None
-                }
-            },
-            Value::String(s) => match s.trim().parse::<i64>() {
-                Ok(v) => {
-                    self.defect(field, "an integer sent as a string".into());
-                    Some(v)
-                }
-                Err(_) => {
-                    self.defect(field, format!("expected an integer, found {s:?}"));
-                    None
-                }
-            },
-            other => {
-                let k = kind_of(other);
-                self.defect(field, format!("expected an integer, found {k}"));
-                None
-            }
-        }
-    }
-
-    fn string(&mut self, field: &'static str) -> Option<String> {
-        match self.map.get(field)? {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            other => {
-                let k = kind_of(other);
-                self.defect(field, format!("expected a string, found {k}"));
-                Some(other.to_string())
-            }
-        }
-    }
-
-    /// Content of another type is shown as its JSON text.
-    fn content(&mut self, field: &'static str) -> String {
-        self.string(field).unwrap_or_default()
-    }
-
-    fn ext(&mut self, field: &'static str) -> BTreeMap<String, String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => BTreeMap::new(),
-            Some(Value::Object(obj)) => obj
-                .iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-            Some(other) => {
-                let k = kind_of(other);
-                self.defect(field, format!("expected an object, found {k}"));
-                BTreeMap::new()
-            }
-        }
-    }
-
-    fn ref_msg_info(&mut self, field: &'static str) -> Option<RefMsgInfo> {
-        match self.map.get(field)? {
-            Value::Null => None,
-            Value::Object(obj) => {
-                let mut inner = FieldReader {
-                    map: obj,
-                    defects: &mut Vec::new(),
-                };
-                let info = RefMsgInfo {
-                    referenced_message_id: inner.int("ReferencedMessageId").map(MessageId),
-                    hint: inner.string("Hint").unwrap_or_default(),
-                    referenced_message_type: inner
-                        .int("ReferencedMessageType")
-                        .and_then(|v| i32::try_from(v).ok()),
-                    status: inner
-                        .int("Status")
-                        .and_then(|v| i32::try_from(v).ok())
-                        .unwrap_or(0),
-                };
-                if !inner.defects.is_empty() {
-                    let problems: Vec<String> =
-                        inner.defects.iter().map(|d| d.to_string()).collect();
-                    self.defect(field, problems.join("; "));
-                }
-                Some(info)
-            }
-            other => {
-                let k = kind_of(other);
-                self.defect(field, format!("expected an object, found {k}"));
-                None
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@ mod content;
 mod conversation;
 mod ids;
 mod key;
+mod lenient;
 mod message;
 pub mod safe_text;
+mod scan;
 
 pub use content::{DecodedContent, decode_content};
 pub use conversation::{ConversationInfo, ConversationKind, User};

@@ -210,6 +210,9 @@ impl App {
                             }
                             None => Vec::new(),
                         };
+                        if let Some(warning) = v.pager.take_warning() {
+                            v.set_notice(warning.short(), self.ticks);
+                        }
                         commands.extend(self.request_names(app, senders));
                         commands
                     }

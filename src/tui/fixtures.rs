@@ -93,7 +93,7 @@ pub fn entry(n: i64) -> Entry {
 /// A page of the numbered messages, in the order given.
 pub fn page(numbers: impl IntoIterator<Item = i64>, has_more: bool, new_cursor: i64) -> Page {
     Page {
-        has_more,
+        has_more: Some(has_more),
         new_cursor: Some(Cursor(new_cursor)),
         messages: numbers.into_iter().map(message).collect(),
     }
@@ -102,7 +102,7 @@ pub fn page(numbers: impl IntoIterator<Item = i64>, has_more: bool, new_cursor: 
 /// A page of given messages.
 pub fn page_of(messages: Vec<Message>, has_more: bool, new_cursor: i64) -> Page {
     Page {
-        has_more,
+        has_more: Some(has_more),
         new_cursor: Some(Cursor(new_cursor)),
         messages,
     }

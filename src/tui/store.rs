@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
-use crate::model::{DecodedContent, Message, MessageId};
+use crate::model::{DecodedContent, Message, MessageId, MessageKey};
 
 use super::text;
 
@@ -84,9 +84,10 @@ fn preview_source(d: &DecodedContent) -> std::borrow::Cow<'_, str> {
 pub struct MessageStore {
     entries: VecDeque<Entry>,
     /// The slot number of `entries[0]`; slots stay attached to their message when
-    /// pages are put in front, so the id index never needs rewriting for a prepend.
+    /// pages are put in front, so the index never needs rewriting for a prepend.
     front_slot: i64,
-    by_id: HashMap<MessageId, i64>,
+    /// Each loaded message's slot, by its identity ([`Message::key`]).
+    by_key: HashMap<MessageKey, i64>,
 }
 
 impl MessageStore {
@@ -112,7 +113,7 @@ impl MessageStore {
 
     /// The position of a loaded message by id.
     pub fn position(&self, id: MessageId) -> Option<usize> {
-        let slot = *self.by_id.get(&id)?;
+        let slot = *self.by_key.get(&MessageKey::Id(id))?;
         usize::try_from(slot - self.front_slot).ok()
     }
 
@@ -123,9 +124,15 @@ impl MessageStore {
             .ok()
     }
 
-    /// Adds messages (any order), keeping conversation order. Returns where the
-    /// message that was at `keep` is now.
+    /// Adds messages (any order), keeping conversation order; a message already
+    /// loaded (by [`Message::key`]) is not added again. Returns where the message
+    /// that was at `keep` is now.
     pub fn insert(&mut self, mut batch: Vec<Entry>, keep: Option<usize>) -> Option<usize> {
+        let mut fresh = std::collections::HashSet::new();
+        batch.retain(|e| {
+            let key = e.message.key();
+            !self.by_key.contains_key(&key) && fresh.insert(key)
+        });
         if batch.is_empty() {
             return keep;
         }
@@ -137,9 +144,7 @@ impl MessageStore {
                 let n = batch.len();
                 for entry in batch.into_iter().rev() {
                     self.front_slot -= 1;
-                    if let Some(id) = entry.message.id() {
-                        self.by_id.insert(id, self.front_slot);
-                    }
+                    self.by_key.insert(entry.message.key(), self.front_slot);
                     self.entries.push_front(entry);
                 }
                 keep.map(|k| k + n)
@@ -148,9 +153,7 @@ impl MessageStore {
             _ => {
                 for entry in batch {
                     let slot = self.front_slot + self.entries.len() as i64;
-                    if let Some(id) = entry.message.id() {
-                        self.by_id.insert(id, slot);
-                    }
+                    self.by_key.insert(entry.message.key(), slot);
                     self.entries.push_back(entry);
                 }
                 keep
@@ -179,11 +182,11 @@ impl MessageStore {
         merged.extend(new_iter);
         self.entries = merged;
         self.front_slot = 0;
-        self.by_id = self
+        self.by_key = self
             .entries
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| Some((e.message.id()?, i as i64)))
+            .map(|(i, e)| (e.message.key(), i as i64))
             .collect();
         kept_at
     }
@@ -231,5 +234,23 @@ mod tests {
         assert_eq!(ids(&s), vec![0, 1, 2, 3, 5, 6]);
         assert_eq!(kept, Some(2), "message 2 stays selected");
         assert_eq!(s.position(fixtures::id(6)), Some(5));
+    }
+
+    #[test]
+    fn a_message_already_loaded_is_not_added_again_even_without_an_id() {
+        use serde_json::json;
+        let tz = TimeZone::UTC;
+        let bare = || {
+            Entry::new(
+                Message::from_value(&json!({"Content": "no id", "CreateTime": 5})),
+                &tz,
+            )
+        };
+        let mut s = store_of(&[1, 2]);
+        s.insert(vec![bare(), bare(), fixtures::entry(2)], None);
+        assert_eq!(s.len(), 3, "one id-less message and no second 2");
+        s.insert(vec![bare(), fixtures::entry(3)], None);
+        assert_eq!(s.len(), 4);
+        assert_eq!(s.position(fixtures::id(3)), Some(3));
     }
 }

@@ -48,7 +48,7 @@ impl CsvWriter {
 /// One row, quoted and with its line end, ready to be written in one go (the csv
 /// writer itself writes a long row in pieces, and a stop between two would leave a
 /// cut row).
-fn encode<I, T>(record: I) -> io::Result<Vec<u8>>
+pub(crate) fn encode<I, T>(record: I) -> io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
@@ -95,23 +95,37 @@ pub(crate) fn row(target: &ConversationTarget, message: &Message) -> [String; 13
         serde_json::to_string(&body.ext).unwrap_or_default()
     };
     let reference = body.ref_msg_info.as_ref();
+    let text = defuse_formula(text);
+    let sender = defuse_formula(message.sender_label());
+    let hint = defuse_formula(reference.map(|r| r.hint.clone()).unwrap_or_default());
     [
         conversation.to_string(),
         opt(message.id().map(|id| id.0)),
         opt(body.index_in_conversation),
         opt(body.create_time),
         create_time,
-        message.sender_label(),
+        sender,
         opt(body.msg_type.map(i64::from)),
         body.status.to_string(),
         text,
         opt(reference
             .and_then(|r| r.referenced_message_id)
             .map(|id| id.0)),
-        reference.map(|r| r.hint.clone()).unwrap_or_default(),
+        hint,
         ext,
         message.raw_json().to_owned(),
     ]
+}
+
+/// A text cell that a spreadsheet would run as a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return) gets a leading `'`, which spreadsheets
+/// read as "this is text". The raw JSON column keeps the exact text.
+fn defuse_formula(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
 }
 
 impl MessageWriter for CsvWriter {
@@ -181,6 +195,56 @@ mod tests {
         assert_eq!(&rows[5][1], "", "no id: empty");
         assert_eq!(&rows[6][5], "user\"with,comma");
         assert_eq!(rows[6][8].chars().count(), 100_000);
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_written_as_text() {
+        let messages: Vec<Message> = [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "ok =1",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            crate::export::format::fixtures::raw(
+                &serde_json::json!({
+                    "ConversationShortId": 1, "MessageId": i, "SenderStr": "=cmd|' /C calc'!A0",
+                    "Content": serde_json::json!({"text": text}).to_string(),
+                    "RefMsgInfo": {"ReferencedMessageId": 1, "Hint": "@quoted"}
+                })
+                .to_string(),
+            )
+        })
+        .collect();
+        let buf = SharedBuf::default();
+        let mut w = CsvWriter::new(Box::new(buf.clone()), false).unwrap();
+        for m in &messages {
+            w.write_message(&target(), m).unwrap();
+        }
+        let rows = read(&buf.text());
+        let texts: Vec<&str> = rows.iter().map(|r| &r[8]).collect();
+        assert_eq!(
+            texts,
+            [
+                "'=HYPERLINK(\"http://x\")",
+                "'+1",
+                "'-2",
+                "'@SUM(A1)",
+                "'\tx",
+                "'\rx",
+                "ok =1"
+            ]
+        );
+        for (row, m) in rows.iter().zip(&messages) {
+            assert_eq!(&row[5], "'=cmd|' /C calc'!A0");
+            assert_eq!(&row[10], "'@quoted");
+            assert_eq!(&row[12], m.raw_json(), "the raw column stays exact");
+        }
     }
 
     /// A reader that has gone away.

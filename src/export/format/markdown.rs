@@ -17,7 +17,8 @@ pub(crate) const MESSAGE_MARKER: &str = "<!-- volc-im:message ";
 /// What a day heading starts with.
 pub(crate) const DAY_HEADING: &str = "### ";
 
-const TITLE: &str = "# volc-im export\n\n\
+/// The title every transcript starts with; `--append` refuses a file without it.
+pub(crate) const TITLE: &str = "# volc-im export\n\n\
 Times are UTC. This transcript is for reading: the lossless formats are jsonl, json and csv.\n";
 
 /// Where an existing transcript ended: the conversation and day of its last heading.
@@ -35,8 +36,10 @@ pub struct MarkdownPosition {
 /// JSON in a fenced block. Text is escaped for markdown and stripped of control
 /// characters, so a transcript never carries terminal escapes.
 ///
-/// Each heading and message line ends with an HTML comment naming the conversation
-/// (and message id), invisible once rendered, so that `--append` can carry on exactly.
+/// Each conversation heading ends with an HTML comment naming the conversation, and
+/// each message ends with a line of its own holding one naming the conversation and
+/// the message id; invisible once rendered, they let `--append` carry on exactly and
+/// tell a whole last message from a cut one.
 pub struct MarkdownWriter {
     out: Sink,
     names: HashMap<UserId, String>,
@@ -123,10 +126,7 @@ impl MessageWriter for MarkdownWriter {
             MessageStatus::Visible => String::new(),
             other => format!(" _({})_", other.label()),
         };
-        let _ = writeln!(
-            record,
-            "\n**{sender}** {clock}{status} {MESSAGE_MARKER}{conversation} {id} -->"
-        );
+        let _ = writeln!(record, "\n**{sender}** {clock}{status}");
         if let Some(reference) = &body.ref_msg_info {
             let hint = escape_line(&strip_controls(&reference.hint).replace('\n', " "));
             let status = match reference.status() {
@@ -149,6 +149,8 @@ impl MessageWriter for MarkdownWriter {
                 "\n_odd message ({problems}), as received:_\n\n{fence}json\n{raw}\n{fence}"
             );
         }
+        // Last, so that a transcript whose last message lacks it was cut in that message.
+        let _ = writeln!(record, "{MESSAGE_MARKER}{conversation} {id} -->");
         self.out.write_all(record.as_bytes())
     }
 
@@ -281,9 +283,8 @@ mod tests {
             "one heading per day"
         );
         assert!(text.contains(
-            "\n**42** 12:00 <!-- volc-im:message 7000000000000000001 9223372036854775806 -->\n"
+            "\n**42** 12:00\n\nhello, world\n<!-- volc-im:message 7000000000000000001 9223372036854775806 -->\n"
         ));
-        assert!(text.contains("\nhello, world\n"));
         assert!(text.contains("\n你好，世界 👋\n"));
         assert!(text.contains("\n> ↪ hello \\*quoted\\*\n"));
         assert!(text.contains("\n> ↪ \\[图片\\] _(recalled)_\n"));
@@ -318,7 +319,7 @@ mod tests {
         assert!(text.contains("\\[file\\] 42"), "{text}");
         assert!(text.contains("_odd message (MessageId: an integer sent as a string"));
         assert!(text.contains("````json\n{\"ConversationShortId\":7000000000000000001,\"Sender\":47,\"Content\":\"no id ```fence```\"}\n````"));
-        assert!(text.contains("<!-- volc-im:message 7000000000000000001 - -->"));
+        assert!(text.contains("\n````\n<!-- volc-im:message 7000000000000000001 - -->\n"));
         assert!(text.contains(&"长".repeat(100_000)));
     }
 

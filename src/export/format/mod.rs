@@ -15,6 +15,7 @@ use super::existing::ExistingOutput;
 use super::{ConversationTarget, Format};
 use crate::model::{Message, UserId};
 
+pub(crate) use self::csv::encode as encode_csv_row;
 pub use self::csv::{CSV_HEADER, CsvWriter};
 pub use self::json::JsonWriter;
 pub use self::jsonl::JsonlWriter;
