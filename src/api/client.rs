@@ -84,6 +84,9 @@ struct Counters {
     throttled: AtomicU64,
 }
 
+/// Reads a response (action, HTTP status, body) into a call's result.
+type Reader<T> = fn(&str, u16, &[u8]) -> Result<T, ApiError>;
+
 /// A signed request ready to send, as `--dry-run` shows it.
 #[derive(Clone, Debug)]
 pub struct PreparedRequest {
@@ -228,8 +231,8 @@ impl Client {
         (url, headers)
     }
 
-    /// One attempt: wait for the rate limiter, sign, send, read.
-    async fn attempt(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, ApiError> {
+    /// One attempt: wait for the rate limiter, sign, send, read with `read`.
+    async fn attempt<T>(&self, action: &str, body: &[u8], read: Reader<T>) -> Result<T, ApiError> {
         self.pace.wait().await;
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let (url, headers) = self.signed_headers(action, body);
@@ -240,7 +243,7 @@ impl Client {
         let response = request.send().await.map_err(|e| transport(action, &e))?;
         let status = response.status().as_u16();
         let bytes = response.bytes().await.map_err(|e| transport(action, &e))?;
-        let result = wire::read_response(action, status, &bytes);
+        let result = read(action, status, &bytes);
         if let Err(e) = &result
             && e.is_throttled()
         {
@@ -249,17 +252,18 @@ impl Client {
         result
     }
 
-    /// A signed call to any action with a raw JSON body; returns the raw `Result`.
-    /// Retries what can succeed later (throttling, 5xx, transport failures) with
-    /// exponential backoff and jitter, up to the configured attempts.
-    pub async fn call_raw(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, ApiError> {
+    /// Attempts until one succeeds or fails for good. Retries what can succeed
+    /// later (throttling, 5xx, transport failures) with exponential backoff and
+    /// jitter, up to the configured attempts; a result that cannot be read is not
+    /// retried.
+    async fn call_with<T>(&self, action: &str, body: &[u8], read: Reader<T>) -> Result<T, ApiError> {
         let retries = self.settings.max_attempts.max(1) - 1;
         let backoff = ExponentialBuilder::default()
             .with_min_delay(RETRY_MIN_DELAY)
             .with_max_delay(RETRY_MAX_DELAY)
             .with_max_times(retries as usize)
             .with_jitter();
-        (|| self.attempt(action, body))
+        (|| self.attempt(action, body, read))
             .retry(backoff)
             .sleep(tokio::time::sleep)
             .when(ApiError::is_retryable)
@@ -271,7 +275,14 @@ impl Client {
             .await
     }
 
-    /// A signed call with a typed body and result.
+    /// A signed call to any action with a raw JSON body; returns the raw `Result`.
+    /// Retries what can succeed later (throttling, 5xx, transport failures) with
+    /// exponential backoff and jitter, up to the configured attempts.
+    pub async fn call_raw(&self, action: &str, body: &[u8]) -> Result<Box<RawValue>, ApiError> {
+        self.call_with(action, body, wire::read_response).await
+    }
+
+    /// A signed call with a typed body and result, retried as [`Client::call_raw`] is.
     pub async fn call<Req: Serialize, Res: DeserializeOwned>(
         &self,
         action: &str,
@@ -279,8 +290,8 @@ impl Client {
     ) -> Result<Res, ApiError> {
         let body = serde_json::to_vec(req)
             .map_err(|e| ApiError::Request(format!("{action}: cannot encode the body: {e}")))?;
-        let raw = self.call_raw(action, &body).await?;
-        wire::decode(action, &raw)
+        self.call_with(action, &body, wire::read_response_as::<Res>)
+            .await
     }
 
     /// `GetConversationMessages`: one page of a conversation's history.

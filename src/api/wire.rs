@@ -50,6 +50,15 @@ struct Envelope<'a> {
     result: Option<&'a RawValue>,
 }
 
+/// A response whose `Result` is read straight into its type.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TypedEnvelope<T> {
+    #[serde(default)]
+    response_metadata: Option<ResponseMetadata>,
+    result: Option<T>,
+}
+
 const EXCERPT_CHARS: usize = 200;
 
 /// The first characters of a body, on one line, for error messages.
@@ -114,6 +123,30 @@ pub fn read_response(action: &str, status: u16, body: &[u8]) -> Result<Box<RawVa
             excerpt: excerpt(body),
         }),
     }
+}
+
+/// Reads a response straight into `T`: a success is read in one pass, without
+/// keeping a copy of its `Result` on the way. Anything else (an error, a body that
+/// is not JSON, a `Result` of another shape) reads exactly as [`read_response`]
+/// then [`decode`] read it.
+pub(crate) fn read_response_as<T: serde::de::DeserializeOwned>(
+    action: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if status == 200
+        && let Ok(TypedEnvelope {
+            response_metadata,
+            result: Some(result),
+        }) = serde_json::from_slice::<TypedEnvelope<T>>(body)
+        && response_metadata
+            .and_then(|m| m.error)
+            .is_none_or(|e| e.code.is_empty())
+    {
+        return Ok(result);
+    }
+    let raw = read_response(action, status, body)?;
+    decode(action, &raw)
 }
 
 /// A success body as the service writes it.
