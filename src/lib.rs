@@ -4,6 +4,7 @@
 //! ([`api`]), the message model ([`model`]), the paging logic ([`pager`]) and the rest.
 
 pub mod api;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod conversations;
@@ -14,4 +15,5 @@ pub mod model;
 pub mod pager;
 pub mod secret;
 pub mod session;
+pub mod sync;
 pub mod tui;

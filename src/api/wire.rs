@@ -252,6 +252,16 @@ pub struct Page {
 }
 
 impl Page {
+    /// Whether the page claims more history: its `HasMore`, or, when the server did
+    /// not say, whether it is a full page with a `NewCursor` (which a walk follows once
+    /// more; an answer that then brings nothing new ends it).
+    pub fn claims_more(&self) -> bool {
+        match self.has_more {
+            Some(more) => more,
+            None => self.messages.len() >= PAGE_LIMIT as usize && self.new_cursor.is_some(),
+        }
+    }
+
     /// Reads a `GetConversationMessages` result. One odd message never sinks the page.
     pub fn from_result(action: &str, result: &RawValue) -> Result<Page, ApiError> {
         decode::<RawMessagesPage>(action, result).map(RawMessagesPage::read)

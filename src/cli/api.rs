@@ -4,6 +4,15 @@ use std::io::{Read, Write};
 
 use anyhow::{Context, bail};
 
+use crate::api::wire::{
+    BatchGetConversationsRequest, BatchGetUserRequest, ConversationsResult,
+    GetConversationMessagesRequest, GetMessagesRequest, GetUserConversationsRequest, Page,
+    RawMessages, UserConversationsPage, UsersResult, decode,
+};
+use crate::archive::{PageFetch, SharedArchive};
+use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
+use crate::model::Cursor;
+use crate::pager::Direction;
 use crate::session::{ConnectArgs, DemoFallback};
 
 /// Call any IM action, signed, and print the JSON result
@@ -23,6 +32,8 @@ pub struct ApiArgs {
     /// Print the whole response envelope's Result as received, without pretty-printing
     #[arg(long)]
     pub raw: bool,
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -68,7 +79,21 @@ pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
+    let archive = args.archive.open(&session.config, session.is_demo)?;
     let result = session.client.call_raw(&args.action, &body).await?;
+    if let Some(archive) = &archive {
+        keep(
+            archive,
+            &args.action,
+            &body,
+            &result,
+            Cursor(session.config.newest_cursor),
+        )
+        .await;
+        if let Some(warning) = failure_warning(Some(archive)) {
+            eprintln!("{warning}");
+        }
+    }
     if args.raw {
         writeln!(out, "{}", result.get())?;
     } else {
@@ -76,4 +101,77 @@ pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     }
     Ok(())
+}
+
+/// Keeps what a call of a reading action returned in the archive. A request or a
+/// result that does not read as the action's is simply not kept.
+async fn keep(
+    archive: &SharedArchive,
+    action: &str,
+    body: &[u8],
+    result: &serde_json::value::RawValue,
+    newest_start: Cursor,
+) {
+    match action {
+        "GetConversationMessages" => {
+            let (Ok(req), Ok(page)) = (
+                serde_json::from_slice::<GetConversationMessagesRequest>(body),
+                Page::from_result(action, result),
+            ) else {
+                return;
+            };
+            let direction = if req.reverse == Some(1) {
+                Direction::NewestFirst
+            } else {
+                Direction::OldestFirst
+            };
+            let fetch = PageFetch::new(
+                req.app_id,
+                req.conversation_short_id,
+                direction,
+                req.cursor,
+                newest_start,
+            );
+            archive.keep_page(fetch, page).await;
+        }
+        "GetMessages" => {
+            if let (Ok(req), Ok(found)) = (
+                serde_json::from_slice::<GetMessagesRequest>(body),
+                decode::<RawMessages>(action, result),
+            ) {
+                archive
+                    .keep_messages(req.app_id, req.conversation_short_id, found.read())
+                    .await;
+            }
+        }
+        "BatchGetUser" => {
+            if let (Ok(req), Ok(found)) = (
+                serde_json::from_slice::<BatchGetUserRequest>(body),
+                decode::<UsersResult>(action, result),
+            ) {
+                archive.keep_users(req.app_id, found.users).await;
+            }
+        }
+        "BatchGetConversations" => {
+            if let (Ok(req), Ok(found)) = (
+                serde_json::from_slice::<BatchGetConversationsRequest>(body),
+                decode::<ConversationsResult>(action, result),
+            ) {
+                archive
+                    .keep_conversations(req.app_id, found.conversation_core_infos)
+                    .await;
+            }
+        }
+        "GetUserConversations" => {
+            if let (Ok(req), Ok(found)) = (
+                serde_json::from_slice::<GetUserConversationsRequest>(body),
+                decode::<UserConversationsPage>(action, result),
+            ) {
+                archive
+                    .keep_conversations(req.app_id, found.conversation_infos)
+                    .await;
+            }
+        }
+        _ => {}
+    }
 }

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use crate::cli::conversations::app_and_user;
 use crate::conversations::user_conversations;
 
+use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
 use crate::config::NamedConversation;
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
 use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, display_name};
@@ -26,6 +27,8 @@ pub struct BrowseArgs {
     /// Open at the oldest message instead of the newest
     #[arg(long)]
     pub from_start: bool,
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -77,6 +80,7 @@ pub fn resolve_conversation(
 /// Runs the browser.
 pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     let session = args.connect.open(DemoFallback::WhenNoCredentials).await?;
+    let archive = args.archive.open(&session.config, session.is_demo)?;
     let named = session.named_conversations();
     let default_app = if session.is_demo {
         Some(crate::demo::DEMO_APP_ID)
@@ -124,6 +128,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     };
     let options = TuiOptions {
         client: session.client.clone(),
+        archive: archive.clone(),
         targets: targets
             .into_iter()
             .map(|c| Target {
@@ -149,6 +154,9 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     };
     let result = crate::tui::run(options).await;
     drop(session);
+    if let Some(warning) = failure_warning(archive.as_ref()) {
+        eprintln!("{warning}");
+    }
     result
 }
 

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 
+use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
 use crate::conversations::user_conversations;
 use crate::model::{AppId, UserId};
 use crate::session::{ConnectArgs, DemoFallback, Session};
@@ -26,6 +27,8 @@ pub struct ConversationsArgs {
     /// One JSON object per line instead of a table
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub archive: ArchiveArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -57,6 +60,12 @@ pub async fn run(args: ConversationsArgs) -> anyhow::Result<()> {
         "whose conversations? pass --app-id and --user-id, or set app_id and user_id in the config file",
     )?;
     let list = user_conversations(&session.client, app, user, args.max).await?;
+    if let Some(archive) = args.archive.open(&session.config, session.is_demo)? {
+        archive.keep_conversations(app, list.clone()).await;
+        if let Some(warning) = failure_warning(Some(&archive)) {
+            eprintln!("{warning}");
+        }
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         for c in &list {

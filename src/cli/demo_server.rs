@@ -37,6 +37,10 @@ pub struct DemoServerArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_QPS,
           value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub max_qps: u32,
+    /// Append one new generated message to every conversation each MS milliseconds
+    /// (replies among them), so that new messages arrive while it runs
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub grow_every_ms: Option<u64>,
     /// Print one JSON line per request to standard output: {"action","body","status"}
     #[arg(long)]
     pub log_requests: bool,
@@ -62,6 +66,7 @@ impl DemoServerArgs {
             fail_rate: self.fail_rate,
             seed: self.seed,
             max_qps: self.max_qps,
+            grow_every: self.grow_every_ms.map(Duration::from_millis),
         }
     }
 }
@@ -173,6 +178,13 @@ pub fn banner(endpoint: &str, data: &DemoData, options: &DemoOptions) -> String 
         options.fail_rate,
         options.seed
     );
+    if let Some(every) = options.grow_every {
+        let _ = writeln!(
+            s,
+            "Every conversation gains a new message every {} ms.",
+            every.as_millis()
+        );
+    }
     s
 }
 
@@ -210,6 +222,8 @@ mod tests {
             "7",
             "--max-qps",
             "50",
+            "--grow-every-ms",
+            "250",
             "--log-requests",
         ])
         .unwrap();
@@ -222,10 +236,12 @@ mod tests {
                 fail_rate: 0.2,
                 seed: 7,
                 max_qps: 50,
+                grow_every: Some(Duration::from_millis(250)),
             }
         );
         assert!(parse(&["--fail-rate", "1.5"]).is_err());
         assert!(parse(&["--fail-rate", "often"]).is_err());
+        assert!(parse(&["--grow-every-ms", "0"]).is_err());
     }
 
     #[test]

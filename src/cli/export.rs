@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 
+use crate::archive::Archiving;
+use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
 use crate::cli::browse::resolve_conversation;
 use crate::cli::report::Exit;
 use crate::cli::stop::{StopSignal, StopSignals};
@@ -64,6 +66,8 @@ pub struct ExportArgs {
     #[arg(long, requires = "output")]
     pub append: bool,
     #[command(flatten)]
+    pub archive: ArchiveArgs,
+    #[command(flatten)]
     pub connect: ConnectArgs,
 }
 
@@ -83,6 +87,7 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     // killing it mid-write.
     let mut signals = StopSignals::listen();
     let session = args.connect.open(DemoFallback::Never).await?;
+    let archive = args.archive.open(&session.config, session.is_demo)?;
     let named = session.named_conversations();
     let mut targets: Vec<ConversationTarget> = Vec::with_capacity(args.conversation.len());
     // The conversations as given, once each: what a resume command repeats.
@@ -131,7 +136,16 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let stopped = async {
         stopped_by.set(Some(signals.received().await));
     };
-    match export(&session.client, &targets, &options, output, stopped).await {
+    let source = Archiving {
+        inner: session.client.clone(),
+        archive: archive.clone(),
+        newest_start: options.newest_start,
+    };
+    let result = export(&source, &targets, &options, output, stopped).await;
+    if let Some(warning) = failure_warning(archive.as_ref()) {
+        eprintln!("{warning}");
+    }
+    match result {
         Ok(summary) => {
             if terminal {
                 eprintln!(
@@ -275,6 +289,12 @@ pub fn resume_command(
     }
     if let Some(max_qps) = connect.max_qps {
         flag("--max-qps", Some(max_qps.to_string()));
+    }
+    if let Some(archive) = &args.archive.archive {
+        flag("--archive", Some(archive.display().to_string()));
+    }
+    if args.archive.no_archive {
+        flag("--no-archive", None);
     }
     if let Some(app) = args.app_id {
         flag("--app-id", Some(app.to_string()));

@@ -2,12 +2,14 @@
 //! `volc-im api` makes a signed call, `volc-im demo-server` serves the demo data.
 
 pub mod api;
+pub mod archive_flags;
 pub mod browse;
 pub mod conversations;
 pub mod demo_server;
 pub mod export;
 pub mod report;
 pub mod stop;
+pub mod sync;
 
 use std::process::ExitCode;
 
@@ -31,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
     Export(export::ExportArgs),
+    /// Mirror conversations into the local archive, fetching only what it lacks
+    Sync(sync::SyncArgs),
     /// List the conversations a user takes part in
     Conversations(conversations::ConversationsArgs),
     /// Call any IM action, signed, and print the JSON result
@@ -46,7 +50,9 @@ pub enum Command {
 /// demo server (which answers many clients) get a thread per core.
 fn runtime_for(command: Option<&Command>) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match command {
-        Some(Command::Export(_) | Command::Conversations(_) | Command::Api(_)) => {
+        Some(
+            Command::Export(_) | Command::Sync(_) | Command::Conversations(_) | Command::Api(_),
+        ) => {
             tokio::runtime::Builder::new_current_thread()
         }
         None | Some(Command::DemoServer(_)) => tokio::runtime::Builder::new_multi_thread(),
@@ -69,6 +75,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             None => browse::run(cli.browse).await,
             Some(Command::Export(args)) => export::run(args).await,
+            Some(Command::Sync(args)) => sync::run(args).await,
             Some(Command::Conversations(args)) => conversations::run(args).await,
             Some(Command::Api(args)) => api::run(args).await,
             Some(Command::DemoServer(args)) => demo_server::run(args).await,

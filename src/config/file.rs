@@ -31,6 +31,7 @@ pub struct ConfigFile {
     pub newest_cursor: Option<i64>,
     pub user_id: Option<i64>,
     pub app_id: Option<i64>,
+    pub archive: Option<std::path::PathBuf>,
     #[serde(default)]
     pub conversations: Vec<NamedConversation>,
 }

@@ -70,6 +70,8 @@ pub struct Config {
     pub user_id: Option<i64>,
     /// The app id used when a conversation is given by id alone.
     pub app_id: Option<i64>,
+    /// The archive file, when configured (`archive = "PATH"`).
+    pub archive: Option<PathBuf>,
     /// Conversations the user named.
     pub conversations: Vec<NamedConversation>,
     /// The file's credential entries, for [`resolve_credentials`].
@@ -109,6 +111,7 @@ impl Config {
             newest_cursor,
             user_id,
             app_id,
+            archive,
             conversations,
         } = file;
         Config {
@@ -126,6 +129,7 @@ impl Config {
             newest_cursor: newest_cursor.unwrap_or(i64::MAX),
             user_id,
             app_id,
+            archive,
             conversations,
             credentials: FileCredentials {
                 access_key_id,

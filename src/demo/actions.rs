@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
 use super::data::{DemoConversation, DemoData, Direction};
+use super::grow::Histories;
 use super::reply::{Refusal, result_json};
 use crate::api::wire::{
     BatchGetConversationsRequest, BatchGetUserRequest, ConversationUserCountRequest,
@@ -43,10 +44,15 @@ impl From<Box<RawValue>> for Served {
 }
 
 /// Answers one action.
-pub(crate) fn dispatch(action: &str, body: &[u8], data: &DemoData) -> Result<Served, Refusal> {
+pub(crate) fn dispatch(
+    action: &str,
+    body: &[u8],
+    data: &DemoData,
+    histories: &Histories,
+) -> Result<Served, Refusal> {
     match action {
-        "GetConversationMessages" => conversation_messages(parse(action, body)?, data),
-        "GetMessages" => messages_by_id(parse(action, body)?, data).map(Served::from),
+        "GetConversationMessages" => conversation_messages(parse(action, body)?, data, histories),
+        "GetMessages" => messages_by_id(parse(action, body)?, data, histories).map(Served::from),
         "GetUserConversations" => user_conversations(parse(action, body)?, data).map(Served::from),
         "BatchGetConversations" => {
             conversations_by_id(parse(action, body)?, data).map(Served::from)
@@ -115,6 +121,7 @@ fn check_limit(limit: u32) -> Result<usize, Refusal> {
 fn conversation_messages(
     req: GetConversationMessagesRequest,
     data: &DemoData,
+    histories: &Histories,
 ) -> Result<Served, Refusal> {
     check_app(data, req.app_id)?;
     let conv = conversation(data, req.conversation_short_id)?;
@@ -129,7 +136,9 @@ fn conversation_messages(
             "live groups (ConversationType 100) read newest-first only: Reverse must be 1",
         ));
     }
-    let page = conv.page(req.cursor.0, limit, direction);
+    let page = histories
+        .page(conv.id(), req.cursor.0, limit, direction)
+        .unwrap_or_else(|| unreachable!("every demo conversation has a history"));
     #[derive(Serialize)]
     #[serde(rename_all = "PascalCase")]
     struct MessagesResult<'a> {
@@ -137,28 +146,33 @@ fn conversation_messages(
         new_cursor: i64,
         messages: &'a [&'a RawValue],
     }
+    let messages: Vec<&RawValue> = page.messages.iter().map(|m| &**m).collect();
     Ok(Served {
         result: raw(&MessagesResult {
             has_more: page.has_more,
             new_cursor: page.new_cursor,
-            messages: &page.messages,
+            messages: &messages,
         }),
         new_cursor: Some(page.new_cursor),
     })
 }
 
-fn messages_by_id(req: GetMessagesRequest, data: &DemoData) -> Result<Box<RawValue>, Refusal> {
+fn messages_by_id(
+    req: GetMessagesRequest,
+    data: &DemoData,
+    histories: &Histories,
+) -> Result<Box<RawValue>, Refusal> {
     check_app(data, req.app_id)?;
     let conv = conversation(data, req.conversation_short_id)?;
-    let mut found: Vec<&RawValue> = Vec::new();
+    let mut found = Vec::new();
     let mut seen = Vec::new();
     for id in req.message_ids {
         if seen.contains(&id) {
             continue;
         }
         seen.push(id);
-        if let Some(stored) = conv.stored(id) {
-            found.push(stored.raw);
+        if let Some(raw) = histories.message(conv.id(), id) {
+            found.push(raw);
         }
     }
     #[derive(Serialize)]
@@ -166,7 +180,8 @@ fn messages_by_id(req: GetMessagesRequest, data: &DemoData) -> Result<Box<RawVal
     struct MessagesResult<'a> {
         messages: Vec<&'a RawValue>,
     }
-    Ok(raw(&MessagesResult { messages: found }))
+    let messages = found.iter().map(|m| &**m).collect();
+    Ok(raw(&MessagesResult { messages }))
 }
 
 fn described(conv: &DemoConversation, skip_member_count: Option<bool>) -> ConversationInfo {
@@ -268,7 +283,8 @@ mod tests {
     use serde_json::{Value, json};
 
     fn call(action: &str, body: Value) -> Result<Value, Refusal> {
-        dispatch(action, body.to_string().as_bytes(), demo_data())
+        let histories = Histories::shipped(demo_data());
+        dispatch(action, body.to_string().as_bytes(), demo_data(), &histories)
             .map(|served| serde_json::from_str(served.result.get()).unwrap())
     }
 

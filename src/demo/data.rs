@@ -5,7 +5,7 @@
 //! byte for byte, so fields the program does not know survive the trip.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -53,12 +53,12 @@ pub struct DemoConversation {
     messages: Vec<StoredMessage>,
 }
 
-/// A message as shipped: its exact JSON text, with the two fields paging needs.
-#[derive(Debug, Clone, Copy)]
+/// A message as served: its exact JSON text, with the two fields paging needs.
+#[derive(Debug, Clone)]
 pub(crate) struct StoredMessage {
     pub(crate) index: i64,
     pub(crate) id: MessageId,
-    pub(crate) raw: &'static RawValue,
+    pub(crate) raw: Arc<RawValue>,
 }
 
 /// Which way a page of messages goes.
@@ -73,7 +73,7 @@ pub(crate) enum Direction {
 /// One page of messages, as `GetConversationMessages` answers.
 #[derive(Debug, Clone)]
 pub(crate) struct MessagesPage {
-    pub(crate) messages: Vec<&'static RawValue>,
+    pub(crate) messages: Vec<Arc<RawValue>>,
     pub(crate) has_more: bool,
     pub(crate) new_cursor: i64,
 }
@@ -211,7 +211,7 @@ fn parse_messages(
         messages.push(StoredMessage {
             index: fields.index_in_conversation,
             id: MessageId(fields.message_id),
-            raw,
+            raw: Arc::from(raw.to_owned()),
         });
     }
     Ok(messages)
@@ -254,7 +254,7 @@ impl DemoConversation {
     }
 
     /// The messages in ascending index order, each as its exact stored JSON text.
-    pub fn raw_messages(&self) -> Vec<&'static str> {
+    pub fn raw_messages(&self) -> Vec<&str> {
         self.messages.iter().map(|m| m.raw.get()).collect()
     }
 
@@ -262,42 +262,53 @@ impl DemoConversation {
     pub fn messages(&self) -> Vec<Message> {
         self.messages
             .iter()
-            .map(|m| Message::from_raw(m.raw.to_owned()))
+            .map(|m| Message::from_raw((*m.raw).to_owned()))
             .collect()
     }
 
-    pub(crate) fn stored(&self, id: MessageId) -> Option<&StoredMessage> {
-        self.messages.iter().find(|m| m.id == id)
+    /// The shipped messages, ascending by index, as the server starts serving them.
+    pub(crate) fn stored(&self) -> &[StoredMessage] {
+        &self.messages
     }
 
-    /// A page of messages. `cursor` is the index of the first message wanted,
-    /// included. Forward pages ascend and their `new_cursor` is one past the last
-    /// index returned; backward pages descend and their `new_cursor` is one before.
-    /// An empty page hands the cursor back unchanged.
+    /// A page of the shipped messages; see [`page`].
+    #[cfg(test)]
     pub(crate) fn page(&self, cursor: i64, limit: usize, direction: Direction) -> MessagesPage {
-        let all = &self.messages;
-        let (picked, has_more): (Vec<&StoredMessage>, bool) = match direction {
-            Direction::Forward => {
-                let start = all.partition_point(|m| m.index < cursor);
-                let end = all.len().min(start.saturating_add(limit));
-                (all[start..end].iter().collect(), end < all.len())
-            }
-            Direction::Backward => {
-                let end = all.partition_point(|m| m.index <= cursor);
-                let start = end.saturating_sub(limit);
-                (all[start..end].iter().rev().collect(), start > 0)
-            }
-        };
-        let new_cursor = match (picked.last(), direction) {
-            (Some(last), Direction::Forward) => last.index.saturating_add(1),
-            (Some(last), Direction::Backward) => last.index.saturating_sub(1),
-            (None, _) => cursor,
-        };
-        MessagesPage {
-            messages: picked.iter().map(|m| m.raw).collect(),
-            has_more,
-            new_cursor,
+        page(&self.messages, cursor, limit, direction)
+    }
+}
+
+/// A page of `all` (ascending by index). `cursor` is the index of the first message
+/// wanted, included. Forward pages ascend and their `new_cursor` is one past the last
+/// index returned; backward pages descend and their `new_cursor` is one before. An
+/// empty page hands the cursor back unchanged.
+pub(crate) fn page(
+    all: &[StoredMessage],
+    cursor: i64,
+    limit: usize,
+    direction: Direction,
+) -> MessagesPage {
+    let (picked, has_more): (Vec<&StoredMessage>, bool) = match direction {
+        Direction::Forward => {
+            let start = all.partition_point(|m| m.index < cursor);
+            let end = all.len().min(start.saturating_add(limit));
+            (all[start..end].iter().collect(), end < all.len())
         }
+        Direction::Backward => {
+            let end = all.partition_point(|m| m.index <= cursor);
+            let start = end.saturating_sub(limit);
+            (all[start..end].iter().rev().collect(), start > 0)
+        }
+    };
+    let new_cursor = match (picked.last(), direction) {
+        (Some(last), Direction::Forward) => last.index.saturating_add(1),
+        (Some(last), Direction::Backward) => last.index.saturating_sub(1),
+        (None, _) => cursor,
+    };
+    MessagesPage {
+        messages: picked.iter().map(|m| Arc::clone(&m.raw)).collect(),
+        has_more,
+        new_cursor,
     }
 }
 

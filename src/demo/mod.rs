@@ -11,6 +11,7 @@ mod actions;
 mod auth;
 pub mod data;
 mod faults;
+mod grow;
 pub(crate) mod limiter;
 mod reply;
 mod server;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use crate::api::sign::Credentials;
 
 pub use data::{DemoConversation, DemoData, demo_data};
+pub use grow::MAX_GROWN_PER_CONVERSATION;
 pub use server::DemoServer;
 pub use stats::{DemoStats, LoggedRequest};
 
@@ -67,6 +69,9 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Requests accepted in any one-second window; 0 means no limit.
     pub max_qps: u32,
+    /// When set, every conversation gains one new message this often (at most
+    /// [`MAX_GROWN_PER_CONVERSATION`] each), seeded by `seed`.
+    pub grow_every: Option<Duration>,
 }
 
 impl Default for DemoOptions {
@@ -77,6 +82,7 @@ impl Default for DemoOptions {
             fail_rate: 0.0,
             seed: 0,
             max_qps: DEFAULT_MAX_QPS,
+            grow_every: None,
         }
     }
 }

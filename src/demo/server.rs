@@ -28,12 +28,14 @@ use super::actions::{self, ACTIONS};
 use super::auth;
 use super::data::{DemoData, demo_data};
 use super::faults::{Fault, FaultDice};
+use super::grow::{Grower, Histories};
 use super::limiter::SlidingWindow;
 use super::reply::{Refusal, ok_raw};
 use super::stats::{DemoStats, LoggedRequest, Outcome, Recorder};
 use super::{DEMO_REGION, DemoOptions};
 use crate::api::sign::RequestParts;
 use crate::api::wire::API_VERSION;
+use crate::model::ConversationId;
 
 /// The largest request body read.
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -49,6 +51,7 @@ pub struct DemoServer {
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<()>,
+    growth: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for DemoServer {
@@ -64,6 +67,7 @@ impl fmt::Debug for DemoServer {
 struct Shared {
     options: DemoOptions,
     data: &'static DemoData,
+    histories: Histories,
     recorder: Recorder,
     limiter: Mutex<SlidingWindow>,
     dice: Mutex<FaultDice>,
@@ -82,6 +86,7 @@ impl DemoServer {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             data: demo_data(),
+            histories: Histories::shipped(demo_data()),
             recorder: Recorder::new(),
             limiter: Mutex::new(SlidingWindow::new(options.max_qps)),
             dice: Mutex::new(FaultDice::new(options.fail_rate, options.seed)),
@@ -92,6 +97,10 @@ impl DemoServer {
             .fallback(handle)
             .with_state(Arc::clone(&shared));
         let (shutdown, stop) = watch::channel(false);
+        let growth = shared
+            .options
+            .grow_every
+            .map(|every| tokio::spawn(grow_loop(Arc::clone(&shared), every, stop.clone())));
         let task = tokio::spawn(accept_loop(listener, router, stop));
         tracing::info!(%addr, "demo server listening");
         Ok(DemoServer {
@@ -99,6 +108,7 @@ impl DemoServer {
             shared,
             shutdown,
             task,
+            growth,
         })
     }
 
@@ -129,6 +139,12 @@ impl DemoServer {
         self.shared.recorder.entries()
     }
 
+    /// How many messages a conversation holds now (more than shipped once it grows);
+    /// 0 for a conversation the demo app does not have.
+    pub fn message_count(&self, conversation: ConversationId) -> usize {
+        self.shared.histories.len(conversation)
+    }
+
     /// Every request from now on, as it is answered.
     pub fn subscribe(&self) -> broadcast::Receiver<LoggedRequest> {
         self.shared.recorder.subscribe()
@@ -138,10 +154,33 @@ impl DemoServer {
     /// seconds at most) and returns when the server is gone.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        if let Some(growth) = self.growth {
+            let _ = growth.await;
+        }
         if let Err(e) = self.task.await
             && e.is_panic()
         {
             tracing::error!("the demo server's accept loop panicked");
+        }
+    }
+}
+
+/// Appends a message to every conversation each `every`, until the server stops.
+async fn grow_loop(shared: Arc<Shared>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut grower = Grower::new(shared.options.seed);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    // A stalled runtime must not make up for lost ticks with a burst of messages.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                let now = jiff::Timestamp::now().as_millisecond();
+                if shared.histories.grow(&mut grower, now) == 0 {
+                    tracing::info!("demo server: every conversation is full, growth stops");
+                    break;
+                }
+            }
+            _ = stop.changed() => break,
         }
     }
 }
@@ -298,7 +337,7 @@ impl Shared {
             );
             return self.refuse(refusal, Outcome::QpsRejected, ids);
         }
-        match actions::dispatch(action, body, self.data) {
+        match actions::dispatch(action, body, self.data, &self.histories) {
             Ok(served) => {
                 self.recorder.answered(Outcome::Served);
                 Answer::Reply {

@@ -8,6 +8,7 @@
 //! resumed from a [`ResumePoint`] with no gap and no duplicate. See [`export()`]
 //! for how several conversations share one output.
 
+mod archived;
 pub mod existing;
 pub mod format;
 mod handoff;

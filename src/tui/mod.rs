@@ -58,6 +58,8 @@ pub struct Target {
 pub struct TuiOptions {
     /// The API client (shares its rate limiter with every clone).
     pub client: Client,
+    /// Where every fetched page, message and name is kept; `None` with `--no-archive`.
+    pub archive: Option<crate::archive::SharedArchive>,
     /// One target opens directly; several open the conversation picker.
     pub targets: Vec<Target>,
     /// Where conversations open.
@@ -82,5 +84,10 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         demo_hint: opts.demo_hint,
         time_zone: jiff::tz::TimeZone::system(),
     };
-    terminal::run(opts.client, settings).await
+    let source = crate::archive::Archiving {
+        inner: opts.client,
+        archive: opts.archive,
+        newest_start: opts.newest_cursor,
+    };
+    terminal::run(source, settings).await
 }

@@ -79,6 +79,45 @@ impl Source for Client {
     }
 }
 
+/// The browser's source with an archive: every answer is also kept there.
+impl<S: Source> Source for crate::archive::Archiving<S> {
+    async fn fetch_page(
+        &self,
+        app: AppId,
+        conversation: ConversationId,
+        request: PageRequest,
+    ) -> Result<Page, ApiError> {
+        let page = self.inner.fetch_page(app, conversation, request).await?;
+        self.keep_page(app, conversation, &request, &page).await;
+        Ok(page)
+    }
+
+    async fn get_messages(&self, request: GetMessagesRequest) -> Result<Vec<Message>, ApiError> {
+        let (app, conversation) = (request.app_id, request.conversation_short_id);
+        let messages = self.inner.get_messages(request).await?;
+        self.keep_messages(app, conversation, &messages).await;
+        Ok(messages)
+    }
+
+    async fn batch_get_user(&self, request: BatchGetUserRequest) -> Result<UsersResult, ApiError> {
+        let app = request.app_id;
+        let users = self.inner.batch_get_user(request).await?;
+        self.keep_users(app, &users.users).await;
+        Ok(users)
+    }
+
+    async fn batch_get_conversations(
+        &self,
+        request: BatchGetConversationsRequest,
+    ) -> Result<ConversationsResult, ApiError> {
+        let app = request.app_id;
+        let found = self.inner.batch_get_conversations(request).await?;
+        self.keep_conversations(app, &found.conversation_core_infos)
+            .await;
+        Ok(found)
+    }
+}
+
 /// Carries out one command; the action that reports its outcome (none for `Quit`).
 pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> {
     Some(match command {

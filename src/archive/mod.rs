@@ -1,0 +1,212 @@
+//! The local archive: one SQLite file holding every message any command fetched,
+//! which stretches of each conversation are known complete, and names of
+//! conversations and users.
+//!
+//! The store knows nothing of terminals or of the command line. Export, sync, search
+//! and the browser share it through [`Archive`]'s methods. Its tables are a public
+//! surface (see the README): users query them with `sqlite3`.
+
+mod coverage;
+mod error;
+mod file;
+mod read;
+mod schema;
+mod shared;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use coverage::{NewerEdge, OlderEdge, Stretch};
+pub use error::ArchiveError;
+pub use read::{ArchivedConversation, ArchivedMessage};
+pub use shared::{Archiving, SharedArchive};
+pub use store::{PageFetch, PageStored};
+
+/// How long a write waits for another process's write to finish before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The archive's file name in the data directory.
+pub const FILE_NAME: &str = "archive.sqlite3";
+/// The demo's own archive, beside the real one: trying the demo never mixes demo
+/// messages among real ones.
+pub const DEMO_FILE_NAME: &str = "demo-archive.sqlite3";
+
+/// An open archive file.
+pub struct Archive {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive").field("path", &self.path).finish()
+    }
+}
+
+/// Where the archive lives unless configured: `archive.sqlite3` (or the demo's own
+/// file) in the platform data directory (`~/.local/share/volc-im/` on Linux).
+pub fn default_path(demo: bool) -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "volc-im")?;
+    let name = if demo { DEMO_FILE_NAME } else { FILE_NAME };
+    Some(dirs.data_dir().join(name))
+}
+
+impl Archive {
+    /// Opens the archive at `path` for reading and writing, creating it (0600, in a
+    /// directory made 0700) when missing and bringing its schema up to date.
+    ///
+    /// A file that is not SQLite, is truncated, belongs to another program or was
+    /// written by a newer volc-im is refused with an error naming it, and nothing is
+    /// written to it.
+    pub fn open(path: &Path) -> Result<Archive, ArchiveError> {
+        file::create(path)?;
+        file::check(path)?;
+        let sqlite = |e| ArchiveError::from_sqlite(path, e);
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(sqlite)? {
+            return Err(ArchiveError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        let mut archive = Archive {
+            conn,
+            path: path.to_path_buf(),
+        };
+        archive.refuse_unknown()?;
+        let mode: String = archive
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(sqlite)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "the archive could not switch to WAL");
+        }
+        // In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
+        archive
+            .conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sqlite)?;
+        archive.migrate()?;
+        Ok(archive)
+    }
+
+    /// Opens an existing archive for reading only: nothing is ever written to it, and
+    /// a file from a newer volc-im is refused.
+    pub fn open_read_only(path: &Path) -> Result<Archive, ArchiveError> {
+        if !path.exists() {
+            return Err(ArchiveError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no archive here yet (sync or export first)",
+                ),
+            });
+        }
+        file::check(path)?;
+        let sqlite = |e| ArchiveError::from_sqlite(path, e);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        let archive = Archive {
+            conn,
+            path: path.to_path_buf(),
+        };
+        archive.refuse_unknown()?;
+        if archive.version()? < schema::current_version() {
+            // An older file is read as it is only once it has been brought up to date.
+            return Err(ArchiveError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(archive)
+    }
+
+    /// The file this archive is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Caps the file at about `bytes` (rounded down to whole pages): a store that
+    /// would pass it fails with [`ArchiveError::Full`] and stores nothing.
+    pub fn set_size_limit(&self, bytes: u64) -> Result<(), ArchiveError> {
+        let page_size: i64 = self
+            .conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .map_err(|e| self.error(e))?;
+        let pages = (bytes / page_size.max(1) as u64).max(1) as i64;
+        self.conn
+            .pragma_update(None, "max_page_count", pages)
+            .map_err(|e| self.error(e))
+    }
+
+    /// The schema version of the file.
+    fn version(&self) -> Result<i64, ArchiveError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.error(e))
+    }
+
+    /// Refuses a file from a newer volc-im, and an SQLite file of another program.
+    fn refuse_unknown(&self) -> Result<(), ArchiveError> {
+        let found = self.version()?;
+        let supported = schema::current_version();
+        if found > supported {
+            return Err(ArchiveError::Newer {
+                path: self.path.clone(),
+                found,
+                supported,
+            });
+        }
+        if found == 0 {
+            let tables: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+                .map_err(|e| self.error(e))?;
+            if tables > 0 {
+                return Err(ArchiveError::Foreign {
+                    path: self.path.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the migration steps the file has not had, as one transaction; another
+    /// process migrating at the same moment is waited for.
+    fn migrate(&mut self) -> Result<(), ArchiveError> {
+        if self.version()? == schema::current_version() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let sqlite = |e| ArchiveError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let from: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sqlite)?;
+        if from > schema::current_version() {
+            return Err(ArchiveError::Newer {
+                path: path.clone(),
+                found: from,
+                supported: schema::current_version(),
+            });
+        }
+        schema::migrate(&tx, from).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)
+    }
+
+    fn error(&self, e: rusqlite::Error) -> ArchiveError {
+        ArchiveError::from_sqlite(&self.path, e)
+    }
+}
+
+/// Milliseconds since the epoch, now.
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}

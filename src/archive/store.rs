@@ -1,0 +1,466 @@
+//! Storing: pages with their coverage, messages fetched by id, conversation and user
+//! names. Every message goes through [`write_messages`], the one write path.
+
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::coverage::{
+    NewerEdge, OlderEdge, Stretch, newer_columns, newer_edge, older_columns, older_edge,
+};
+use super::{Archive, ArchiveError, now_ms};
+use crate::api::wire::Page;
+use crate::model::{AppId, ConversationId, ConversationInfo, Cursor, Message, User};
+use crate::pager::Direction;
+
+/// Where a page came from: the request that fetched it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageFetch {
+    pub app: AppId,
+    pub conversation: ConversationId,
+    /// The walk's direction (`Reverse`).
+    pub direction: Direction,
+    /// The `Cursor` the page was asked for with.
+    pub cursor: Cursor,
+    /// The cursor is where a walk in this direction starts: the newest message
+    /// (newest-first), or the beginning of the history (oldest-first).
+    pub from_edge: bool,
+}
+
+impl PageFetch {
+    /// The fetch of a page at `cursor`; `newest_start` is the cursor newest-first walks
+    /// start at ([`Cursor::NEWEST`] unless configured).
+    pub fn new(
+        app: AppId,
+        conversation: ConversationId,
+        direction: Direction,
+        cursor: Cursor,
+        newest_start: Cursor,
+    ) -> PageFetch {
+        let from_edge = match direction {
+            Direction::NewestFirst => cursor == newest_start,
+            Direction::OldestFirst => cursor == Cursor::OLDEST,
+        };
+        PageFetch {
+            app,
+            conversation,
+            direction,
+            cursor,
+            from_edge,
+        }
+    }
+}
+
+/// What storing a page did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageStored {
+    /// Messages not archived before.
+    pub new: u64,
+    /// Archived messages whose JSON changed (a later `Status`, say), now replaced.
+    pub changed: u64,
+    /// The stretch the page is part of now, after any merge; `None` for an empty page
+    /// that continues no stretch.
+    pub stretch: Option<Stretch>,
+    /// The page reached a stretch archived before it (the walk met archived history).
+    pub joined: bool,
+}
+
+/// Counts of one write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Written {
+    pub(crate) new: u64,
+    pub(crate) changed: u64,
+}
+
+impl Archive {
+    /// Stores a fetched page and records its coverage, in one transaction: after a
+    /// kill at any instant the archive holds the page and its coverage, or neither.
+    pub fn store_page(
+        &mut self,
+        fetch: &PageFetch,
+        page: &Page,
+    ) -> Result<PageStored, ArchiveError> {
+        let path = self.path.clone();
+        let sqlite = |e| ArchiveError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let now = now_ms();
+        let written = write_messages(&tx, fetch.app, fetch.conversation, &page.messages, now)
+            .map_err(sqlite)?;
+        let (stretch, joined) = record_coverage(&tx, fetch, page, now).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(PageStored {
+            new: written.new,
+            changed: written.changed,
+            stretch,
+            joined,
+        })
+    }
+
+    /// Stores messages fetched by id (`GetMessages`): they are kept, but say nothing
+    /// of coverage. Returns how many were new.
+    pub fn store_messages(
+        &mut self,
+        app: AppId,
+        conversation: ConversationId,
+        messages: &[Message],
+    ) -> Result<u64, ArchiveError> {
+        let path = self.path.clone();
+        let sqlite = |e| ArchiveError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let written = write_messages(&tx, app, conversation, messages, now_ms()).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(written.new)
+    }
+
+    /// Keeps conversations' names and types as the service described them.
+    pub fn store_conversations(
+        &mut self,
+        app: AppId,
+        conversations: &[ConversationInfo],
+    ) -> Result<(), ArchiveError> {
+        let path = self.path.clone();
+        let sqlite = |e| ArchiveError::from_sqlite(&path, e);
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO conversations
+                        (app_id, conversation_id, conversation_type, name, info, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (app_id, conversation_id) DO UPDATE SET
+                        conversation_type = excluded.conversation_type,
+                        name = excluded.name, info = excluded.info,
+                        updated_at = excluded.updated_at",
+                )
+                .map_err(sqlite)?;
+            let now = now_ms();
+            for info in conversations {
+                let json = serde_json::to_string(info).unwrap_or_default();
+                upsert
+                    .execute(params![
+                        app.0,
+                        info.conversation_short_id.0,
+                        info.conversation_type,
+                        info.name,
+                        json,
+                        now
+                    ])
+                    .map_err(sqlite)?;
+            }
+        }
+        tx.commit().map_err(sqlite)
+    }
+
+    /// Keeps conversations' types when only the type is known (from their messages),
+    /// without touching names already kept.
+    pub fn note_conversation_type(
+        &mut self,
+        app: AppId,
+        conversation: ConversationId,
+        conversation_type: i32,
+    ) -> Result<(), ArchiveError> {
+        self.conn
+            .execute(
+                "INSERT INTO conversations (app_id, conversation_id, conversation_type, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (app_id, conversation_id) DO UPDATE SET
+                    conversation_type = excluded.conversation_type
+                 WHERE conversation_type IS NOT excluded.conversation_type",
+                params![app.0, conversation.0, conversation_type, now_ms()],
+            )
+            .map(drop)
+            .map_err(|e| self.error(e))
+    }
+
+    /// Keeps users' display names as `BatchGetUser` returned them.
+    pub fn store_users(&mut self, app: AppId, users: &[User]) -> Result<(), ArchiveError> {
+        let path = self.path.clone();
+        let sqlite = |e| ArchiveError::from_sqlite(&path, e);
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO users (app_id, user_id, nick_name, info, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (app_id, user_id) DO UPDATE SET
+                        nick_name = excluded.nick_name, info = excluded.info,
+                        updated_at = excluded.updated_at",
+                )
+                .map_err(sqlite)?;
+            let now = now_ms();
+            for user in users {
+                let json = serde_json::to_string(user).unwrap_or_default();
+                upsert
+                    .execute(params![app.0, user.user_id.0, user.nick_name, json, now])
+                    .map_err(sqlite)?;
+            }
+        }
+        tx.commit().map_err(sqlite)
+    }
+}
+
+/// The one write path of messages: a message not archived is inserted; an archived
+/// one (same key in the same conversation) whose JSON differs is replaced in place,
+/// keeping its row id.
+pub(crate) fn write_messages(
+    tx: &Transaction<'_>,
+    app: AppId,
+    conversation: ConversationId,
+    messages: &[Message],
+    now: i64,
+) -> rusqlite::Result<Written> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO messages (app_id, conversation_id, key, message_id, idx, create_time,
+                               sender, sender_str, msg_type, status, text, raw, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (app_id, conversation_id, key) DO NOTHING",
+    )?;
+    let mut replace = tx.prepare_cached(
+        "UPDATE messages SET message_id = ?4, idx = ?5, create_time = ?6, sender = ?7,
+                             sender_str = ?8, msg_type = ?9, status = ?10, text = ?11,
+                             raw = ?12, fetched_at = ?13
+         WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3 AND raw IS NOT ?12",
+    )?;
+    let mut written = Written::default();
+    for message in messages {
+        let body = &message.body;
+        let key = message.key().to_string();
+        let text = message.decoded_content().text;
+        let values = params![
+            app.0,
+            conversation.0,
+            key,
+            body.message_id.map(|m| m.0),
+            body.index_in_conversation,
+            body.create_time,
+            body.sender.map(|s| s.0),
+            body.sender_str,
+            body.msg_type,
+            body.status,
+            text,
+            message.raw_json(),
+            now,
+        ];
+        if insert.execute(values)? == 1 {
+            written.new += 1;
+        } else if replace.execute(values)? == 1 {
+            written.changed += 1;
+        }
+    }
+    Ok(written)
+}
+
+/// A message's position and `CreateTime`.
+type Position = (i64, Option<i64>);
+
+/// The oldest and newest positions of a page's messages.
+fn page_span(messages: &[Message]) -> (Option<Position>, Option<Position>) {
+    let mut lo: Option<Position> = None;
+    let mut hi: Option<Position> = None;
+    for m in messages {
+        let Some(idx) = m.body.index_in_conversation else {
+            continue;
+        };
+        let entry = (idx, m.body.create_time);
+        if lo.is_none_or(|(l, _)| idx < l) {
+            lo = Some(entry);
+        }
+        if hi.is_none_or(|(h, _)| idx > h) {
+            hi = Some(entry);
+        }
+    }
+    (lo, hi)
+}
+
+/// Records what the page says about coverage: it extends the stretch whose open edge
+/// its cursor continued (or starts a stretch of its own), then merges every stretch
+/// it now overlaps. Returns the page's stretch and whether it met an older one.
+fn record_coverage(
+    tx: &Transaction<'_>,
+    fetch: &PageFetch,
+    page: &Page,
+    now: i64,
+) -> rusqlite::Result<(Option<Stretch>, bool)> {
+    let (lo, hi) = page_span(&page.messages);
+    let continued = if fetch.from_edge {
+        None
+    } else {
+        let column = match fetch.direction {
+            Direction::NewestFirst => "lo_cursor",
+            Direction::OldestFirst => "hi_cursor",
+        };
+        find_by_cursor(tx, fetch, column)?
+    };
+    let claims_more = page.claims_more();
+    let more = |c: Option<Cursor>| c.filter(|_| claims_more);
+    let mut own = Stretch {
+        id: 0,
+        lo_idx: lo.map(|l| l.0),
+        hi_idx: hi.map(|h| h.0),
+        lo_time: lo.and_then(|l| l.1),
+        hi_time: hi.and_then(|h| h.1),
+        older: OlderEdge::Unknown,
+        newer: NewerEdge::Unknown,
+    };
+    match fetch.direction {
+        Direction::NewestFirst => {
+            own.older = match more(page.new_cursor) {
+                Some(c) => OlderEdge::Cursor(c),
+                None if !claims_more => OlderEdge::Beginning,
+                None => OlderEdge::Unknown,
+            };
+            if fetch.from_edge {
+                own.newer = NewerEdge::NewestAt(now);
+            }
+        }
+        Direction::OldestFirst => {
+            own.newer = match more(page.new_cursor) {
+                Some(c) => NewerEdge::Cursor(c),
+                None if !claims_more => NewerEdge::NewestAt(now),
+                None => NewerEdge::Unknown,
+            };
+            if fetch.from_edge {
+                own.older = OlderEdge::Beginning;
+            }
+        }
+    }
+    let mut stretch = match continued {
+        Some(mut prior) => {
+            // The chain goes on from `prior`'s open edge: that edge is now the page's.
+            match fetch.direction {
+                Direction::NewestFirst => {
+                    if own.lo_idx.is_some() && own.lo_idx < prior.lo_idx.or(own.lo_idx) {
+                        prior.lo_idx = own.lo_idx;
+                        prior.lo_time = own.lo_time;
+                    }
+                    if prior.lo_idx.is_none() {
+                        (prior.lo_idx, prior.lo_time) = (own.lo_idx, own.lo_time);
+                    }
+                    if prior.hi_idx.is_none() {
+                        (prior.hi_idx, prior.hi_time) = (own.hi_idx, own.hi_time);
+                    }
+                    prior.older = own.older;
+                }
+                Direction::OldestFirst => {
+                    if own.hi_idx.is_some() && own.hi_idx > prior.hi_idx.or(own.hi_idx) {
+                        prior.hi_idx = own.hi_idx;
+                        prior.hi_time = own.hi_time;
+                    }
+                    if prior.hi_idx.is_none() {
+                        (prior.hi_idx, prior.hi_time) = (own.hi_idx, own.hi_time);
+                    }
+                    if prior.lo_idx.is_none() {
+                        (prior.lo_idx, prior.lo_time) = (own.lo_idx, own.lo_time);
+                    }
+                    prior.newer = own.newer;
+                }
+            }
+            prior
+        }
+        None if page.messages.is_empty() || own.lo_idx.is_none() => return Ok((None, false)),
+        None => {
+            own.id = insert_stretch(tx, fetch, &own, now)?;
+            own
+        }
+    };
+    let mut joined = false;
+    // A merge widens the stretch, which may then overlap one more: merge to a fixpoint.
+    while let Some(other) = stretches_of(tx, fetch.app, fetch.conversation)?
+        .into_iter()
+        .find(|other| other.id != stretch.id && stretch.overlaps(other))
+    {
+        let merged = stretch.merged(&other);
+        let gone = if merged.id == stretch.id {
+            other.id
+        } else {
+            stretch.id
+        };
+        tx.prepare_cached("DELETE FROM coverage WHERE id = ?1")?
+            .execute([gone])?;
+        stretch = merged;
+        joined = true;
+    }
+    update_stretch(tx, &stretch, now)?;
+    Ok((Some(stretch), joined))
+}
+
+fn find_by_cursor(
+    tx: &Transaction<'_>,
+    fetch: &PageFetch,
+    column: &str,
+) -> rusqlite::Result<Option<Stretch>> {
+    let sql = format!(
+        "SELECT {STRETCH_COLUMNS} FROM coverage
+         WHERE app_id = ?1 AND conversation_id = ?2 AND {column} = ?3 ORDER BY id LIMIT 1"
+    );
+    tx.prepare_cached(&sql)?
+        .query_row(
+            params![fetch.app.0, fetch.conversation.0, fetch.cursor.0],
+            stretch_row,
+        )
+        .optional()
+}
+
+fn insert_stretch(
+    tx: &Transaction<'_>,
+    fetch: &PageFetch,
+    s: &Stretch,
+    now: i64,
+) -> rusqlite::Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO coverage (app_id, conversation_id, updated_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![fetch.app.0, fetch.conversation.0, now])?;
+    let id = tx.last_insert_rowid();
+    update_stretch(tx, &Stretch { id, ..s.clone() }, now)?;
+    Ok(id)
+}
+
+fn update_stretch(tx: &Transaction<'_>, s: &Stretch, now: i64) -> rusqlite::Result<()> {
+    let (lo_cursor, begins) = older_columns(s.older);
+    let (hi_cursor, newest_at) = newer_columns(s.newer);
+    tx.prepare_cached(
+        "UPDATE coverage SET lo_idx = ?2, hi_idx = ?3, lo_time = ?4, hi_time = ?5,
+                lo_cursor = ?6, begins = ?7, hi_cursor = ?8, newest_at = ?9, updated_at = ?10
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        s.id, s.lo_idx, s.hi_idx, s.lo_time, s.hi_time, lo_cursor, begins, hi_cursor, newest_at,
+        now
+    ])?;
+    Ok(())
+}
+
+pub(crate) const STRETCH_COLUMNS: &str =
+    "id, lo_idx, hi_idx, lo_time, hi_time, lo_cursor, begins, hi_cursor, newest_at";
+
+pub(crate) fn stretch_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Stretch> {
+    Ok(Stretch {
+        id: row.get(0)?,
+        lo_idx: row.get(1)?,
+        hi_idx: row.get(2)?,
+        lo_time: row.get(3)?,
+        hi_time: row.get(4)?,
+        older: older_edge(row.get(5)?, row.get(6)?),
+        newer: newer_edge(row.get(7)?, row.get(8)?),
+    })
+}
+
+/// A conversation's stretches, newest first.
+pub(crate) fn stretches_of(
+    conn: &rusqlite::Connection,
+    app: AppId,
+    conversation: ConversationId,
+) -> rusqlite::Result<Vec<Stretch>> {
+    let sql = format!(
+        "SELECT {STRETCH_COLUMNS} FROM coverage WHERE app_id = ?1 AND conversation_id = ?2
+         ORDER BY hi_idx DESC NULLS LAST, id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![app.0, conversation.0], stretch_row)?;
+    rows.collect()
+}
