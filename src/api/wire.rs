@@ -435,6 +435,36 @@ mod tests {
     }
 
     #[test]
+    fn reading_straight_into_the_type_reads_as_reading_in_two_steps() {
+        let action = "GetConversationMessages";
+        let error = error_body("rid-1", action, "cn-north-1", "InternalError", Some(1), "oops");
+        let cases: Vec<(u16, Vec<u8>)> = vec![
+            (200, DOC_EXAMPLE.as_bytes().to_vec()),
+            (200, br#"{"Result":{"HasMore":false,"Messages":null}}"#.to_vec()),
+            (200, error.to_string().into_bytes()),
+            (500, error.to_string().into_bytes()),
+            (502, b"<html>502 Bad Gateway</html>".to_vec()),
+            (200, br#"{"Result": [1, 2"#.to_vec()),
+            (200, br#"{"Result": {"HasMore": "yes"}}"#.to_vec()),
+            (200, br#"{"Result": null}"#.to_vec()),
+            (200, br#"{"ResponseMetadata": {}}"#.to_vec()),
+        ];
+        let shown = |r: Result<RawMessagesPage, ApiError>| match r {
+            Ok(page) => {
+                let page = page.read();
+                let raws: Vec<String> = page.messages.iter().map(|m| m.raw_json().into()).collect();
+                format!("ok {:?} {:?} {raws:?}", page.has_more, page.new_cursor)
+            }
+            Err(e) => format!("err {e} retryable={}", e.is_retryable()),
+        };
+        for (status, body) in cases {
+            let two_steps = read_response(action, status, &body).and_then(|raw| decode(action, &raw));
+            let one_pass = read_response_as::<RawMessagesPage>(action, status, &body);
+            assert_eq!(shown(one_pass), shown(two_steps), "HTTP {status}: {}", excerpt(&body));
+        }
+    }
+
+    #[test]
     fn malformed_json_with_200_is_a_decode_error() {
         let err = read_response("X", 200, b"{\"Result\": [1, 2").unwrap_err();
         assert!(matches!(err, ApiError::Decode { .. }), "{err:?}");
