@@ -110,6 +110,7 @@ async fn every_command_that_calls_the_service_takes_max_qps() {
         &["api", "GetMessages"][..],
         &["conversations"],
         &["export"],
+        &["sync"],
         &[],
     ] {
         let mut args = words(command);

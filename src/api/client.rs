@@ -256,7 +256,12 @@ impl Client {
     /// later (throttling, 5xx, transport failures) with exponential backoff and
     /// jitter, up to the configured attempts; a result that cannot be read is not
     /// retried.
-    async fn call_with<T>(&self, action: &str, body: &[u8], read: Reader<T>) -> Result<T, ApiError> {
+    async fn call_with<T>(
+        &self,
+        action: &str,
+        body: &[u8],
+        read: Reader<T>,
+    ) -> Result<T, ApiError> {
         let retries = self.settings.max_attempts.max(1) - 1;
         let backoff = ExponentialBuilder::default()
             .with_min_delay(RETRY_MIN_DELAY)

@@ -437,10 +437,20 @@ mod tests {
     #[test]
     fn reading_straight_into_the_type_reads_as_reading_in_two_steps() {
         let action = "GetConversationMessages";
-        let error = error_body("rid-1", action, "cn-north-1", "InternalError", Some(1), "oops");
+        let error = error_body(
+            "rid-1",
+            action,
+            "cn-north-1",
+            "InternalError",
+            Some(1),
+            "oops",
+        );
         let cases: Vec<(u16, Vec<u8>)> = vec![
             (200, DOC_EXAMPLE.as_bytes().to_vec()),
-            (200, br#"{"Result":{"HasMore":false,"Messages":null}}"#.to_vec()),
+            (
+                200,
+                br#"{"Result":{"HasMore":false,"Messages":null}}"#.to_vec(),
+            ),
             (200, error.to_string().into_bytes()),
             (500, error.to_string().into_bytes()),
             (502, b"<html>502 Bad Gateway</html>".to_vec()),
@@ -458,9 +468,15 @@ mod tests {
             Err(e) => format!("err {e} retryable={}", e.is_retryable()),
         };
         for (status, body) in cases {
-            let two_steps = read_response(action, status, &body).and_then(|raw| decode(action, &raw));
+            let two_steps =
+                read_response(action, status, &body).and_then(|raw| decode(action, &raw));
             let one_pass = read_response_as::<RawMessagesPage>(action, status, &body);
-            assert_eq!(shown(one_pass), shown(two_steps), "HTTP {status}: {}", excerpt(&body));
+            assert_eq!(
+                shown(one_pass),
+                shown(two_steps),
+                "HTTP {status}: {}",
+                excerpt(&body)
+            );
         }
     }
 

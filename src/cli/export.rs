@@ -377,7 +377,7 @@ mod tests {
     #[test]
     fn the_resume_command_keeps_the_request_rate() {
         let args = parse(&["--conversation", "1", "--max-qps", "40", "-o", "x.jsonl"]).unwrap();
-        let command = resume_command(&args, 0, Cursor(3));
+        let command = resume_command(&args, &args.conversation, Some(Cursor(3)), true);
         assert!(command.contains(" --max-qps 40 "), "{command}");
         let words = shlex::split(&command).unwrap();
         let again = parse(&words.iter().skip(2).map(String::as_str).collect::<Vec<_>>()).unwrap();

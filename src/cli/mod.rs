@@ -52,9 +52,7 @@ fn runtime_for(command: Option<&Command>) -> std::io::Result<tokio::runtime::Run
     let mut builder = match command {
         Some(
             Command::Export(_) | Command::Sync(_) | Command::Conversations(_) | Command::Api(_),
-        ) => {
-            tokio::runtime::Builder::new_current_thread()
-        }
+        ) => tokio::runtime::Builder::new_current_thread(),
         None | Some(Command::DemoServer(_)) => tokio::runtime::Builder::new_multi_thread(),
     };
     builder.enable_all().build()
