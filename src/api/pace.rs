@@ -31,15 +31,12 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
-/// No `max_qps` requests start within this long of each other.
+/// At most `max_qps` requests start within any stretch this long.
 pub(crate) const WINDOW: Duration = Duration::from_millis(1020);
 /// From this limit up, requests start two at a time: one timer wakes two requests,
 /// whose answers then often arrive together, so that a process exporting at the
 /// limit wakes about once per page instead of twice.
 const BATCH_FROM_QPS: u32 = 20;
-/// The second permit of a batch is for a request asking within this long; after
-/// that it lapses (counted in the log all the same, so the limit holds).
-const BANKED_FOR: Duration = Duration::from_millis(2);
 
 type Limiter<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
@@ -60,8 +57,10 @@ struct Rules<C: Clock> {
     max_qps: usize,
     /// Permits taken at once: 2 from [`BATCH_FROM_QPS`] up, else 1.
     batch: usize,
-    /// When the second permit of a batch was taken, until a request uses it.
-    banked: Option<C::Instant>,
+    /// The second permit of a batch, for the next request to ask. The batch was
+    /// checked against the log as a whole and nothing else can start before this
+    /// permit is used, so it is good whenever that is; its start is logged then.
+    banked: bool,
 }
 
 impl Pace {
@@ -98,7 +97,7 @@ impl<C: Clock + Clone> Pace<C> {
                 started: VecDeque::with_capacity(max_qps.min(1024)),
                 max_qps,
                 batch: batch as usize,
-                banked: None,
+                banked: false,
             })
         });
         Pace {
@@ -117,11 +116,9 @@ impl<C: Clock + Clone> Pace<C> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = self.clock.now();
-        if let Some(taken) = rules.banked.take() {
-            let age: Duration = now.duration_since(taken).into();
-            if age <= BANKED_FOR {
-                return Ok(());
-            }
+        if std::mem::take(&mut rules.banked) {
+            rules.log_start(now);
+            return Ok(());
         }
         let batch = rules.batch;
         // The start `batch` places from the end of the log, once it is full: the
@@ -140,16 +137,18 @@ impl<C: Clock + Clone> Pace<C> {
             Ok(Err(not_until)) => return Err(not_until.wait_time_from(now)),
             Err(_) => unreachable!("the burst holds a whole batch"),
         }
-        for _ in 0..batch {
-            if rules.started.len() >= rules.max_qps {
-                rules.started.pop_front();
-            }
-            rules.started.push_back(now);
-        }
-        if batch == 2 {
-            rules.banked = Some(now);
-        }
+        rules.log_start(now);
+        rules.banked = batch == 2;
         Ok(())
+    }
+}
+
+impl<C: Clock> Rules<C> {
+    fn log_start(&mut self, at: C::Instant) {
+        if self.started.len() >= self.max_qps {
+            self.started.pop_front();
+        }
+        self.started.push_back(at);
     }
 }
 
@@ -267,8 +266,12 @@ mod tests {
         assert!(pace.try_start().is_err(), "then two every 20 ms");
         clock.advance(Duration::from_millis(20));
         assert!(pace.try_start().is_ok());
-        clock.advance(BANKED_FOR * 2);
-        assert!(pace.try_start().is_err(), "the second of a batch lapses");
+        clock.advance(Duration::from_millis(7));
+        assert!(
+            pace.try_start().is_ok(),
+            "the second of a batch waits for the next request, however late"
+        );
+        assert!(pace.try_start().is_err());
         let slow = Pace::with_clock(5, FakeRelativeClock::default());
         assert!(slow.try_start().is_ok());
         assert!(slow.try_start().is_err(), "low limits get no slack");
