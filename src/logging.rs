@@ -12,6 +12,11 @@ pub const LOG_ENV: &str = "VOLC_IM_LOG";
 /// The log file's name.
 pub const LOG_FILE: &str = "volc-im.log";
 
+/// Log lines the writer thread may hold before further lines are dropped. The
+/// default (128,000) is allocated up front at every start, for a program that logs a
+/// handful of lines per command.
+const BUFFERED_LINES: usize = 1024;
+
 /// Creates the log file readable by its owner only (it names endpoints, access key
 /// ids and conversations), or narrows an existing one's permissions.
 fn make_private(path: &std::path::Path) {
@@ -47,7 +52,10 @@ pub fn init() -> Option<WorkerGuard> {
     std::fs::create_dir_all(&dir).ok()?;
     make_private(&dir.join(LOG_FILE));
     let appender = tracing_appender::rolling::never(&dir, LOG_FILE);
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .lossy(true)
+        .finish(appender);
     let filter =
         EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("volc_im=info"));
     tracing_subscriber::fmt()

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
-use crate::api::client::Client;
-use crate::config::{Config, NamedConversation, resolve_credentials};
+use crate::api::client::{Client, DEFAULT_MAX_QPS};
+use crate::config::{Config, MAX_QPS_SETTING, NamedConversation, resolve_credentials};
 use crate::demo::{DemoOptions, DemoServer, demo_credentials};
 
 /// How to reach the service: shared by every command that calls it.
@@ -28,6 +28,22 @@ pub struct ConnectArgs {
     /// Use the built-in demo data, served by an in-process demo server
     #[arg(long, conflicts_with_all = ["endpoint", "region"])]
     pub demo: bool,
+    /// Requests a second for the whole process [default: max_qps from the config file, else 100,
+    /// the service's documented limit]
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_QPS_SETTING)))]
+    pub max_qps: Option<u32>,
+}
+
+/// The warning for a request rate above the service's documented limit, if it is.
+pub fn max_qps_warning(max_qps: u32) -> Option<String> {
+    (max_qps > DEFAULT_MAX_QPS).then(|| {
+        format!(
+            "warning: {max_qps} requests a second is above the service's documented limit of \
+             {DEFAULT_MAX_QPS}; it refuses requests over its limit (HTTP 429), which are then \
+             retried with backoff"
+        )
+    })
 }
 
 /// What to do when no credentials are found anywhere.
@@ -60,7 +76,13 @@ impl ConnectArgs {
     /// `--demo`, or with no credentials and [`DemoFallback::WhenNoCredentials`],
     /// starts the in-process demo server and points the client at it.
     pub async fn open(&self, fallback: DemoFallback) -> anyhow::Result<Session> {
-        let config = Config::load(self.config.as_deref())?;
+        let mut config = Config::load(self.config.as_deref())?;
+        if let Some(max_qps) = self.max_qps {
+            config.max_qps = max_qps;
+        }
+        if let Some(warning) = max_qps_warning(config.max_qps) {
+            eprintln!("volc-im: {warning}");
+        }
         if self.demo {
             return Session::demo(config).await;
         }

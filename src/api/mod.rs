@@ -4,6 +4,7 @@
 pub mod calls;
 pub mod client;
 pub mod error;
+mod pace;
 mod response;
 pub mod sign;
 pub mod wire;

@@ -50,6 +50,15 @@ struct Envelope<'a> {
     result: Option<&'a RawValue>,
 }
 
+/// A response whose `Result` is read straight into its type.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TypedEnvelope<T> {
+    #[serde(default)]
+    response_metadata: Option<ResponseMetadata>,
+    result: Option<T>,
+}
+
 const EXCERPT_CHARS: usize = 200;
 
 /// The first characters of a body, on one line, for error messages.
@@ -114,6 +123,30 @@ pub fn read_response(action: &str, status: u16, body: &[u8]) -> Result<Box<RawVa
             excerpt: excerpt(body),
         }),
     }
+}
+
+/// Reads a response straight into `T`: a success is read in one pass, without
+/// keeping a copy of its `Result` on the way. Anything else (an error, a body that
+/// is not JSON, a `Result` of another shape) reads exactly as [`read_response`]
+/// then [`decode`] read it.
+pub(crate) fn read_response_as<T: serde::de::DeserializeOwned>(
+    action: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if status == 200
+        && let Ok(TypedEnvelope {
+            response_metadata,
+            result: Some(result),
+        }) = serde_json::from_slice::<TypedEnvelope<T>>(body)
+        && response_metadata
+            .and_then(|m| m.error)
+            .is_none_or(|e| e.code.is_empty())
+    {
+        return Ok(result);
+    }
+    let raw = read_response(action, status, body)?;
+    decode(action, &raw)
 }
 
 /// A success body as the service writes it.
@@ -399,6 +432,52 @@ mod tests {
         assert!(text.contains("HTTP 502"), "{text}");
         assert!(text.contains("502 Bad Gateway"), "{text}");
         assert!(err.is_retryable());
+    }
+
+    #[test]
+    fn reading_straight_into_the_type_reads_as_reading_in_two_steps() {
+        let action = "GetConversationMessages";
+        let error = error_body(
+            "rid-1",
+            action,
+            "cn-north-1",
+            "InternalError",
+            Some(1),
+            "oops",
+        );
+        let cases: Vec<(u16, Vec<u8>)> = vec![
+            (200, DOC_EXAMPLE.as_bytes().to_vec()),
+            (
+                200,
+                br#"{"Result":{"HasMore":false,"Messages":null}}"#.to_vec(),
+            ),
+            (200, error.to_string().into_bytes()),
+            (500, error.to_string().into_bytes()),
+            (502, b"<html>502 Bad Gateway</html>".to_vec()),
+            (200, br#"{"Result": [1, 2"#.to_vec()),
+            (200, br#"{"Result": {"HasMore": "yes"}}"#.to_vec()),
+            (200, br#"{"Result": null}"#.to_vec()),
+            (200, br#"{"ResponseMetadata": {}}"#.to_vec()),
+        ];
+        let shown = |r: Result<RawMessagesPage, ApiError>| match r {
+            Ok(page) => {
+                let page = page.read();
+                let raws: Vec<String> = page.messages.iter().map(|m| m.raw_json().into()).collect();
+                format!("ok {:?} {:?} {raws:?}", page.has_more, page.new_cursor)
+            }
+            Err(e) => format!("err {e} retryable={}", e.is_retryable()),
+        };
+        for (status, body) in cases {
+            let two_steps =
+                read_response(action, status, &body).and_then(|raw| decode(action, &raw));
+            let one_pass = read_response_as::<RawMessagesPage>(action, status, &body);
+            assert_eq!(
+                shown(one_pass),
+                shown(two_steps),
+                "HTTP {status}: {}",
+                excerpt(&body)
+            );
+        }
     }
 
     #[test]

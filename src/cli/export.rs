@@ -382,6 +382,9 @@ pub fn resume_command(
     if connect.demo {
         flag("--demo", None);
     }
+    if let Some(max_qps) = connect.max_qps {
+        flag("--max-qps", Some(max_qps.to_string()));
+    }
     if let Some(archive) = &args.archive.archive {
         flag("--archive", Some(archive.display().to_string()));
     }
@@ -467,6 +470,16 @@ mod tests {
         assert_eq!(again.conversation, vec!["team chat", "c"]);
         assert_eq!(again.cursor, Some(-5));
         assert!(again.append);
+    }
+
+    #[test]
+    fn the_resume_command_keeps_the_request_rate() {
+        let args = parse(&["--conversation", "1", "--max-qps", "40", "-o", "x.jsonl"]).unwrap();
+        let command = resume_command(&args, &args.conversation, Some(Cursor(3)), true);
+        assert!(command.contains(" --max-qps 40 "), "{command}");
+        let words = shlex::split(&command).unwrap();
+        let again = parse(&words.iter().skip(2).map(String::as_str).collect::<Vec<_>>()).unwrap();
+        assert_eq!(again.connect.max_qps, Some(40));
     }
 
     #[test]

@@ -79,6 +79,27 @@ fn print_all(bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// The async runtime a command runs on. Commands that only call the service run
+/// on this one thread: their tasks wait on the network and on the rate limit, and
+/// handing each page from a worker thread to another would cost more CPU than the
+/// page itself. The browser (which must stay responsive while pages parse) and the
+/// demo server (which answers many clients) get a thread per core.
+fn runtime_for(command: Option<&Command>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match command {
+        Some(
+            Command::Export(_)
+            | Command::Sync(_)
+            | Command::Search(_)
+            | Command::Conversations(_)
+            | Command::Api(_)
+            | Command::Completions { .. }
+            | Command::Man,
+        ) => tokio::runtime::Builder::new_current_thread(),
+        None | Some(Command::DemoServer(_)) => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build()
+}
+
 /// Parses the command line and runs it; the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -98,10 +119,7 @@ pub fn main() -> ExitCode {
         };
     }
     let _log_guard = crate::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_for(cli.command.as_ref()) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("volc-im: cannot start the async runtime: {e}");

@@ -7,8 +7,10 @@ use super::ConfigError;
 use crate::api::client::MAX_ATTEMPTS_LIMIT;
 use crate::secret::Secret;
 
-/// The highest `max_qps` the file may set (the service allows 100 per account).
-pub const MAX_QPS_SETTING: u32 = 10_000;
+/// The highest `max_qps` the file or `--max-qps` may set. The service allows 100
+/// per account; this is high enough that the client is never what limits an
+/// export from a local server.
+pub const MAX_QPS_SETTING: u32 = 1_000_000;
 /// The lowest `max_response_bytes` the file may set: a page of messages needs more.
 pub const MIN_RESPONSE_BYTES_SETTING: u64 = 64 * 1024;
 /// The highest `max_response_bytes` the file may set (4 GiB).

@@ -6,7 +6,7 @@ mod file;
 pub mod secret_command;
 
 pub use credentials::{CredentialSource, ResolvedCredentials, resolve_credentials};
-pub use file::{ConfigFile, NamedConversation};
+pub use file::{ConfigFile, MAX_QPS_SETTING, NamedConversation};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

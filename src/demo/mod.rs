@@ -12,7 +12,7 @@ mod auth;
 pub mod data;
 mod faults;
 mod grow;
-mod limiter;
+pub(crate) mod limiter;
 mod reply;
 mod server;
 mod stats;

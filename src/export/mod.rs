@@ -11,6 +11,7 @@
 mod archived;
 pub mod existing;
 pub mod format;
+mod handoff;
 mod offline;
 mod outcome;
 mod output;
@@ -37,7 +38,7 @@ pub use outcome::{
     is_live_group_refusal,
 };
 pub use output::Output;
-pub use run::{ExportOptions, READ_AHEAD_PAGES, export};
+pub use run::{ExportOptions, READ_AHEAD_BYTES, export};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -4,11 +4,11 @@ use std::future::Future;
 use std::io;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, info_span};
 
 use super::format::new_writer;
+use super::handoff;
 use super::outcome::{
     ConversationSummary, ExportError, ExportFailure, ExportSummary, ResumePoint, check_direction,
     conversation_name,
@@ -20,9 +20,12 @@ use super::{ConversationTarget, Format, PageSource};
 use crate::model::Cursor;
 use crate::pager::Direction;
 
-/// How many pages a conversation waiting for its turn in the output may fetch
-/// ahead (and hold in memory). The conversation being written never waits.
-pub const READ_AHEAD_PAGES: usize = 64;
+/// How much a conversation waiting for its turn in the output may fetch ahead and
+/// hold in memory, in bytes of received JSON (each message also counts its typed
+/// view, each page a little more): about 20 pages of typical messages, whatever
+/// their size, so that each conversation exported at once costs well under half a
+/// megabyte. The conversation being written never waits.
+pub const READ_AHEAD_BYTES: usize = 128 * 1024;
 
 /// What to export, and how.
 #[derive(Clone, Debug)]
@@ -85,7 +88,7 @@ impl Drop for Walks {
 /// [`Pager`](crate::pager::Pager), through the one `source` (so the one rate limit). The output holds each
 /// conversation's messages as one contiguous block, in the order `targets` are given
 /// and each in walk order: the first conversation streams straight to the output,
-/// page by page, while the others fetch up to [`READ_AHEAD_PAGES`] pages ahead and
+/// page by page, while the others fetch up to [`READ_AHEAD_BYTES`] ahead and
 /// then wait for their turn. The output is flushed after every page.
 ///
 /// So at any stop the output is a clean prefix of the whole export: conversations
@@ -119,7 +122,7 @@ pub async fn export<S: PageSource>(
     let mut bars = Vec::with_capacity(targets.len());
     let names = (options.format == Format::Markdown).then(SenderNames::default);
     for (index, target) in targets.iter().enumerate() {
-        let (tx, rx) = mpsc::channel(READ_AHEAD_PAGES);
+        let (tx, rx) = handoff::channel(READ_AHEAD_BYTES);
         let bar = progress.conversation(&target.label);
         let walk = Walk {
             source: source.clone(),

@@ -4,8 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
-
+use super::handoff::PageSender;
 use super::outcome::{ExportError, conversation_name};
 use super::progress::ConversationProgress;
 use super::{ConversationTarget, PageSource};
@@ -41,7 +40,7 @@ pub(crate) struct Walk<S> {
     pub(crate) known: HashSet<MessageKey>,
     /// How many more messages may be written; `None`: no limit.
     pub(crate) remaining: Option<u64>,
-    pub(crate) events: mpsc::Sender<WalkEvent>,
+    pub(crate) events: PageSender,
     pub(crate) progress: ConversationProgress,
     /// Looks up senders' display names, for formats that show them.
     pub(crate) names: Option<SenderNames>,

@@ -13,18 +13,23 @@ use crate::model::Message;
 /// between tokens) are written as spaces, keeping one message per line.
 pub struct JsonlWriter {
     out: Sink,
+    /// The line being written, kept between messages so that it is allocated once.
+    line: Vec<u8>,
 }
 
 impl JsonlWriter {
     /// A writer on `out`; jsonl has no header, so a fresh and an appended output start alike.
     pub fn new(out: Sink) -> Self {
-        JsonlWriter { out }
+        JsonlWriter {
+            out,
+            line: Vec::new(),
+        }
     }
 }
 
 /// The raw JSON on one line.
 pub(crate) fn one_line(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains(['\n', '\r']) {
+    if memchr::memchr2(b'\n', b'\r', raw.as_bytes()).is_some() {
         raw.replace(['\n', '\r'], " ").into()
     } else {
         raw.into()
@@ -37,10 +42,10 @@ impl MessageWriter for JsonlWriter {
         // buffer goes straight to the file, and a stop between two writes would leave
         // a line without its end for the next message to be glued to.
         let raw = one_line(message.raw_json());
-        let mut line = Vec::with_capacity(raw.len() + 1);
-        line.extend_from_slice(raw.as_bytes());
-        line.push(b'\n');
-        self.out.write_all(&line)
+        self.line.clear();
+        self.line.extend_from_slice(raw.as_bytes());
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn flush(&mut self) -> io::Result<()> {
