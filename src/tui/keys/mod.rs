@@ -507,7 +507,8 @@ mod tests {
             e.message.contains("down") && e.message.contains("quit"),
             "{e:?}"
         );
-        let e = KeyMap::with_overrides(&[over("quit", &["x"]), over("yank", &["x"])]).unwrap_err();
+        let e =
+            KeyMap::with_overrides(&[over("quit", &["f9"]), over("yank", &["f9"])]).unwrap_err();
         assert!(
             e.message.contains("yank") && e.message.contains("quit"),
             "{e:?}"
