@@ -105,11 +105,15 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
     // Names and types first: a conversation given by id may turn out to be a live group.
     let ids: Vec<(AppId, ConversationId)> =
         targets.iter().map(|t| (t.app, t.conversation)).collect();
+    // The display starts before the first request, so that a server that keeps
+    // silent is shown as such ("waiting for the server · 14 s · attempt 2 of 5").
+    let terminal = std::io::stderr().is_terminal();
+    let progress = Progress::new(terminal);
+    let watched = session.client.clone();
+    progress.show_waiting(move || watched.calls().slow().map(|w| w.to_string()));
     let names = look_up_names(&session.client, &archive, &ids, false).await;
     mark_live_groups(&mut targets, &archive);
 
-    let terminal = std::io::stderr().is_terminal();
-    let progress = Progress::new(terminal);
     let options = SyncOptions {
         since: args.since,
         newest_start: Cursor(session.config.newest_cursor),
