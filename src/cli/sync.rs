@@ -17,7 +17,7 @@ use crate::config::NamedConversation;
 use crate::conversations::user_conversations;
 use crate::export::PageSource;
 use crate::export::progress::Progress;
-use crate::model::safe_text::strip_controls;
+use crate::model::safe_text::{escape_controls, strip_controls};
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
 use crate::session::{ConnectArgs, DemoFallback, Session};
 use crate::sync::{
@@ -129,7 +129,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
                     Ok(None) => {
                         let line = format!(
                             "volc-im: {}: another sync of this conversation is running; waiting for it to finish",
-                            strip_controls(&target.label)
+                            escape_controls(&target.label)
                         );
                         if progress.is_shown() {
                             progress.println(&line);
@@ -198,7 +198,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
             o.error.as_ref().map(|e| {
                 format!(
                     "{} ({}): {}",
-                    strip_controls(&o.target.label),
+                    escape_controls(&o.target.label),
                     o.target.conversation,
                     strip_controls(e).replace('\n', " ")
                 )
@@ -331,7 +331,7 @@ fn summary(outcomes: &[Outcome], elapsed: std::time::Duration, retries: u64) -> 
         };
         lines.push(format!(
             "  {}: {} new message{} ({} page{}) · {state}",
-            strip_controls(&o.target.label),
+            escape_controls(&o.target.label),
             o.tally.new,
             plural(o.tally.new),
             o.tally.pages,
