@@ -12,7 +12,7 @@ use crate::archive::{Archive, ArchiveError, SearchHit, SearchQuery, match_ranges
 use crate::cli::archive_flags::archive_path;
 use crate::cli::sync::parse_date;
 use crate::config::{Config, NamedConversation};
-use crate::model::safe_text::strip_controls;
+use crate::model::safe_text::{escape_json_for_terminal, strip_controls};
 use crate::model::{AppId, ConversationId, MsgType, UserId};
 use crate::session::demo_conversations;
 
@@ -123,7 +123,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let hits = archive.search(&query)?;
     let mut out = std::io::stdout().lock();
     let write = if args.json {
-        write_json(&mut out, &hits)
+        write_json(&mut out, &hits, std::io::stdout().is_terminal())
     } else {
         let highlight = std::io::stdout().is_terminal();
         write_lines(
@@ -226,7 +226,10 @@ fn resolve(
     }
 }
 
-fn write_json(out: &mut impl Write, hits: &[SearchHit]) -> std::io::Result<()> {
+/// One line per hit. To a terminal, C1, DEL and bidi controls are written as `\u`
+/// escapes (the same JSON, unable to drive the terminal); to a file or a pipe the
+/// JSON is written as received.
+fn write_json(out: &mut impl Write, hits: &[SearchHit], terminal: bool) -> std::io::Result<()> {
     for hit in hits {
         // The JSON as received; a line break between its tokens (a pretty-printing
         // service) becomes a space, as in a jsonl export, so a record is one line.
@@ -234,6 +237,11 @@ fn write_json(out: &mut impl Write, hits: &[SearchHit]) -> std::io::Result<()> {
             hit.raw.replace(['\n', '\r'], " ")
         } else {
             hit.raw.clone()
+        };
+        let line = if terminal {
+            escape_json_for_terminal(&line).into_owned()
+        } else {
+            line
         };
         out.write_all(line.as_bytes())?;
         out.write_all(b"\n")?;
@@ -352,6 +360,35 @@ mod tests {
             4,
             "only the highlight's escapes"
         );
+    }
+
+    #[test]
+    fn json_to_a_terminal_has_its_controls_escaped_and_to_a_pipe_is_exact() {
+        let raw = "{\"MessageId\":1,\"Content\":\"x\u{9b}2J\u{7f}\u{202e}y\"}";
+        let hit = SearchHit {
+            row: 1,
+            app: AppId(1),
+            conversation: ConversationId(9),
+            conversation_name: None,
+            sender: None,
+            sender_name: None,
+            create_time: None,
+            msg_type: None,
+            text: String::new(),
+            raw: raw.to_owned(),
+        };
+        let mut piped = Vec::new();
+        write_json(&mut piped, std::slice::from_ref(&hit), false).unwrap();
+        assert_eq!(piped, format!("{raw}\n").into_bytes());
+        let mut shown = Vec::new();
+        write_json(&mut shown, &[hit], true).unwrap();
+        let shown = String::from_utf8(shown).unwrap();
+        assert!(
+            !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+            "{shown:?}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back["Content"], "x\u{9b}2J\u{7f}\u{202e}y");
     }
 
     #[test]
