@@ -89,7 +89,14 @@ fn parse_until(value: &str) -> Result<i64, String> {
 
 /// The last millisecond `value` names: a date alone is its whole day.
 fn until_in(value: &str, tz: &TimeZone) -> Result<i64, String> {
-    if let Ok(date) = value.trim().parse::<jiff::civil::Date>() {
+    let value_trimmed = value.trim();
+    // A bare date means its whole day; jiff's date parser would also take
+    // "2025-05-15 14:00" as a date, silently moving that bound to the day's end.
+    let bare_date = !value_trimmed.contains([' ', 'T', 't', ':']);
+    if let Some(date) = bare_date
+        .then(|| value_trimmed.parse::<jiff::civil::Date>().ok())
+        .flatten()
+    {
         let next = date
             .tomorrow()
             .map_err(|e| format!("{value:?}: {e}"))?
