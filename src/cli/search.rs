@@ -12,7 +12,7 @@ use crate::archive::{Archive, ArchiveError, SearchHit, SearchQuery, match_ranges
 use crate::cli::archive_flags::archive_path;
 use crate::cli::sync::parse_date;
 use crate::config::{Config, NamedConversation};
-use crate::model::safe_text::strip_controls;
+use crate::model::safe_text::{escape_json_for_terminal, strip_controls};
 use crate::model::{AppId, ConversationId, MsgType, UserId};
 use crate::session::demo_conversations;
 
@@ -89,10 +89,13 @@ fn parse_until(value: &str) -> Result<i64, String> {
 
 /// The last millisecond `value` names: a date alone is its whole day.
 fn until_in(value: &str, tz: &TimeZone) -> Result<i64, String> {
-    // A date alone (jiff also reads a date out of a date and time, dropping the time).
-    let date_only = value.trim().len() == "YYYY-MM-DD".len();
-    if let Ok(date) = value.trim().parse::<jiff::civil::Date>()
-        && date_only
+    let value_trimmed = value.trim();
+    // A bare date means its whole day; jiff's date parser would also take
+    // "2025-05-15 14:00" as a date, silently moving that bound to the day's end.
+    let bare_date = !value_trimmed.contains([' ', 'T', 't', ':']);
+    if let Some(date) = bare_date
+        .then(|| value_trimmed.parse::<jiff::civil::Date>().ok())
+        .flatten()
     {
         let next = date
             .tomorrow()
@@ -127,7 +130,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
     let hits = archive.search(&query)?;
     let mut out = std::io::stdout().lock();
     let write = if args.json {
-        write_json(&mut out, &hits)
+        write_json(&mut out, &hits, std::io::stdout().is_terminal())
     } else {
         let highlight = std::io::stdout().is_terminal();
         write_lines(
@@ -230,7 +233,10 @@ fn resolve(
     }
 }
 
-fn write_json(out: &mut impl Write, hits: &[SearchHit]) -> std::io::Result<()> {
+/// One line per hit. To a terminal, C1, DEL and bidi controls are written as `\u`
+/// escapes (the same JSON, unable to drive the terminal); to a file or a pipe the
+/// JSON is written as received.
+fn write_json(out: &mut impl Write, hits: &[SearchHit], terminal: bool) -> std::io::Result<()> {
     for hit in hits {
         // The JSON as received; a line break between its tokens (a pretty-printing
         // service) becomes a space, as in a jsonl export, so a record is one line.
@@ -238,6 +244,11 @@ fn write_json(out: &mut impl Write, hits: &[SearchHit]) -> std::io::Result<()> {
             hit.raw.replace(['\n', '\r'], " ")
         } else {
             hit.raw.clone()
+        };
+        let line = if terminal {
+            escape_json_for_terminal(&line).into_owned()
+        } else {
+            line
         };
         out.write_all(line.as_bytes())?;
         out.write_all(b"\n")?;
@@ -356,6 +367,35 @@ mod tests {
             4,
             "only the highlight's escapes"
         );
+    }
+
+    #[test]
+    fn json_to_a_terminal_has_its_controls_escaped_and_to_a_pipe_is_exact() {
+        let raw = "{\"MessageId\":1,\"Content\":\"x\u{9b}2J\u{7f}\u{202e}y\"}";
+        let hit = SearchHit {
+            row: 1,
+            app: AppId(1),
+            conversation: ConversationId(9),
+            conversation_name: None,
+            sender: None,
+            sender_name: None,
+            create_time: None,
+            msg_type: None,
+            text: String::new(),
+            raw: raw.to_owned(),
+        };
+        let mut piped = Vec::new();
+        write_json(&mut piped, std::slice::from_ref(&hit), false).unwrap();
+        assert_eq!(piped, format!("{raw}\n").into_bytes());
+        let mut shown = Vec::new();
+        write_json(&mut shown, &[hit], true).unwrap();
+        let shown = String::from_utf8(shown).unwrap();
+        assert!(
+            !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+            "{shown:?}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&shown).unwrap();
+        assert_eq!(back["Content"], "x\u{9b}2J\u{7f}\u{202e}y");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::config::NamedConversation;
 use crate::conversations::user_conversations;
 use crate::export::PageSource;
 use crate::export::progress::Progress;
-use crate::model::safe_text::strip_controls;
+use crate::model::safe_text::{escape_controls, strip_controls};
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
 use crate::session::{ConnectArgs, DemoFallback, Session};
 use crate::sync::{
@@ -105,11 +105,15 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
     // Names and types first: a conversation given by id may turn out to be a live group.
     let ids: Vec<(AppId, ConversationId)> =
         targets.iter().map(|t| (t.app, t.conversation)).collect();
+    // The display starts before the first request, so that a server that keeps
+    // silent is shown as such ("waiting for the server · 14 s · attempt 2 of 5").
+    let terminal = std::io::stderr().is_terminal();
+    let progress = Progress::new(terminal);
+    let watched = session.client.clone();
+    progress.show_waiting(move || watched.calls().slow().map(|w| w.to_string()));
     let names = look_up_names(&session.client, &archive, &ids, false).await;
     mark_live_groups(&mut targets, &archive);
 
-    let terminal = std::io::stderr().is_terminal();
-    let progress = Progress::new(terminal);
     let options = SyncOptions {
         since: args.since,
         newest_start: Cursor(session.config.newest_cursor),
@@ -125,7 +129,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
                     Ok(None) => {
                         let line = format!(
                             "volc-im: {}: another sync of this conversation is running; waiting for it to finish",
-                            strip_controls(&target.label)
+                            escape_controls(&target.label)
                         );
                         if progress.is_shown() {
                             progress.println(&line);
@@ -194,7 +198,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
             o.error.as_ref().map(|e| {
                 format!(
                     "{} ({}): {}",
-                    strip_controls(&o.target.label),
+                    escape_controls(&o.target.label),
                     o.target.conversation,
                     strip_controls(e).replace('\n', " ")
                 )
@@ -327,7 +331,7 @@ fn summary(outcomes: &[Outcome], elapsed: std::time::Duration, retries: u64) -> 
         };
         lines.push(format!(
             "  {}: {} new message{} ({} page{}) · {state}",
-            strip_controls(&o.target.label),
+            escape_controls(&o.target.label),
             o.tally.new,
             plural(o.tally.new),
             o.tally.pages,

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use super::{PageSource, SourceStats};
 use crate::api::ApiError;
+use crate::api::calls::Waiting;
 use crate::api::wire::Page;
 use crate::archive::Archiving;
 use crate::model::{AppId, ConversationId, User, UserId};
@@ -28,7 +29,9 @@ impl<S: PageSource> PageSource for Archiving<S> {
         self.inner.stats()
     }
 
-    fn waiting(&self) -> Option<crate::api::calls::Waiting> {
+    // The progress line asks the wrapper; without this a silent server shows a
+    // bare "starting" for as long as it stays silent.
+    fn waiting(&self) -> Option<Waiting> {
         self.inner.waiting()
     }
 
@@ -49,5 +52,54 @@ impl<S: PageSource> PageSource for Archiving<S> {
             .collect();
         self.keep_users(app, &kept).await;
         Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A source whose one request has been out for 14 s.
+    #[derive(Clone)]
+    struct Slow;
+
+    impl PageSource for Slow {
+        async fn fetch_page(
+            &self,
+            _: AppId,
+            _: ConversationId,
+            _: &PageRequest,
+        ) -> Result<Page, ApiError> {
+            std::future::pending().await
+        }
+
+        fn stats(&self) -> SourceStats {
+            SourceStats::default()
+        }
+
+        fn waiting(&self) -> Option<Waiting> {
+            Some(Waiting {
+                action: "GetConversationMessages".into(),
+                seconds: 14,
+                attempt: 2,
+                max_attempts: 5,
+                retry_in: None,
+                queued: false,
+            })
+        }
+    }
+
+    #[test]
+    fn the_archive_wrapper_tells_what_the_slow_request_waits_for() {
+        let source = Archiving {
+            inner: Slow,
+            archive: None,
+            newest_start: crate::model::Cursor(0),
+        };
+        let shown = source.waiting().map(|w| w.to_string());
+        assert_eq!(
+            shown.as_deref(),
+            Some("waiting for the server · 14 s · attempt 2 of 5")
+        );
     }
 }

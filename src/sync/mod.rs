@@ -85,6 +85,12 @@ pub enum SyncError {
         "the server sent {0} pages in a row with no new message while claiming more; stopped to avoid a loop"
     )]
     EmptyPages(u32),
+    /// The messages carry no `IndexInConversation`, so no stretch of coverage can be
+    /// recorded and the walk would end after one page without saying so.
+    #[error(
+        "its messages carry no IndexInConversation, so the archive cannot tell which stretch of history it holds; {0} messages archived, older ones not: `volc-im export` reads such a conversation whole"
+    )]
+    NoPositions(u64),
 }
 
 /// Syncs one conversation into `archive` through `source`; `on_page` is told the
@@ -136,6 +142,14 @@ pub async fn sync_conversation<S: PageSource>(
         };
         tally.pages += 1;
         tally.received += received;
+        if received > 0 && claims_more && stored.stretch.is_none() {
+            tally.new += stored.new;
+            tally.changed += stored.changed;
+            return Err((
+                SyncError::NoPositions(tally.received),
+                finish(tally, started),
+            ));
+        }
         tally.new += stored.new;
         tally.changed += stored.changed;
         tally.elapsed = started.elapsed();
