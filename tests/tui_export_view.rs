@@ -54,6 +54,11 @@ fn x_offers_a_file_name_and_exports_in_the_format_its_extension_names() {
         "progress in the status bar"
     );
     assert!(app.is_fetching(), "the spinner turns");
+    app.update(Action::ExportProgress(40));
+    assert!(
+        screen(&mut app).contains("40 messages written"),
+        "the count grows in the status bar"
+    );
     // One at a time.
     app.update(key('x'));
     assert!(app.prompt().is_none());

@@ -175,6 +175,7 @@ async fn write<S: PageSource>(
         newest_start,
         max_messages: args.max_messages,
         show_progress: terminal,
+        written: None,
     };
     let stopped_by = std::cell::Cell::new(None);
     let stopped = async {

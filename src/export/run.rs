@@ -2,6 +2,8 @@
 
 use std::future::Future;
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use tokio::task::JoinHandle;
@@ -44,6 +46,9 @@ pub struct ExportOptions {
     pub max_messages: Option<u64>,
     /// Show progress spinners on stderr.
     pub show_progress: bool,
+    /// Counts the messages written, for a caller that shows progress its own way
+    /// (the browser's status bar).
+    pub written: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ExportOptions {
@@ -55,6 +60,7 @@ impl Default for ExportOptions {
             newest_start: Cursor::NEWEST,
             max_messages: None,
             show_progress: false,
+            written: None,
         }
     }
 }
@@ -196,6 +202,9 @@ pub async fn export<S: PageSource>(
                     if let Err(e) = written {
                         bars[index].abandon("output failed");
                         return Err(fail(write_error(e), resume, &mut summary));
+                    }
+                    if let Some(count) = &options.written {
+                        count.fetch_add(messages.len() as u64, Ordering::Relaxed);
                     }
                     begun = true;
                     done.messages += messages.len() as u64;

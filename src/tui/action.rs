@@ -62,6 +62,8 @@ pub enum Action {
     /// What became of something done outside the app (a copy, the pager), for the
     /// status bar.
     Reported(String),
+    /// An export started from the view has written this many messages so far.
+    ExportProgress(u64),
     /// An export started from the view ended; what to say about it.
     ExportEnded(String),
 }

@@ -112,6 +112,8 @@ pub struct App {
     pub(crate) wrap: bool,
     /// The file an export started from the view is writing, while it runs.
     pub(crate) exporting: Option<String>,
+    /// How many messages that export has written so far.
+    export_written: u64,
     /// The search prompt, while it is open.
     pub(crate) prompt: Option<Prompt>,
     pub(crate) size: Rect,
@@ -154,6 +156,7 @@ impl App {
             search_history: settings.ui.search_history,
             wrap: false,
             exporting: None,
+            export_written: 0,
             prompt: None,
             size: Rect::new(0, 0, width, height),
             names: HashMap::new(),
@@ -303,8 +306,13 @@ impl App {
                 self.quit = true;
                 return vec![Command::Quit];
             }
+            Action::ExportProgress(written) => {
+                self.export_written = written;
+                Vec::new()
+            }
             Action::ExportEnded(report) => {
                 self.exporting = None;
+                self.export_written = 0;
                 let now = self.ticks;
                 if let Some(v) = self.view.as_mut() {
                     v.set_notice(&report, now);
@@ -343,6 +351,11 @@ impl App {
     /// The file an export started from the view is writing, while it runs.
     pub fn exporting(&self) -> Option<&str> {
         self.exporting.as_deref()
+    }
+
+    /// How many messages the export started from the view has written so far.
+    pub fn export_written(&self) -> u64 {
+        self.export_written
     }
 
     /// True while the status bar shows a notice.

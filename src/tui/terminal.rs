@@ -3,7 +3,7 @@
 //! the event loop that ties input, state, drawing and the worker together.
 
 use std::io::{self, Stdout, Write, stdout};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
@@ -289,13 +289,31 @@ fn spawn_export<S: PageSource>(source: &S, job: ExportJob, tx: mpsc::UnboundedSe
                 return;
             }
         };
+        let written = Arc::new(AtomicU64::new(0));
         let options = ExportOptions {
             format: job.format,
             direction: job.direction,
+            written: Some(Arc::clone(&written)),
             ..ExportOptions::default()
         };
         let targets = [job.target];
-        let outcome = export(&source, &targets, &options, output, std::future::pending()).await;
+        let run = export(&source, &targets, &options, output, std::future::pending());
+        tokio::pin!(run);
+        // The count, as it grows, for the status bar; a tick's worth at a time.
+        let mut every = tokio::time::interval(TICK);
+        let mut told = 0;
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut run => break outcome,
+                _ = every.tick() => {
+                    let now = written.load(Ordering::Relaxed);
+                    if now != told {
+                        told = now;
+                        let _ = tx.send(Action::ExportProgress(now));
+                    }
+                }
+            }
+        };
         let report = match outcome {
             Ok(summary) => {
                 let n = summary.messages();

@@ -163,7 +163,13 @@ fn parts(app: &App) -> Parts {
         notice: view
             .notice
             .clone()
-            .or_else(|| app.exporting().map(|p| format!("exporting to {p}…")))
+            .or_else(|| {
+                app.exporting().map(|p| match app.export_written() {
+                    0 => format!("exporting to {p}…"),
+                    1 => format!("exporting to {p}… 1 message written"),
+                    n => format!("exporting to {p}… {n} messages written"),
+                })
+            })
             .map(|n| text::one_line(&n, ERROR_MAX_COLS)),
     }
 }
