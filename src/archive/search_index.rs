@@ -11,6 +11,8 @@ use rusqlite::functions::FunctionFlags;
 
 /// The SQL function the triggers call to write a text's grams.
 const GRAMS_FUNCTION: &str = "volc_im_grams";
+/// The SQL function a search checks a long word on the text with ([`fold`]).
+pub(crate) const FOLD_FUNCTION: &str = "volc_im_fold";
 
 /// The migration step that adds the search indexes, the queue of messages waiting to
 /// be indexed and the triggers that keep both, and queues the messages already
@@ -67,6 +69,25 @@ pub(crate) const MIGRATION: &str = r#"
         SELECT id FROM messages WHERE text IS NOT NULL AND text <> '';
 "#;
 
+/// The migration step that rebuilds both search indexes leaner: `detail=none` keeps
+/// only which messages hold a token, not where (a search checks a long word on the
+/// text itself, see [`super::search`]), and `columnsize=0` drops the per-message
+/// token counts nothing reads. Every message with text is queued again, since
+/// neither index can be copied into the new layout.
+pub(crate) const LEAN_MIGRATION: &str = r#"
+    DROP TABLE message_search;
+    DROP TABLE message_grams;
+    CREATE VIRTUAL TABLE message_search USING fts5(
+        text, content='messages', content_rowid='id', tokenize='trigram',
+        detail='none', columnsize=0
+    );
+    CREATE VIRTUAL TABLE message_grams USING fts5(
+        grams, content='', tokenize='ascii', detail='none', columnsize=0
+    );
+    INSERT OR IGNORE INTO message_search_pending (message)
+        SELECT id FROM messages WHERE text IS NOT NULL AND text <> '';
+"#;
+
 /// The store indexes its queue once it holds this many messages (a search indexes
 /// whatever is queued first).
 pub(crate) const INDEX_EVERY: i64 = 20_000;
@@ -112,6 +133,17 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         |ctx| {
             let text: Option<String> = ctx.get(0)?;
             Ok(grams(text.as_deref().unwrap_or("")))
+        },
+    )?;
+    conn.create_scalar_function(
+        FOLD_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(text.map(|t| fold(&t)))
         },
     )
 }
@@ -169,6 +201,89 @@ pub(crate) fn grams(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::schema::STEPS;
+    use crate::archive::{Archive, SearchQuery};
+
+    fn texts(archive: &Archive, typed: &str) -> Vec<String> {
+        let query = SearchQuery {
+            words: SearchQuery::words_of(typed),
+            limit: 50,
+            ..SearchQuery::default()
+        };
+        let mut found: Vec<String> = archive
+            .search(&query)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.text)
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// A file written with the search indexes of step 2 (positions kept), some of
+    /// its messages indexed and some still queued, is rebuilt leaner when opened and
+    /// finds exactly what it found before; a message deleted afterwards is gone.
+    #[test]
+    fn an_archive_indexed_with_positions_is_reindexed_and_finds_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.sqlite3");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            register_functions(&conn).unwrap();
+            let tx = conn.transaction().unwrap();
+            for step in &STEPS[..2] {
+                tx.execute_batch(step).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 2).unwrap();
+            let texts = [
+                "the launch is on Thursday",
+                "lau aun unc nch",
+                "大家好，你好世界",
+                "Prelaunch checklist",
+            ];
+            for (i, text) in texts.iter().enumerate() {
+                if i == 2 {
+                    // The first two are indexed under step 2, the rest stay queued.
+                    index_queued(&tx).unwrap();
+                }
+                tx.execute(
+                    "INSERT INTO messages (app_id, conversation_id, key, idx, create_time,
+                        text, raw, fetched_at) VALUES (1, 2, ?1, ?1, ?1, ?2, '{}', 0)",
+                    rusqlite::params![i as i64, text],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let mut archive = Archive::open(&path).unwrap();
+        let detail: String = archive
+            .conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'message_search'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(detail.contains("detail='none'"), "{detail}");
+        assert_eq!(
+            texts(&archive, "LAUNCH"),
+            ["Prelaunch checklist", "the launch is on Thursday"]
+        );
+        assert_eq!(texts(&archive, "你好"), ["大家好，你好世界"]);
+        assert_eq!(texts(&archive, "\"unc nch\""), ["lau aun unc nch"]);
+        archive
+            .conn
+            .execute("DELETE FROM messages WHERE text LIKE 'the launch%'", [])
+            .unwrap();
+        assert_eq!(texts(&archive, "launch"), ["Prelaunch checklist"]);
+        archive
+            .conn
+            .execute(
+                "INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .expect("the trigram index matches the messages");
+    }
 
     #[test]
     fn grams_cover_non_ascii_characters_and_their_neighbours() {
