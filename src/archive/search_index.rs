@@ -4,7 +4,7 @@
 //! The grams of a text must never change between versions without a migration that
 //! rebuilds `message_grams`: a delete is told the grams that were indexed.
 
-use std::fmt::Write as _;
+use std::collections::HashSet;
 
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
@@ -158,41 +158,56 @@ pub(crate) fn fold(text: &str) -> String {
 pub(crate) fn gram_token(gram: &str) -> String {
     let mut token = String::with_capacity(1 + gram.len() * 2);
     token.push('g');
-    for byte in gram.as_bytes() {
-        let _ = write!(token, "{byte:02x}");
-    }
+    gram.chars().for_each(|c| push_hex(c, &mut token));
     token
+}
+
+/// Appends the UTF-8 bytes of `c` in lowercase hex.
+fn push_hex(c: char, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 4];
+    for &byte in c.encode_utf8(&mut buf).as_bytes() {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
 }
 
 /// Every character and pair of adjacent characters of `text` that is not plain
 /// ASCII (white space excluded), folded, each as a token, space-separated and
 /// without repeats.
 pub(crate) fn grams(text: &str) -> String {
+    // Folding keeps ASCII text ASCII, and plain ASCII has no grams: most messages
+    // stop here.
+    if text.is_ascii() {
+        return String::new();
+    }
     let chars: Vec<char> = fold(text).chars().collect();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: HashSet<(char, Option<char>)> = HashSet::new();
     let mut out = String::new();
-    let mut push = |gram: &str, out: &mut String| {
-        if seen.insert(gram.to_owned()) {
+    let mut push = |first: char, second: Option<char>, out: &mut String| {
+        if seen.insert((first, second)) {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(&gram_token(gram));
+            out.push('g');
+            push_hex(first, out);
+            if let Some(second) = second {
+                push_hex(second, out);
+            }
         }
     };
-    let mut buf = [0u8; 8];
-    for (i, c) in chars.iter().enumerate() {
+    for (i, &c) in chars.iter().enumerate() {
         if c.is_whitespace() {
             continue;
         }
         if !c.is_ascii() {
-            push(c.encode_utf8(&mut buf), &mut out);
+            push(c, None, &mut out);
         }
-        if let Some(next) = chars.get(i + 1)
+        if let Some(&next) = chars.get(i + 1)
             && !next.is_whitespace()
             && !(c.is_ascii() && next.is_ascii())
         {
-            let pair: String = [*c, *next].iter().collect();
-            push(&pair, &mut out);
+            push(c, Some(next), &mut out);
         }
     }
     out
@@ -296,5 +311,14 @@ mod tests {
         assert!(!tokens.contains(&gram_token("hi").as_str()));
         assert_eq!(grams("plain ascii only"), "");
         assert_eq!(grams("É"), gram_token("é"), "folded");
+        let mixed = grams("ok 你好你好 Ünï 🚀!");
+        let expected: Vec<String> = [
+            "你", "你好", "好", "好你", "ü", "ün", "nï", "ï", "🚀", "🚀!",
+        ]
+        .iter()
+        .map(|g| gram_token(g))
+        .collect();
+        assert_eq!(mixed, expected.join(" "), "each gram once, in order");
+        assert_eq!(gram_token("好"), "ge5a5bd");
     }
 }
