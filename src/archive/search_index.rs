@@ -270,7 +270,7 @@ mod tests {
             }
             tx.commit().unwrap();
         }
-        let mut archive = Archive::open(&path).unwrap();
+        let archive = Archive::open(&path).unwrap();
         let detail: String = archive
             .conn
             .query_row(
