@@ -266,3 +266,27 @@ fn a_message_changed_before_it_was_indexed_is_found_by_its_new_text_only() {
         ["poll closed: the rooftop won"]
     );
 }
+
+#[test]
+fn a_word_is_found_only_where_it_occurs_whole_not_where_its_pieces_are_scattered() {
+    let mut f = Fixture::new();
+    // Every trigram of "launch" and of "Überweisung", none of the words.
+    f.replace_text(
+        GROUP,
+        5,
+        "lau aun unc nch / übe ber erw rwe wei eis isu sun ung",
+    );
+    assert_eq!(
+        hit_texts(&f.archive, &words("launch")),
+        [
+            "prelaunch checklist is done",
+            "Launch day! 🚀🎉",
+            "the launch is on Thursday",
+        ]
+    );
+    assert!(hit_texts(&f.archive, &words("ÜBERWEISUNG")).is_empty());
+    assert_eq!(
+        hit_texts(&f.archive, &words("\"UNC NCH\"")),
+        ["lau aun unc nch / übe ber erw rwe wei eis isu sun ung"]
+    );
+}

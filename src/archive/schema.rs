@@ -70,6 +70,9 @@ pub(crate) const STEPS: &[&str] = &[
     // (an FTS5 external-content table on `messages.id`) and its triggers go here,
     // each as a step of its own appended in order.    // 2: the search indexes over `messages.text` and the triggers that keep them.
     super::search_index::MIGRATION,
+    // 3: both search indexes without positions or sizes (half the index, faster to
+    // write), every message queued to be indexed again.
+    super::search_index::LEAN_MIGRATION,
 ];
 
 /// The schema version this build writes: the number of steps.

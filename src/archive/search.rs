@@ -4,8 +4,10 @@
 //! in any script. Two FTS5 indexes serve it, keyed by `messages.id`:
 //!
 //! - `message_search`, the trigram tokenizer over `messages.text` (an external-content
-//!   table: the text is stored once, in `messages`): a word of three or more
-//!   characters is a phrase of its trigrams, which is exactly a substring match.
+//!   table: the text is stored once, in `messages`), without positions: the messages
+//!   holding every trigram of a word of three or more characters are candidates, and
+//!   the word is then checked on each one's folded text, so the match stays exactly a
+//!   substring match.
 //! - `message_grams` (contentless), every character and every pair of adjacent
 //!   characters of the text that is not plain ASCII (CJK, emoji, accented letters,
 //!   Arabic, ...), each written as one hex token: the words of one or two characters
@@ -28,7 +30,7 @@ use std::ops::Range;
 
 use rusqlite::{params_from_iter, types::Value};
 
-use super::search_index::{fold, gram_token, index_queued};
+use super::search_index::{FOLD_FUNCTION, fold, gram_token, index_queued};
 use super::{Archive, ArchiveError};
 use crate::model::{AppId, ConversationId, MsgType, UserId};
 
@@ -97,7 +99,7 @@ pub enum SearchPlan {
 
 /// A word as the indexes see it.
 enum Word<'a> {
-    /// Three characters or more: a trigram phrase.
+    /// Three characters or more: its trigrams, then the word checked on the text.
     Long(&'a str),
     /// One or two characters, one of them beyond ASCII: gram tokens.
     Short(&'a str),
@@ -386,9 +388,21 @@ impl Filter {
         let mut values: Vec<Value> = Vec::new();
         let mut conditions: Vec<String> = vec!["m.text IS NOT NULL".to_owned()];
         for word in &query.words {
-            if let Word::Ascii(word) = classify(word) {
-                values.push(Value::Text(word.to_ascii_lowercase()));
-                conditions.push(format!("instr(lower(m.text), ?{}) > 0", values.len()));
+            match classify(word) {
+                Word::Ascii(word) => {
+                    values.push(Value::Text(word.to_ascii_lowercase()));
+                    conditions.push(format!("instr(lower(m.text), ?{}) > 0", values.len()));
+                }
+                // The trigram index finds the messages holding the word's trigrams,
+                // anywhere: the word itself is checked here.
+                Word::Long(word) => {
+                    values.push(Value::Text(fold(word)));
+                    conditions.push(format!(
+                        "instr({FOLD_FUNCTION}(m.text), ?{}) > 0",
+                        values.len()
+                    ));
+                }
+                Word::Short(_) => {}
             }
         }
         let mut any_of = |column: &str, items: Vec<i64>, values: &mut Vec<Value>| {
@@ -468,12 +482,22 @@ impl Filter {
 }
 
 /// An FTS5 query: every phrase must appear.
-fn trigram_match(phrases: &[&str]) -> String {
-    phrases
-        .iter()
-        .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" AND ")
+///
+/// The index keeps no positions, so a word is the set of its trigrams: the messages
+/// holding them all are candidates, and [`Filter`] checks the word itself on each.
+fn trigram_match(words: &[&str]) -> String {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for word in words {
+        let chars: Vec<char> = fold(word).chars().collect();
+        for gram in chars.windows(3) {
+            let gram: String = gram.iter().collect();
+            if seen.insert(gram.clone()) {
+                out.push(format!("\"{}\"", gram.replace('"', "\"\"")));
+            }
+        }
+    }
+    out.join(" AND ")
 }
 
 /// An FTS5 query over the gram index: each short word is one token.

@@ -4,13 +4,15 @@
 //! The grams of a text must never change between versions without a migration that
 //! rebuilds `message_grams`: a delete is told the grams that were indexed.
 
-use std::fmt::Write as _;
+use std::collections::HashSet;
 
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 
 /// The SQL function the triggers call to write a text's grams.
 const GRAMS_FUNCTION: &str = "volc_im_grams";
+/// The SQL function a search checks a long word on the text with ([`fold`]).
+pub(crate) const FOLD_FUNCTION: &str = "volc_im_fold";
 
 /// The migration step that adds the search indexes, the queue of messages waiting to
 /// be indexed and the triggers that keep both, and queues the messages already
@@ -67,6 +69,25 @@ pub(crate) const MIGRATION: &str = r#"
         SELECT id FROM messages WHERE text IS NOT NULL AND text <> '';
 "#;
 
+/// The migration step that rebuilds both search indexes leaner: `detail=none` keeps
+/// only which messages hold a token, not where (a search checks a long word on the
+/// text itself, see [`super::search`]), and `columnsize=0` drops the per-message
+/// token counts nothing reads. Every message with text is queued again, since
+/// neither index can be copied into the new layout.
+pub(crate) const LEAN_MIGRATION: &str = r#"
+    DROP TABLE message_search;
+    DROP TABLE message_grams;
+    CREATE VIRTUAL TABLE message_search USING fts5(
+        text, content='messages', content_rowid='id', tokenize='trigram',
+        detail='none', columnsize=0
+    );
+    CREATE VIRTUAL TABLE message_grams USING fts5(
+        grams, content='', tokenize='ascii', detail='none', columnsize=0
+    );
+    INSERT OR IGNORE INTO message_search_pending (message)
+        SELECT id FROM messages WHERE text IS NOT NULL AND text <> '';
+"#;
+
 /// The store indexes its queue once it holds this many messages (a search indexes
 /// whatever is queued first).
 pub(crate) const INDEX_EVERY: i64 = 20_000;
@@ -113,6 +134,17 @@ pub(crate) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             let text: Option<String> = ctx.get(0)?;
             Ok(grams(text.as_deref().unwrap_or("")))
         },
+    )?;
+    conn.create_scalar_function(
+        FOLD_FUNCTION,
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(text.map(|t| fold(&t)))
+        },
     )
 }
 
@@ -126,41 +158,56 @@ pub(crate) fn fold(text: &str) -> String {
 pub(crate) fn gram_token(gram: &str) -> String {
     let mut token = String::with_capacity(1 + gram.len() * 2);
     token.push('g');
-    for byte in gram.as_bytes() {
-        let _ = write!(token, "{byte:02x}");
-    }
+    gram.chars().for_each(|c| push_hex(c, &mut token));
     token
+}
+
+/// Appends the UTF-8 bytes of `c` in lowercase hex.
+fn push_hex(c: char, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut buf = [0u8; 4];
+    for &byte in c.encode_utf8(&mut buf).as_bytes() {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
 }
 
 /// Every character and pair of adjacent characters of `text` that is not plain
 /// ASCII (white space excluded), folded, each as a token, space-separated and
 /// without repeats.
 pub(crate) fn grams(text: &str) -> String {
+    // Folding keeps ASCII text ASCII, and plain ASCII has no grams: most messages
+    // stop here.
+    if text.is_ascii() {
+        return String::new();
+    }
     let chars: Vec<char> = fold(text).chars().collect();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: HashSet<(char, Option<char>)> = HashSet::new();
     let mut out = String::new();
-    let mut push = |gram: &str, out: &mut String| {
-        if seen.insert(gram.to_owned()) {
+    let mut push = |first: char, second: Option<char>, out: &mut String| {
+        if seen.insert((first, second)) {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(&gram_token(gram));
+            out.push('g');
+            push_hex(first, out);
+            if let Some(second) = second {
+                push_hex(second, out);
+            }
         }
     };
-    let mut buf = [0u8; 8];
-    for (i, c) in chars.iter().enumerate() {
+    for (i, &c) in chars.iter().enumerate() {
         if c.is_whitespace() {
             continue;
         }
         if !c.is_ascii() {
-            push(c.encode_utf8(&mut buf), &mut out);
+            push(c, None, &mut out);
         }
-        if let Some(next) = chars.get(i + 1)
+        if let Some(&next) = chars.get(i + 1)
             && !next.is_whitespace()
             && !(c.is_ascii() && next.is_ascii())
         {
-            let pair: String = [*c, *next].iter().collect();
-            push(&pair, &mut out);
+            push(c, Some(next), &mut out);
         }
     }
     out
@@ -169,6 +216,89 @@ pub(crate) fn grams(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::archive::schema::STEPS;
+    use crate::archive::{Archive, SearchQuery};
+
+    fn texts(archive: &Archive, typed: &str) -> Vec<String> {
+        let query = SearchQuery {
+            words: SearchQuery::words_of(typed),
+            limit: 50,
+            ..SearchQuery::default()
+        };
+        let mut found: Vec<String> = archive
+            .search(&query)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.text)
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// A file written with the search indexes of step 2 (positions kept), some of
+    /// its messages indexed and some still queued, is rebuilt leaner when opened and
+    /// finds exactly what it found before; a message deleted afterwards is gone.
+    #[test]
+    fn an_archive_indexed_with_positions_is_reindexed_and_finds_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.sqlite3");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            register_functions(&conn).unwrap();
+            let tx = conn.transaction().unwrap();
+            for step in &STEPS[..2] {
+                tx.execute_batch(step).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 2).unwrap();
+            let texts = [
+                "the launch is on Thursday",
+                "lau aun unc nch",
+                "大家好，你好世界",
+                "Prelaunch checklist",
+            ];
+            for (i, text) in texts.iter().enumerate() {
+                if i == 2 {
+                    // The first two are indexed under step 2, the rest stay queued.
+                    index_queued(&tx).unwrap();
+                }
+                tx.execute(
+                    "INSERT INTO messages (app_id, conversation_id, key, idx, create_time,
+                        text, raw, fetched_at) VALUES (1, 2, ?1, ?1, ?1, ?2, '{}', 0)",
+                    rusqlite::params![i as i64, text],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let archive = Archive::open(&path).unwrap();
+        let detail: String = archive
+            .conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'message_search'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(detail.contains("detail='none'"), "{detail}");
+        assert_eq!(
+            texts(&archive, "LAUNCH"),
+            ["Prelaunch checklist", "the launch is on Thursday"]
+        );
+        assert_eq!(texts(&archive, "你好"), ["大家好，你好世界"]);
+        assert_eq!(texts(&archive, "\"unc nch\""), ["lau aun unc nch"]);
+        archive
+            .conn
+            .execute("DELETE FROM messages WHERE text LIKE 'the launch%'", [])
+            .unwrap();
+        assert_eq!(texts(&archive, "launch"), ["Prelaunch checklist"]);
+        archive
+            .conn
+            .execute(
+                "INSERT INTO message_search (message_search, rank) VALUES ('integrity-check', 1)",
+                [],
+            )
+            .expect("the trigram index matches the messages");
+    }
 
     #[test]
     fn grams_cover_non_ascii_characters_and_their_neighbours() {
@@ -181,5 +311,14 @@ mod tests {
         assert!(!tokens.contains(&gram_token("hi").as_str()));
         assert_eq!(grams("plain ascii only"), "");
         assert_eq!(grams("É"), gram_token("é"), "folded");
+        let mixed = grams("ok 你好你好 Ünï 🚀!");
+        let expected: Vec<String> = [
+            "你", "你好", "好", "好你", "ü", "ün", "nï", "ï", "🚀", "🚀!",
+        ]
+        .iter()
+        .map(|g| gram_token(g))
+        .collect();
+        assert_eq!(mixed, expected.join(" "), "each gram once, in order");
+        assert_eq!(gram_token("好"), "ge5a5bd");
     }
 }
