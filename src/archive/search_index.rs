@@ -95,8 +95,14 @@ pub(crate) const INDEX_EVERY: i64 = 20_000;
 /// Indexes the queued messages when the queue is long enough: called by the store's
 /// write path, inside its transaction.
 pub(crate) fn index_if_due(conn: &Connection) -> rusqlite::Result<()> {
+    // The span of queued ids, not count(*): counting walks the whole queue on every
+    // page, while the span takes two lookups. It is never less than the count, so at
+    // worst a batch is indexed early.
     let queued: i64 = conn
-        .prepare_cached("SELECT count(*) FROM message_search_pending")?
+        .prepare_cached(
+            "SELECT coalesce((SELECT max(message) FROM message_search_pending)
+                           - (SELECT min(message) FROM message_search_pending) + 1, 0)",
+        )?
         .query_row([], |r| r.get(0))?;
     if queued >= INDEX_EVERY {
         index_queued(conn)?;
@@ -298,6 +304,48 @@ mod tests {
                 [],
             )
             .expect("the trigram index matches the messages");
+    }
+
+    /// The store indexes its queue once it holds a batch, and not before.
+    #[test]
+    fn the_queue_is_indexed_once_it_holds_a_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+        let queued = |archive: &Archive| -> i64 {
+            archive
+                .conn
+                .query_row("SELECT count(*) FROM message_search_pending", [], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
+        let insert = |archive: &Archive, from: i64, to: i64| {
+            archive
+                .conn
+                .execute(
+                    "WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+                     INSERT INTO messages (app_id, conversation_id, key, idx, create_time,
+                         text, raw, fetched_at)
+                     SELECT 1, 2, 'index:' || i, i, i, 'launch ' || i, '{}', 0 FROM n",
+                    rusqlite::params![from, to],
+                )
+                .unwrap();
+        };
+        insert(&archive, 1, INDEX_EVERY - 1);
+        index_if_due(&archive.conn).unwrap();
+        assert_eq!(
+            queued(&archive),
+            INDEX_EVERY - 1,
+            "one short of a batch waits"
+        );
+        insert(&archive, INDEX_EVERY, INDEX_EVERY);
+        index_if_due(&archive.conn).unwrap();
+        assert_eq!(queued(&archive), 0, "a whole batch is indexed");
+        let indexed: i64 = archive
+            .conn
+            .query_row("SELECT count(*) FROM message_search", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(indexed, INDEX_EVERY);
     }
 
     #[test]
