@@ -4,9 +4,8 @@
 
 mod tui_support;
 
-use std::thread;
 use std::time::Duration;
-use tui_support::{DemoProcess, Tui, contains, group_newest_first, recognisable};
+use tui_support::{DemoProcess, Tui, contains, group_newest_first, recognisable, silent_server};
 
 use volc_im::demo::{DEMO_APP_ID, DEMO_GROUP, demo_data};
 
@@ -153,20 +152,6 @@ fn a_search_finds_a_message_pages_back_while_the_screen_stays_live() {
     });
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
-}
-
-/// A server on loopback that takes connections and requests and never answers.
-/// Its thread ends with the test process.
-fn silent_server() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().flatten() {
-            held.push(stream);
-        }
-    });
-    endpoint
 }
 
 #[test]

@@ -347,3 +347,17 @@ pub fn group_newest_first() -> Vec<volc_im::model::Message> {
     messages.sort_by_key(|m| std::cmp::Reverse(m.order_key()));
     messages
 }
+
+/// A server on loopback that takes connections and requests and never answers.
+/// Its thread ends with the test process.
+pub fn silent_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    endpoint
+}
