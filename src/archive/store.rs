@@ -277,6 +277,16 @@ fn page_span(messages: &[Message]) -> (Option<Position>, Option<Position>) {
     (lo, hi)
 }
 
+/// Widens `prior` to take in the span of `own`, a page chained to one of its edges.
+fn take_in(prior: &mut Stretch, own: &Stretch) {
+    if own.lo_idx.is_some() && (prior.lo_idx.is_none() || own.lo_idx < prior.lo_idx) {
+        (prior.lo_idx, prior.lo_time) = (own.lo_idx, own.lo_time);
+    }
+    if own.hi_idx.is_some() && (prior.hi_idx.is_none() || own.hi_idx > prior.hi_idx) {
+        (prior.hi_idx, prior.hi_time) = (own.hi_idx, own.hi_time);
+    }
+}
+
 /// Records what the page says about coverage: it extends the stretch whose open edge
 /// its cursor continued (or starts a stretch of its own), then merges every stretch
 /// it now overlaps. Returns the page's stretch and whether it met an older one.
@@ -331,34 +341,12 @@ fn record_coverage(
     }
     let mut stretch = match continued {
         Some(mut prior) => {
-            // The chain goes on from `prior`'s open edge: that edge is now the page's.
+            // The chain goes on from `prior`'s open edge: that edge is now the page's,
+            // and the stretch takes in the page's span.
+            take_in(&mut prior, &own);
             match fetch.direction {
-                Direction::NewestFirst => {
-                    if own.lo_idx.is_some() && own.lo_idx < prior.lo_idx.or(own.lo_idx) {
-                        prior.lo_idx = own.lo_idx;
-                        prior.lo_time = own.lo_time;
-                    }
-                    if prior.lo_idx.is_none() {
-                        (prior.lo_idx, prior.lo_time) = (own.lo_idx, own.lo_time);
-                    }
-                    if prior.hi_idx.is_none() {
-                        (prior.hi_idx, prior.hi_time) = (own.hi_idx, own.hi_time);
-                    }
-                    prior.older = own.older;
-                }
-                Direction::OldestFirst => {
-                    if own.hi_idx.is_some() && own.hi_idx > prior.hi_idx.or(own.hi_idx) {
-                        prior.hi_idx = own.hi_idx;
-                        prior.hi_time = own.hi_time;
-                    }
-                    if prior.hi_idx.is_none() {
-                        (prior.hi_idx, prior.hi_time) = (own.hi_idx, own.hi_time);
-                    }
-                    if prior.lo_idx.is_none() {
-                        (prior.lo_idx, prior.lo_time) = (own.lo_idx, own.lo_time);
-                    }
-                    prior.newer = own.newer;
-                }
+                Direction::NewestFirst => prior.older = own.older,
+                Direction::OldestFirst => prior.newer = own.newer,
             }
             prior
         }
