@@ -11,23 +11,6 @@ use volc_im::demo::{DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DEMO_LIVE, DemoOptions
 
 const ALL: [i64; 3] = [DEMO_GROUP, DEMO_DIRECT, DEMO_LIVE];
 
-/// `sync` of `conversations` from the server at `endpoint` into `archive`.
-fn sync_args(endpoint: &str, archive: &Path, conversations: &[i64]) -> Vec<String> {
-    let mut args = words(&[
-        "sync",
-        "--endpoint",
-        endpoint,
-        "--app-id",
-        &DEMO_APP_ID.to_string(),
-        "--archive",
-        archive.to_str().unwrap(),
-    ]);
-    for c in conversations {
-        args.extend(words(&["--conversation", &c.to_string()]));
-    }
-    args
-}
-
 /// A conversation's archived messages, in order, read with plain SQL as a user would.
 fn archived(archive: &Path, conversation: i64) -> Vec<String> {
     if !archive.exists() {

@@ -53,22 +53,6 @@ async fn server_history(client: &Client, conversation: i64) -> Vec<String> {
     }
 }
 
-fn sync_args(endpoint: &str, archive: &Path) -> Vec<String> {
-    let mut args = words(&[
-        "sync",
-        "--endpoint",
-        endpoint,
-        "--app-id",
-        &DEMO_APP_ID.to_string(),
-        "--archive",
-        archive.to_str().unwrap(),
-    ]);
-    for c in ALL {
-        args.extend(words(&["--conversation", &c.to_string()]));
-    }
-    args
-}
-
 fn page_requests(server: &DemoServer) -> u64 {
     server
         .stats()
@@ -92,7 +76,7 @@ async fn after_growth_a_second_sync_fetches_only_the_new_pages_and_the_archive_i
     let archive = home.path().join("archive.sqlite3");
     let ran = run(
         &mut volc_im(home.path()),
-        &sync_args(&server.endpoint(), &archive),
+        &sync_args(&server.endpoint(), &archive, &ALL),
     )
     .await;
     assert!(ran.status.success(), "{}", ran.stderr);
@@ -115,7 +99,7 @@ async fn after_growth_a_second_sync_fetches_only_the_new_pages_and_the_archive_i
     let before = page_requests(&server);
     let ran = run(
         &mut volc_im(home.path()),
-        &sync_args(&server.endpoint(), &archive),
+        &sync_args(&server.endpoint(), &archive, &ALL),
     )
     .await;
     assert!(ran.status.success(), "{}", ran.stderr);

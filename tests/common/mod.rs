@@ -184,3 +184,20 @@ pub fn assert_transcript_shows(markdown: &str, messages: &[Message]) {
         }
     }
 }
+
+/// `sync` of `conversations` from the server at `endpoint` into `archive`.
+pub fn sync_args(endpoint: &str, archive: &Path, conversations: &[i64]) -> Vec<String> {
+    let mut args = words(&[
+        "sync",
+        "--endpoint",
+        endpoint,
+        "--app-id",
+        &DEMO_APP_ID.to_string(),
+        "--archive",
+        archive.to_str().unwrap(),
+    ]);
+    for c in conversations {
+        args.extend(words(&["--conversation", &c.to_string()]));
+    }
+    args
+}
