@@ -4,12 +4,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::ConversationTarget;
 use super::handoff::PageSender;
 use super::outcome::{ExportError, conversation_name};
 use super::progress::ConversationProgress;
-use super::{ConversationTarget, PageSource};
 use crate::model::{AppId, Cursor, Message, MessageKey, UserId};
-use crate::pager::{Accepted, Direction, Pager, PagerState};
+use crate::pager::{Accepted, Pager, PagerState};
+use crate::paging::Direction;
+use crate::source::Source;
 
 /// What a walk hands to the writer.
 pub(crate) enum WalkEvent {
@@ -62,7 +64,7 @@ struct NameBook {
 
 impl SenderNames {
     /// The names of this page's senders, asking for those not asked for yet.
-    async fn of<S: PageSource>(
+    async fn of<S: Source>(
         &self,
         source: &S,
         app: AppId,
@@ -98,7 +100,7 @@ impl SenderNames {
     }
 }
 
-impl<S: PageSource> Walk<S> {
+impl<S: Source> Walk<S> {
     pub(crate) async fn run(mut self) {
         let event = self.pages().await;
         if matches!(event, WalkEvent::Finished { .. }) {
@@ -118,7 +120,7 @@ impl<S: PageSource> Walk<S> {
         while let Some(req) = pager.next_request() {
             let fetched = self
                 .source
-                .fetch_page(self.target.app, self.target.conversation, &req)
+                .fetch_page(self.target.app, self.target.conversation, req)
                 .await;
             let page = match fetched {
                 Ok(page) => page,

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use volc_im::api::wire::Page;
 use volc_im::archive::{Archive, PageFetch, SearchQuery};
 use volc_im::model::{AppId, ConversationId, ConversationInfo, Cursor, Message, User, UserId};
-use volc_im::pager::Direction;
+use volc_im::paging::Direction;
 
 pub const APP: i64 = 100001;
 pub const OTHER_APP: i64 = 200002;
