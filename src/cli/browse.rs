@@ -88,7 +88,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     }
     let session = args.connect.open(DemoFallback::WhenNoCredentials).await?;
     let archive = args.archive.open(&session.config, session.is_demo)?;
-    let ui = crate::tui::settings::load(session.config.path.as_deref())?;
+    let ui = crate::tui::settings::from_config(&session.config)?;
     let named = session.named_conversations();
     let default_app = if session.is_demo {
         Some(crate::demo::DEMO_APP_ID)
