@@ -10,14 +10,14 @@ use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, info_span};
 
 use super::format::new_writer;
-use super::handoff;
+use super::handoff::{self, WalkEvent};
 use super::outcome::{
     ConversationSummary, ExportError, ExportFailure, ExportSummary, ResumePoint, check_direction,
     conversation_name,
 };
 use super::output::Output;
 use super::progress::Progress;
-use super::walk::{SenderNames, Walk, WalkEvent};
+use super::walk::{SenderNames, Walk};
 use super::{ConversationTarget, Format};
 use crate::model::Cursor;
 use crate::paging::Direction;

@@ -5,32 +5,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::ConversationTarget;
-use super::handoff::PageSender;
+use super::handoff::{PageSender, WalkEvent};
 use super::outcome::{ExportError, conversation_name};
 use super::progress::ConversationProgress;
 use crate::model::{AppId, Cursor, Message, MessageKey, UserId};
 use crate::pager::{Accepted, Pager, PagerState};
 use crate::paging::Direction;
 use crate::source::Source;
-
-/// What a walk hands to the writer.
-pub(crate) enum WalkEvent {
-    /// The next page's new messages, and the cursor to resume from once they are written.
-    Page {
-        messages: Vec<Message>,
-        resume_after: Cursor,
-        skipped: u64,
-        /// Display names of the page's senders.
-        names: Vec<(UserId, String)>,
-    },
-    /// Something the walk had to judge for itself (the end of history, say), for the
-    /// user: said once, before the page it came with.
-    Warning(String),
-    /// The walk ended well.
-    Finished { reached_max: bool },
-    /// The walk failed; nothing more will come.
-    Failed(ExportError),
-}
 
 /// One conversation's walk, run as its own task.
 pub(crate) struct Walk<S> {
