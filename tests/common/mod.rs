@@ -2,6 +2,7 @@
 //! with a clean home, the demo data, and readers for each output format.
 #![allow(dead_code)]
 
+pub mod scripted;
 pub mod search;
 
 use std::path::Path;
