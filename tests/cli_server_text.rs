@@ -6,11 +6,9 @@
 mod common;
 mod tui_support;
 
-use std::net::SocketAddr;
-
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use common::{run, volc_im, words};
+use common::{run, serve, volc_im, words};
 use serde_json::json;
 use tui_support::run_in_terminal;
 
@@ -56,12 +54,7 @@ async fn fake() -> String {
             },
         ),
     );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    endpoint
+    serve(app).await
 }
 
 fn assert_escaped(what: &str, text: &str) {
@@ -138,18 +131,7 @@ async fn a_hostile_error_reaches_stderr_and_the_log_escaped_for_every_command() 
 async fn json_to_a_pipe_is_exact_and_json_to_a_terminal_is_escaped() {
     let endpoint = fake().await;
     let home = tempfile::tempdir().unwrap();
-    let args = words(&["api", "GetMessages", "--raw", "--endpoint", &endpoint]);
-    let ran = run(&mut volc_im(home.path()), &args).await;
-    assert!(ran.status.success(), "{}", ran.stderr);
-    assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
-
-    let shown = run_in_terminal(&args, home.path(), 200, &[]).text;
-    assert!(
-        !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
-        "raw controls on the terminal: {shown:?}"
-    );
-    assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
-
+    let api = words(&["api", "GetMessages", "--raw", "--endpoint", &endpoint]);
     let export = words(&[
         "export",
         "--endpoint",
@@ -159,13 +141,16 @@ async fn json_to_a_pipe_is_exact_and_json_to_a_terminal_is_escaped() {
         "--conversation",
         "10",
     ]);
-    let ran = run(&mut volc_im(home.path()), &export).await;
-    assert!(ran.status.success(), "{}", ran.stderr);
-    assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
-    let shown = run_in_terminal(&export, home.path(), 200, &[]).text;
-    assert!(
-        !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
-        "{shown:?}"
-    );
-    assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
+    for args in [api, export] {
+        let ran = run(&mut volc_im(home.path()), &args).await;
+        assert!(ran.status.success(), "{args:?}: {}", ran.stderr);
+        assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
+
+        let shown = run_in_terminal(&args, home.path(), 200, &[]).text;
+        assert!(
+            !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+            "raw controls on the terminal: {shown:?}"
+        );
+        assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
+    }
 }
