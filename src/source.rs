@@ -203,12 +203,7 @@ impl<S: Source> Source for Archiving<S> {
         let names = self.inner.user_names(app, users).await?;
         let kept: Vec<User> = names
             .iter()
-            .map(|(id, name)| User {
-                user_id: *id,
-                nick_name: Some(name.clone()),
-                portrait: None,
-                ext: None,
-            })
+            .map(|(id, name)| User::named(*id, name.clone()))
             .collect();
         self.keep_users(app, &kept).await;
         Ok(names)
@@ -249,14 +244,8 @@ mod tests {
             &self,
             request: BatchGetUserRequest,
         ) -> Result<UsersResult, ApiError> {
-            let user = |id: i64, name: &str| User {
-                user_id: UserId(id),
-                nick_name: Some(name.to_owned()),
-                portrait: None,
-                ext: None,
-            };
             Ok(UsersResult {
-                users: vec![user(1, "Ada"), user(2, "  ")],
+                users: vec![User::named(UserId(1), "Ada"), User::named(UserId(2), "  ")],
                 not_found_users: request.user_ids[2..].to_vec(),
             })
         }

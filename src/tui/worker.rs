@@ -138,12 +138,7 @@ mod tests {
                 users: request
                     .user_ids
                     .iter()
-                    .map(|&user_id| User {
-                        user_id,
-                        nick_name: Some(format!("user {user_id}")),
-                        portrait: None,
-                        ext: None,
-                    })
+                    .map(|&user_id| User::named(user_id, format!("user {user_id}")))
                     .collect(),
                 not_found_users: vec![],
             })

@@ -136,12 +136,7 @@ impl Fixture {
         archive.store_conversations(AppId(APP), &infos).unwrap();
         let users: Vec<User> = [(1, "Alice"), (2, "Bob"), (3, "Carol")]
             .iter()
-            .map(|(id, name)| User {
-                user_id: UserId(*id),
-                nick_name: Some((*name).to_owned()),
-                portrait: None,
-                ext: None,
-            })
+            .map(|(id, name)| User::named(UserId(*id), *name))
             .collect();
         archive.store_users(AppId(APP), &users).unwrap();
         Fixture { archive, path, dir }
