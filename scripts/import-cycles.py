@@ -33,12 +33,46 @@ def module_of(path: Path, src: Path) -> tuple:
     return tuple(parts)
 
 
-def strip_comments_and_tests(text: str) -> str:
-    """The code that builds outside tests: comments, strings and `#[cfg(test)]` items out."""
-    text = re.sub(r"//[^\n]*", "", text)
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    text = re.sub(r'r#*"(?:.|\n)*?"#*', '""', text)
-    text = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)
+def strip_comments_and_strings(text: str) -> str:
+    """The text with comments gone and string and character literals emptied, so that
+    only code is left to find paths in."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        elif (m := re.match(r'b?r(#*)"', text[i : i + 260])) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            close = '"' + m.group(1)
+            end = text.find(close, i + m.end())
+            out.append('""')
+            i = n if end < 0 else end + len(close)
+        elif c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            out.append('""')
+            i += 1
+        elif c == "'" and (m := re.match(r"'(\\[^']+|[^\\'])'", text[i : i + 12])):
+            out.append("' '")
+            i += m.end()
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def strip_tests(text: str) -> str:
+    """The code that builds outside tests: `#[cfg(test)]` modules out."""
     out, i = [], 0
     for m in re.finditer(r"#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{", text):
         if m.start() < i:
@@ -104,7 +138,7 @@ def main() -> int:
     src = Path(sys.argv[1] if len(sys.argv) > 1 else "src")
     files = {module_of(p, src): p for p in sorted(src.rglob("*.rs"))}
     modules = set(files)
-    code = {m: strip_comments_and_tests(p.read_text()) for m, p in files.items()}
+    code = {m: strip_tests(strip_comments_and_strings(p.read_text())) for m, p in files.items()}
 
     def owner(path):
         """The longest prefix of `path` that is a module of its own file."""
