@@ -1,7 +1,7 @@
 //! Storing: pages with their coverage, messages fetched by id, conversation and user
 //! names. Every message goes through [`write_messages`], the one write path.
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::coverage::{
     NewerEdge, OlderEdge, Stretch, newer_columns, newer_edge, older_columns, older_edge,
@@ -95,6 +95,31 @@ impl Archive {
             stretch,
             joined,
         })
+    }
+
+    /// Stores several fetched pages, each with its coverage, in one transaction: each
+    /// page is all there or not at all (a page that fails, say on a full archive, is
+    /// rolled back alone and the others are kept), and the commit costs once for all
+    /// of them. One result per page, in order; the outer error is the transaction's
+    /// own (it could not begin or commit), and then no page was stored.
+    pub fn store_pages(
+        &mut self,
+        pages: &[(PageFetch, Page)],
+    ) -> Result<Vec<Result<PageStored, ArchiveError>>, ArchiveError> {
+        let path = self.path.clone();
+        let sqlite = |e| ArchiveError::from_sqlite(&path, e);
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let now = now_ms();
+        let results = pages
+            .iter()
+            .map(|(fetch, page)| store_one(&mut tx, fetch, page, now).map_err(sqlite))
+            .collect();
+        super::search_index::index_if_due(&tx).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(results)
     }
 
     /// Stores messages fetched by id (`GetMessages`): they are kept, but say nothing
@@ -203,11 +228,44 @@ impl Archive {
     }
 }
 
+/// One page of a grouped store, inside a savepoint of its own.
+fn store_one(
+    tx: &mut Transaction<'_>,
+    fetch: &PageFetch,
+    page: &Page,
+    now: i64,
+) -> rusqlite::Result<PageStored> {
+    let sp = tx.savepoint()?;
+    let written = insert_messages(&sp, fetch.app, fetch.conversation, &page.messages, now)?;
+    let (stretch, joined) = record_coverage(&sp, fetch, page, now)?;
+    sp.commit()?;
+    Ok(PageStored {
+        new: written.new,
+        changed: written.changed,
+        stretch,
+        joined,
+    })
+}
+
 /// The one write path of messages: a message not archived is inserted; an archived
 /// one (same key in the same conversation) whose JSON differs is replaced in place,
 /// keeping its row id.
 pub(crate) fn write_messages(
     tx: &Transaction<'_>,
+    app: AppId,
+    conversation: ConversationId,
+    messages: &[Message],
+    now: i64,
+) -> rusqlite::Result<Written> {
+    let written = insert_messages(tx, app, conversation, messages, now)?;
+    super::search_index::index_if_due(tx)?;
+    Ok(written)
+}
+
+/// [`write_messages`] without the search queue's check, for a caller that checks it
+/// once for several pages.
+fn insert_messages(
+    tx: &Connection,
     app: AppId,
     conversation: ConversationId,
     messages: &[Message],
@@ -251,7 +309,6 @@ pub(crate) fn write_messages(
             written.changed += 1;
         }
     }
-    super::search_index::index_if_due(tx)?;
     Ok(written)
 }
 
@@ -291,7 +348,7 @@ fn take_in(prior: &mut Stretch, own: &Stretch) {
 /// its cursor continued (or starts a stretch of its own), then merges every stretch
 /// it now overlaps. Returns the page's stretch and whether it met an older one.
 fn record_coverage(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     fetch: &PageFetch,
     page: &Page,
     now: i64,
@@ -378,7 +435,7 @@ fn record_coverage(
 }
 
 fn find_by_cursor(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     fetch: &PageFetch,
     column: &str,
 ) -> rusqlite::Result<Option<Stretch>> {
@@ -395,7 +452,7 @@ fn find_by_cursor(
 }
 
 fn insert_stretch(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     fetch: &PageFetch,
     s: &Stretch,
     now: i64,
@@ -409,7 +466,7 @@ fn insert_stretch(
     Ok(id)
 }
 
-fn update_stretch(tx: &Transaction<'_>, s: &Stretch, now: i64) -> rusqlite::Result<()> {
+fn update_stretch(tx: &Connection, s: &Stretch, now: i64) -> rusqlite::Result<()> {
     let (lo_cursor, begins) = older_columns(s.older);
     let (hi_cursor, newest_at) = newer_columns(s.newer);
     tx.prepare_cached(
