@@ -1,6 +1,8 @@
 //! Storing: pages with their coverage, messages fetched by id, conversation and user
 //! names. Every message goes through [`write_messages`], the one write path.
 
+use std::fmt::Write as _;
+
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::coverage::{
@@ -271,42 +273,78 @@ fn insert_messages(
     messages: &[Message],
     now: i64,
 ) -> rusqlite::Result<Written> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO messages (app_id, conversation_id, key, message_id, idx, create_time,
-                               sender, sender_str, msg_type, status, text, raw, fetched_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (app_id, conversation_id, key) DO NOTHING",
-    )?;
-    let mut replace = tx.prepare_cached(
-        "UPDATE messages SET message_id = ?4, idx = ?5, create_time = ?6, sender = ?7,
-                             sender_str = ?8, msg_type = ?9, status = ?10, text = ?11,
-                             raw = ?12, fetched_at = ?13
-         WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3 AND raw IS NOT ?12",
+    // Looked up first: a message archived as it is now (every message of an export
+    // run again) costs one index lookup, and neither its text's decoding nor a write.
+    let mut archived = tx.prepare_cached(
+        "SELECT id, raw FROM messages WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3",
     )?;
     let mut written = Written::default();
+    let mut key = String::new();
     for message in messages {
+        key.clear();
+        write!(key, "{}", message.key()).expect("a String takes any text");
+        let found = archived
+            .query_row(params![app.0, conversation.0, key], |row| {
+                let same = row.get_ref(1)?.as_str()? == message.raw_json();
+                Ok((row.get::<_, i64>(0)?, same))
+            })
+            .optional()?;
         let body = &message.body;
-        let key = message.key().to_string();
-        let text = message.decoded_content().text;
-        let values = params![
-            app.0,
-            conversation.0,
-            key,
-            body.message_id.map(|m| m.0),
-            body.index_in_conversation,
-            body.create_time,
-            body.sender.map(|s| s.0),
-            body.sender_str,
-            body.msg_type,
-            body.status,
-            text,
-            message.raw_json(),
-            now,
-        ];
-        if insert.execute(values)? == 1 {
-            written.new += 1;
-        } else if replace.execute(values)? == 1 {
-            written.changed += 1;
+        let text = match found {
+            Some((_, true)) => continue,
+            _ => message.decoded_content().text,
+        };
+        match found {
+            Some((id, _)) => {
+                tx.prepare_cached(
+                    "UPDATE messages SET message_id = ?2, idx = ?3, create_time = ?4,
+                        sender = ?5, sender_str = ?6, msg_type = ?7, status = ?8, text = ?9,
+                        raw = ?10, fetched_at = ?11
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    body.message_id.map(|m| m.0),
+                    body.index_in_conversation,
+                    body.create_time,
+                    body.sender.map(|s| s.0),
+                    body.sender_str,
+                    body.msg_type,
+                    body.status,
+                    text,
+                    message.raw_json(),
+                    now,
+                ])?;
+                written.changed += 1;
+            }
+            None => {
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO messages (app_id, conversation_id, key, message_id, idx,
+                            create_time, sender, sender_str, msg_type, status, text, raw,
+                            fetched_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                         ON CONFLICT (app_id, conversation_id, key) DO NOTHING",
+                    )?
+                    .execute(params![
+                        app.0,
+                        conversation.0,
+                        key,
+                        body.message_id.map(|m| m.0),
+                        body.index_in_conversation,
+                        body.create_time,
+                        body.sender.map(|s| s.0),
+                        body.sender_str,
+                        body.msg_type,
+                        body.status,
+                        text,
+                        message.raw_json(),
+                        now,
+                    ])?;
+                // 1 but for a row that appeared since the lookup, which the write
+                // transaction rules out.
+                written.new += inserted as u64;
+            }
         }
     }
     Ok(written)
