@@ -20,6 +20,7 @@ mod store;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
@@ -31,6 +32,9 @@ pub use store::{PageFetch, PageStored};
 
 /// How long a write waits for another process's write to finish before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The bytes the write-ahead log beside the file is cut back to when folded in.
+const WAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
 
 /// The archive's file name in the data directory.
 pub const FILE_NAME: &str = "archive.sqlite3";
@@ -99,6 +103,19 @@ impl Archive {
         archive
             .conn
             .pragma_update(None, "cache_size", -32_768)
+            .map_err(sqlite)?;
+        // The log stays beside the file when the command ends, to be folded in
+        // once it holds about 4 MiB (SQLite's automatic checkpoint): folding it in
+        // at every exit cost two fsyncs, and the next command created it again.
+        // Every commit is as safe either way. A log left larger by a big write is
+        // cut back to 4 MiB at its next checkpoint.
+        archive
+            .conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(sqlite)?;
+        archive
+            .conn
+            .pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
             .map_err(sqlite)?;
         archive.migrate()?;
         Ok(archive)
@@ -227,4 +244,61 @@ impl Archive {
 /// Milliseconds since the epoch, now.
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::wire::Page;
+    use crate::model::{AppId, ConversationId, Cursor, Message};
+    use crate::pager::Direction;
+
+    /// The write-ahead log is not folded in at every close: it stays beside the
+    /// file, and every later open, for writing or for reading, sees what it holds.
+    #[test]
+    fn what_a_command_stored_is_read_back_from_the_log_beside_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let (app, conversation) = (AppId(1), ConversationId(2));
+        {
+            let mut archive = Archive::open(&path).unwrap();
+            let page = Page {
+                has_more: Some(false),
+                new_cursor: None,
+                messages: (1..=3)
+                    .map(|i| {
+                        Message::from_value(&json!({
+                            "MessageId": i, "IndexInConversation": i, "Content": "hi"
+                        }))
+                    })
+                    .collect(),
+            };
+            let fetch = PageFetch::new(
+                app,
+                conversation,
+                Direction::NewestFirst,
+                Cursor::NEWEST,
+                Cursor::NEWEST,
+            );
+            archive.store_page(&fetch, &page).unwrap();
+        }
+        let wal = dir.path().join("a.sqlite3-wal");
+        assert!(
+            std::fs::metadata(&wal).unwrap().len() > 0,
+            "closing folded the log in"
+        );
+        let reader = Archive::open_read_only(&path).unwrap();
+        assert_eq!(reader.messages(app, conversation).unwrap().len(), 3);
+        drop(reader);
+        let archive = Archive::open(&path).unwrap();
+        assert_eq!(archive.messages(app, conversation).unwrap().len(), 3);
+        archive.checkpoint().unwrap();
+        assert_eq!(
+            std::fs::metadata(&wal).unwrap().len(),
+            0,
+            "folded in on demand"
+        );
+    }
 }
