@@ -70,6 +70,7 @@ impl Archive {
     /// written by a newer volc-im is refused with an error naming it, and nothing is
     /// written to it.
     pub fn open(path: &Path) -> Result<Archive, ArchiveError> {
+        no_memory_statistics();
         file::create(path)?;
         file::check(path)?;
         let sqlite = |e| ArchiveError::from_sqlite(path, e);
@@ -239,6 +240,24 @@ impl Archive {
     fn error(&self, e: rusqlite::Error) -> ArchiveError {
         ArchiveError::from_sqlite(&self.path, e)
     }
+}
+
+/// SQLite counts the memory it allocates under a process-wide mutex, on every
+/// allocation, for statistics nothing here reads: off, before its first use.
+fn no_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int. Called before this
+        // process opens its first connection; once SQLite is initialised (another
+        // part of the process opened one first) it returns SQLITE_MISUSE and
+        // changes nothing, and statistics simply stay on.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            );
+        }
+    });
 }
 
 /// Milliseconds since the epoch, now.

@@ -110,14 +110,14 @@ impl Archive {
     ) -> Result<Vec<Result<PageStored, ArchiveError>>, ArchiveError> {
         let path = self.path.clone();
         let sqlite = |e| ArchiveError::from_sqlite(&path, e);
-        let mut tx = self
+        let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sqlite)?;
         let now = now_ms();
         let results = pages
             .iter()
-            .map(|(fetch, page)| store_one(&mut tx, fetch, page, now).map_err(sqlite))
+            .map(|(fetch, page)| store_one(&tx, fetch, page, now).map_err(sqlite))
             .collect();
         super::search_index::index_if_due(&tx).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
@@ -232,15 +232,25 @@ impl Archive {
 
 /// One page of a grouped store, inside a savepoint of its own.
 fn store_one(
-    tx: &mut Transaction<'_>,
+    tx: &Transaction<'_>,
     fetch: &PageFetch,
     page: &Page,
     now: i64,
 ) -> rusqlite::Result<PageStored> {
-    let sp = tx.savepoint()?;
-    let written = insert_messages(&sp, fetch.app, fetch.conversation, &page.messages, now)?;
-    let (stretch, joined) = record_coverage(&sp, fetch, page, now)?;
-    sp.commit()?;
+    // Cached statements rather than rusqlite's savepoint, which parses its SQL anew
+    // each time.
+    tx.prepare_cached("SAVEPOINT page")?.execute([])?;
+    let stored = insert_messages(tx, fetch.app, fetch.conversation, &page.messages, now)
+        .and_then(|written| Ok((written, record_coverage(tx, fetch, page, now)?)));
+    let (written, (stretch, joined)) = match stored {
+        Ok(stored) => stored,
+        Err(e) => {
+            tx.prepare_cached("ROLLBACK TO page")?.execute([])?;
+            tx.prepare_cached("RELEASE page")?.execute([])?;
+            return Err(e);
+        }
+    };
+    tx.prepare_cached("RELEASE page")?.execute([])?;
     Ok(PageStored {
         new: written.new,
         changed: written.changed,
