@@ -33,6 +33,9 @@ pub use store::{PageFetch, PageStored};
 /// How long a write waits for another process's write to finish before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
+
 /// The bytes the write-ahead log beside the file is cut back to when folded in.
 const WAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
 
@@ -82,6 +85,9 @@ impl Archive {
             });
         }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        // Room for every statement a page's store and the reads around it use: with
+        // the default 16 they pushed each other out and were parsed again per page.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         search_index::register_functions(&conn).map_err(sqlite)?;
         let mut archive = Archive {
             conn,

@@ -295,7 +295,7 @@ fn insert_messages(
         write!(key, "{}", message.key()).expect("a String takes any text");
         let found = archived
             .query_row(params![app.0, conversation.0, key], |row| {
-                let same = row.get_ref(1)?.as_str()? == message.raw_json();
+                let same = row.get_ref(1)?.as_bytes()? == message.raw_json().as_bytes();
                 Ok((row.get::<_, i64>(0)?, same))
             })
             .optional()?;
