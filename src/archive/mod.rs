@@ -38,6 +38,10 @@ const STATEMENT_CACHE: usize = 64;
 
 /// The bytes the write-ahead log beside the file is cut back to when folded in.
 const WAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
+/// A log up to this long is left beside the file at the end of a command; a
+/// longer one is folded in. The next command to open the archive reads the whole
+/// log to index it, so a long one would cost every start.
+const WAL_KEPT: u64 = 256 * 1024;
 
 /// The archive's file name in the data directory.
 pub const FILE_NAME: &str = "archive.sqlite3";
@@ -49,6 +53,20 @@ pub const DEMO_FILE_NAME: &str = "demo-archive.sqlite3";
 pub struct Archive {
     conn: Connection,
     path: PathBuf,
+}
+
+impl Drop for Archive {
+    fn drop(&mut self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let long = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_KEPT);
+        if long && !self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            // Another process reading makes this fail at once rather than wait:
+            // the log is then left for a later close.
+            let _ = self.conn.busy_timeout(Duration::ZERO);
+            let _ = self.checkpoint();
+        }
+    }
 }
 
 impl std::fmt::Debug for Archive {
@@ -111,11 +129,9 @@ impl Archive {
             .conn
             .pragma_update(None, "cache_size", -32_768)
             .map_err(sqlite)?;
-        // The log stays beside the file when the command ends, to be folded in
-        // once it holds about 4 MiB (SQLite's automatic checkpoint): folding it in
-        // at every exit cost two fsyncs, and the next command created it again.
-        // Every commit is as safe either way. A log left larger by a big write is
-        // cut back to 4 MiB at its next checkpoint.
+        // A short log stays beside the file when the command ends (see `Drop`):
+        // folding it in at every exit cost two fsyncs, and the next command created
+        // it again. Every commit is as safe either way.
         archive
             .conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
@@ -325,5 +341,34 @@ mod tests {
             0,
             "folded in on demand"
         );
+    }
+
+    /// A long log is folded in when the archive is closed, so that the next command
+    /// does not read it all at its start.
+    #[test]
+    fn a_long_log_is_folded_in_at_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let (app, conversation) = (AppId(1), ConversationId(2));
+        let text = "x".repeat(2_000);
+        {
+            let mut archive = Archive::open(&path).unwrap();
+            let messages: Vec<Message> = (1..=400)
+                .map(|i| {
+                    Message::from_value(&json!({
+                        "MessageId": i, "IndexInConversation": i, "Content": text
+                    }))
+                })
+                .collect();
+            archive
+                .store_messages(app, conversation, &messages)
+                .unwrap();
+            let wal = std::fs::metadata(dir.path().join("a.sqlite3-wal")).unwrap();
+            assert!(wal.len() > WAL_KEPT, "{} bytes of log", wal.len());
+        }
+        let wal = std::fs::metadata(dir.path().join("a.sqlite3-wal")).map_or(0, |m| m.len());
+        assert_eq!(wal, 0);
+        let archive = Archive::open_read_only(&path).unwrap();
+        assert_eq!(archive.messages(app, conversation).unwrap().len(), 400);
     }
 }
