@@ -32,10 +32,12 @@ A B B A ..., so that drift of a shared machine hits both alike):
 """
 
 import argparse
+import atexit
 import json
 import os
 import re
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -152,6 +154,7 @@ class Server:
 
 
 _HOME = tempfile.mkdtemp(prefix="volc-im-bench-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 
 def quiet_env():
