@@ -107,7 +107,7 @@ impl SharedArchive {
             .name("archive-writer".into())
             .spawn(move || write_batches(&for_thread))
             .map_err(|e| {
-                tracing::warn!("no archive writer thread ({e}): pages are written as read")
+                tracing::warn!("no archive writer thread ({e}): each page is written as kept")
             })
             .ok();
         SharedArchive {
@@ -153,7 +153,14 @@ impl SharedArchive {
     /// failure is logged and kept, never returned. Waits only while the pages not yet
     /// written fill the room for them.
     pub async fn keep_page(&self, fetch: PageFetch, page: Page) {
-        if self.writer.thread.is_none() {
+        // Without a writer (it could not start, or it panicked) nothing would free
+        // the room the pages waiting take: each page is written as it is kept.
+        let writing = self
+            .writer
+            .thread
+            .as_ref()
+            .is_some_and(|t| !t.is_finished());
+        if !writing {
             let result = self.store_page(fetch, page).await;
             self.shared.keep(result.map(drop));
             return;
@@ -486,6 +493,25 @@ mod tests {
         drop(archive);
         let reopened = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
         assert_eq!(indexes(&reopened), (61..=100).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn without_its_writer_a_page_is_written_as_it_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        lock(&archive.shared.queue).closed = true;
+        archive.shared.wake.notify_all();
+        let writer = archive.writer.thread.as_ref().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !writer.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(writer.is_finished(), "the writer ends once closed");
+        let (fetch, page) = page(0);
+        archive.keep_page(fetch, page).await;
+        // Read past the flush: the page is there without it.
+        let held = indexes(&lock(&archive.shared.archive));
+        assert_eq!(held, (91..=100).collect::<Vec<_>>());
     }
 
     #[tokio::test]
