@@ -1,5 +1,11 @@
 //! The archive file before SQLite sees it: its directory and mode, and a look at its
 //! header so that a file that is not ours, or is cut short, is never written to.
+//!
+//! A file shorter than its header says is not always cut short: a checkpoint
+//! (SQLite copying the write-ahead log into the file) interrupted by a kill or a
+//! power cut writes page 1 before the pages past the old end, and leaves the log
+//! beside the file holding every one of them. SQLite recovers from that at opening,
+//! so a file with such a log beside it is left to SQLite.
 
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{ErrorKind, Read};
@@ -10,6 +16,11 @@ use super::ArchiveError;
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const HEADER_LEN: usize = 100;
+/// A write-ahead log starts with a 32-byte header whose first word is one of these
+/// (the two checksum byte orders), then frames of a 24-byte header and one page.
+const WAL_MAGIC: [u32; 2] = [0x377f_0682, 0x377f_0683];
+const WAL_HEADER_LEN: usize = 32;
+const WAL_FRAME_HEADER_LEN: u64 = 24;
 
 /// Creates the file's directory (0700) and the file itself (0600) when missing. An
 /// existing directory or file keeps its mode.
@@ -41,7 +52,8 @@ pub(crate) fn create(path: &Path) -> Result<(), ArchiveError> {
 }
 
 /// Checks that an existing file is empty (a new archive) or an SQLite database as
-/// long as its header says.
+/// long as its header says, or shorter with a write-ahead log holding frames beside
+/// it (a checkpoint cut short, which SQLite completes).
 pub(crate) fn check(path: &Path) -> Result<(), ArchiveError> {
     let io = |source| ArchiveError::Io {
         path: path.to_path_buf(),
@@ -54,7 +66,15 @@ pub(crate) fn check(path: &Path) -> Result<(), ArchiveError> {
         .take(HEADER_LEN as u64)
         .read_to_end(&mut header)
         .map_err(io)?;
-    check_header(&header, actual).map_err(|problem| match problem {
+    let checked = match check_header(&header, actual) {
+        Err(Problem::Truncated { .. })
+            if header.len() == HEADER_LEN && wal_has_frames(path, &header) =>
+        {
+            Ok(())
+        }
+        other => other,
+    };
+    checked.map_err(|problem| match problem {
         Problem::NotSqlite => ArchiveError::NotSqlite {
             path: path.to_path_buf(),
         },
@@ -64,6 +84,41 @@ pub(crate) fn check(path: &Path) -> Result<(), ArchiveError> {
             actual,
         },
     })
+}
+
+/// Whether the log beside `path` is a write-ahead log (by its header) holding at
+/// least one whole frame of the page size `header` names. Any doubt (no log, an
+/// unreadable or foreign one) answers no, and the file is refused as truncated.
+fn wal_has_frames(path: &Path, header: &[u8]) -> bool {
+    let Some(page_size) = page_size(header) else {
+        return false;
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let Ok(mut file) = File::open(&wal) else {
+        return false;
+    };
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return false;
+    };
+    let mut head = [0u8; WAL_HEADER_LEN];
+    if len < WAL_HEADER_LEN as u64 + WAL_FRAME_HEADER_LEN + page_size
+        || file.read_exact(&mut head).is_err()
+    {
+        return false;
+    }
+    let magic = u32::from_be_bytes(head[..4].try_into().expect("4 bytes"));
+    let wal_page_size = u32::from_be_bytes(head[8..12].try_into().expect("4 bytes"));
+    WAL_MAGIC.contains(&magic) && u64::from(wal_page_size) == page_size
+}
+
+/// The page size the header names, or `None` for one SQLite never writes.
+fn page_size(header: &[u8]) -> Option<u64> {
+    match u16::from_be_bytes([header[16], header[17]]) {
+        1 => Some(65_536),
+        n if n >= 512 && n.is_power_of_two() => Some(u64::from(n)),
+        _ => None,
+    }
 }
 
 #[derive(Debug, PartialEq)]
@@ -88,10 +143,8 @@ fn check_header(header: &[u8], len: u64) -> Result<(), Problem> {
     if &header[..16] != MAGIC {
         return Err(Problem::NotSqlite);
     }
-    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
-        1 => 65_536u64,
-        n if n >= 512 && n.is_power_of_two() => u64::from(n),
-        _ => return Err(Problem::NotSqlite),
+    let Some(page_size) = page_size(header) else {
+        return Err(Problem::NotSqlite);
     };
     let pages = u32::from_be_bytes(header[28..32].try_into().expect("4 bytes"));
     // The page count is valid only when the change counter matches the version-valid-for number.
