@@ -20,6 +20,7 @@ mod store;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
@@ -35,6 +36,13 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
 
+/// The bytes the write-ahead log beside the file is cut back to when folded in.
+const WAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
+/// A log up to this long is left beside the file at the end of a command; a
+/// longer one is folded in. The next command to open the archive reads the whole
+/// log to index it, so a long one would cost every start.
+const WAL_KEPT: u64 = 256 * 1024;
+
 /// The archive's file name in the data directory.
 pub const FILE_NAME: &str = "archive.sqlite3";
 /// The demo's own archive, beside the real one: trying the demo never mixes demo
@@ -45,6 +53,20 @@ pub const DEMO_FILE_NAME: &str = "demo-archive.sqlite3";
 pub struct Archive {
     conn: Connection,
     path: PathBuf,
+}
+
+impl Drop for Archive {
+    fn drop(&mut self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let long = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_KEPT);
+        if long && !self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            // Another process reading makes this fail at once rather than wait:
+            // the log is then left for a later close.
+            let _ = self.conn.busy_timeout(Duration::ZERO);
+            let _ = self.checkpoint();
+        }
+    }
 }
 
 impl std::fmt::Debug for Archive {
@@ -106,6 +128,17 @@ impl Archive {
         archive
             .conn
             .pragma_update(None, "cache_size", -32_768)
+            .map_err(sqlite)?;
+        // A short log stays beside the file when the command ends (see `Drop`):
+        // folding it in at every exit cost two fsyncs, and the next command created
+        // it again. Every commit is as safe either way.
+        archive
+            .conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(sqlite)?;
+        archive
+            .conn
+            .pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
             .map_err(sqlite)?;
         archive.migrate()?;
         Ok(archive)
@@ -252,4 +285,90 @@ fn no_memory_statistics() {
 /// Milliseconds since the epoch, now.
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::wire::Page;
+    use crate::model::{AppId, ConversationId, Cursor, Message};
+    use crate::pager::Direction;
+
+    /// The write-ahead log is not folded in at every close: it stays beside the
+    /// file, and every later open, for writing or for reading, sees what it holds.
+    #[test]
+    fn what_a_command_stored_is_read_back_from_the_log_beside_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let (app, conversation) = (AppId(1), ConversationId(2));
+        {
+            let mut archive = Archive::open(&path).unwrap();
+            let page = Page {
+                has_more: Some(false),
+                new_cursor: None,
+                messages: (1..=3)
+                    .map(|i| {
+                        Message::from_value(&json!({
+                            "MessageId": i, "IndexInConversation": i, "Content": "hi"
+                        }))
+                    })
+                    .collect(),
+            };
+            let fetch = PageFetch::new(
+                app,
+                conversation,
+                Direction::NewestFirst,
+                Cursor::NEWEST,
+                Cursor::NEWEST,
+            );
+            archive.store_page(&fetch, &page).unwrap();
+        }
+        let wal = dir.path().join("a.sqlite3-wal");
+        assert!(
+            std::fs::metadata(&wal).unwrap().len() > 0,
+            "closing folded the log in"
+        );
+        let reader = Archive::open_read_only(&path).unwrap();
+        assert_eq!(reader.messages(app, conversation).unwrap().len(), 3);
+        drop(reader);
+        let archive = Archive::open(&path).unwrap();
+        assert_eq!(archive.messages(app, conversation).unwrap().len(), 3);
+        archive.checkpoint().unwrap();
+        assert_eq!(
+            std::fs::metadata(&wal).unwrap().len(),
+            0,
+            "folded in on demand"
+        );
+    }
+
+    /// A long log is folded in when the archive is closed, so that the next command
+    /// does not read it all at its start.
+    #[test]
+    fn a_long_log_is_folded_in_at_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let (app, conversation) = (AppId(1), ConversationId(2));
+        let text = "x".repeat(2_000);
+        {
+            let mut archive = Archive::open(&path).unwrap();
+            let messages: Vec<Message> = (1..=400)
+                .map(|i| {
+                    Message::from_value(&json!({
+                        "MessageId": i, "IndexInConversation": i, "Content": text
+                    }))
+                })
+                .collect();
+            archive
+                .store_messages(app, conversation, &messages)
+                .unwrap();
+            let wal = std::fs::metadata(dir.path().join("a.sqlite3-wal")).unwrap();
+            assert!(wal.len() > WAL_KEPT, "{} bytes of log", wal.len());
+        }
+        let wal = std::fs::metadata(dir.path().join("a.sqlite3-wal")).map_or(0, |m| m.len());
+        assert_eq!(wal, 0);
+        let archive = Archive::open_read_only(&path).unwrap();
+        assert_eq!(archive.messages(app, conversation).unwrap().len(), 400);
+    }
 }
