@@ -194,6 +194,35 @@ mod tests {
         assert_eq!(check_header(&text, 4096), Err(Problem::NotSqlite));
     }
 
+    /// A file of one page whose header counts three, and beside it a log of
+    /// `frames` frames of `page_size`-byte pages.
+    fn short_file_with_log(frames: u64, page_size: u32) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let mut file = header(4096, 3);
+        file.resize(4096, 0);
+        std::fs::write(&path, &file).unwrap();
+        let mut wal = vec![0u8; WAL_HEADER_LEN];
+        wal[..4].copy_from_slice(&WAL_MAGIC[0].to_be_bytes());
+        wal[8..12].copy_from_slice(&page_size.to_be_bytes());
+        wal.resize(
+            WAL_HEADER_LEN + (frames * (WAL_FRAME_HEADER_LEN + u64::from(page_size))) as usize,
+            0,
+        );
+        std::fs::write(dir.path().join("a.sqlite3-wal"), &wal).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn a_short_file_is_left_to_sqlite_only_with_frames_of_its_page_size_beside_it() {
+        let (_dir, path) = short_file_with_log(2, 4096);
+        assert!(check(&path).is_ok());
+        let (_dir, path) = short_file_with_log(0, 4096);
+        assert!(matches!(check(&path), Err(ArchiveError::Truncated { .. })));
+        let (_dir, path) = short_file_with_log(2, 1024);
+        assert!(matches!(check(&path), Err(ArchiveError::Truncated { .. })));
+    }
+
     #[test]
     fn a_short_file_is_truncated() {
         assert_eq!(
