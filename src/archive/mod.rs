@@ -103,6 +103,7 @@ impl Archive {
             });
         }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        stable_plans(&conn).map_err(sqlite)?;
         // Room for every statement a page's store and the reads around it use: with
         // the default 16 they pushed each other out and were parsed again per page.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -161,6 +162,7 @@ impl Archive {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(sqlite)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        stable_plans(&conn).map_err(sqlite)?;
         let archive = Archive {
             conn,
             path: path.to_path_buf(),
@@ -262,6 +264,17 @@ impl Archive {
     fn error(&self, e: rusqlite::Error) -> ArchiveError {
         ArchiveError::from_sqlite(&self.path, e)
     }
+}
+
+/// Plans made once per statement. By default SQLite marks a statement for
+/// compiling again whenever a bound value it looked at while planning changes,
+/// and the statement cache's clearing of bindings counts as a change: the
+/// coverage lookups of every page were compiled anew, as costly as the page's
+/// own store. The archive has no statistics tables and no `LIKE ?`, so a value
+/// never changes a plan here.
+fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map(drop)
 }
 
 /// SQLite counts the memory it allocates under a process-wide mutex, on every
@@ -370,5 +383,80 @@ mod tests {
         assert_eq!(wal, 0);
         let archive = Archive::open_read_only(&path).unwrap();
         assert_eq!(archive.messages(app, conversation).unwrap().len(), 400);
+    }
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::wire::Page;
+    use crate::model::{AppId, ConversationId, Cursor, Message};
+    use crate::pager::Direction;
+
+    /// Times the connection's prepared statements were compiled again since they
+    /// were first prepared, added up.
+    fn reprepares(archive: &Archive) -> i32 {
+        let mut total = 0;
+        // SAFETY: the handle is the archive's own open connection, used on this
+        // thread only; sqlite3_next_stmt and sqlite3_stmt_status only read.
+        unsafe {
+            let db = archive.conn.handle();
+            let mut stmt = rusqlite::ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+            while !stmt.is_null() {
+                total += rusqlite::ffi::sqlite3_stmt_status(
+                    stmt,
+                    rusqlite::ffi::SQLITE_STMTSTATUS_REPREPARE,
+                    0,
+                );
+                stmt = rusqlite::ffi::sqlite3_next_stmt(db, stmt);
+            }
+        }
+        total
+    }
+
+    /// A page's store runs cached statements as they were compiled: binding the
+    /// next page's values does not make SQLite compile them again (each compile
+    /// cost about as much as the page's own work).
+    #[test]
+    fn storing_page_after_page_compiles_no_statement_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut archive = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+        let (app, conversation) = (AppId(1), ConversationId(2));
+        let mut cursor = Cursor::NEWEST;
+        for p in (0..6i64).rev() {
+            let page = Page {
+                has_more: Some(p > 0),
+                new_cursor: (p > 0).then_some(Cursor(p * 20)),
+                messages: (p * 20 + 1..=p * 20 + 20)
+                    .rev()
+                    .map(|i| {
+                        Message::from_value(&json!({
+                            "MessageId": 1000 + i, "IndexInConversation": i,
+                            "CreateTime": 1_700_000_000_000i64 + i, "Content": "hi"
+                        }))
+                    })
+                    .collect(),
+            };
+            let fetch = PageFetch::new(
+                app,
+                conversation,
+                Direction::NewestFirst,
+                cursor,
+                Cursor::NEWEST,
+            );
+            let pages = [(fetch, page)];
+            for stored in archive.store_pages(&pages).unwrap() {
+                stored.unwrap();
+            }
+            // The same page again: every message found archived as it is.
+            for stored in archive.store_pages(&pages).unwrap() {
+                stored.unwrap();
+            }
+            cursor = Cursor(p * 20);
+        }
+        assert_eq!(archive.messages(app, conversation).unwrap().len(), 120);
+        assert_eq!(reprepares(&archive), 0);
     }
 }
