@@ -11,6 +11,7 @@ pub mod conversation;
 pub mod detail;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod follow;
 mod handover;
 mod input;
 pub mod keys;
@@ -26,6 +27,7 @@ pub mod text;
 mod tools;
 pub mod ui;
 pub mod viewport;
+pub mod when;
 pub mod worker;
 pub mod wrap;
 

@@ -1,0 +1,347 @@
+//! When to look for new messages in the open conversation, and whether the service is
+//! reachable: a plain state machine. Time is passed in (a monotonic offset from any
+//! origin), so it is tested without a clock or a terminal.
+//!
+//! The poll runs every `follow_interval_ms` while messages keep coming or keys are
+//! pressed; once the conversation has been quiet for [`IDLE_AFTER`], each quiet poll
+//! doubles the wait, up to [`IDLE_MAX_INTERVAL`]; a new message or a key press brings
+//! it back to the base interval. A failed poll doubles the wait too (up to
+//! [`ERROR_MAX_INTERVAL`]); a failure to reach the service marks it offline, and the
+//! next poll that is answered marks it online again.
+
+use std::time::Duration;
+
+use crate::api::ApiError;
+
+/// The base interval unless the config sets `follow_interval_ms`.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(2000);
+/// The shortest `follow_interval_ms` accepted: faster gains nothing a reader sees and
+/// spends the rate limit the other commands share.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
+/// The longest `follow_interval_ms` accepted.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+/// Quiet for this long (no new message, no key), the polls start to slow down.
+pub const IDLE_AFTER: Duration = Duration::from_secs(60);
+/// The slowest a quiet conversation is polled (unless the base interval is slower).
+pub const IDLE_MAX_INTERVAL: Duration = Duration::from_secs(30);
+/// The slowest polls come after failures (unless the base interval is slower).
+pub const ERROR_MAX_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Whether the service answers, as far as the polls know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reachability {
+    /// Nothing answered or failed yet.
+    Unknown,
+    Online,
+    /// The last attempt could not reach the service; the archive is what is shown.
+    Offline,
+}
+
+/// A `follow_interval_ms` that is out of bounds.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "follow_interval_ms = {given}: must be between {} and {} (milliseconds)",
+    MIN_INTERVAL.as_millis(),
+    MAX_INTERVAL.as_millis()
+)]
+pub struct IntervalError {
+    pub given: u64,
+}
+
+/// The base interval for a configured `follow_interval_ms`.
+pub fn interval_from_ms(ms: u64) -> Result<Duration, IntervalError> {
+    let d = Duration::from_millis(ms);
+    if (MIN_INTERVAL..=MAX_INTERVAL).contains(&d) {
+        Ok(d)
+    } else {
+        Err(IntervalError { given: ms })
+    }
+}
+
+/// True when an error means the service could not be reached at all (no connection,
+/// no answer), as opposed to an answer that was an error.
+pub fn is_unreachable(error: &ApiError) -> bool {
+    match error {
+        ApiError::Transport { .. } => true,
+        ApiError::GaveUp { last, .. } => last.as_deref().is_none_or(is_unreachable),
+        _ => false,
+    }
+}
+
+/// The follow state of one open conversation.
+#[derive(Clone, Debug)]
+pub struct Follow {
+    base: Duration,
+    /// The wait after the last poll.
+    interval: Duration,
+    next_due: Duration,
+    in_flight: bool,
+    /// The last new message or key press.
+    last_activity: Duration,
+    failures: u32,
+    reachability: Reachability,
+}
+
+impl Follow {
+    /// Follow with `base` between polls; the first is due one interval after `now`
+    /// (opening a conversation asks for its newest page already).
+    pub fn new(base: Duration, now: Duration) -> Follow {
+        let base = base.clamp(MIN_INTERVAL, MAX_INTERVAL);
+        Follow {
+            base,
+            interval: base,
+            next_due: now + base,
+            in_flight: false,
+            last_activity: now,
+            failures: 0,
+            reachability: Reachability::Unknown,
+        }
+    }
+
+    /// True when a poll should go out now; the caller sends it and reports back with
+    /// [`Follow::answered`] or [`Follow::failed`]. Never two at once.
+    pub fn due(&mut self, now: Duration) -> bool {
+        if self.in_flight || now < self.next_due {
+            return false;
+        }
+        self.in_flight = true;
+        true
+    }
+
+    /// True while a poll is out.
+    pub fn in_flight(&self) -> bool {
+        self.in_flight
+    }
+
+    /// A poll was answered with `new` messages not seen before.
+    pub fn answered(&mut self, now: Duration, new: usize) {
+        self.in_flight = false;
+        self.failures = 0;
+        self.reachability = Reachability::Online;
+        if new > 0 {
+            self.last_activity = now;
+        }
+        self.interval = if now.saturating_sub(self.last_activity) >= IDLE_AFTER {
+            (self.interval * 2).min(IDLE_MAX_INTERVAL.max(self.base))
+        } else {
+            self.base
+        };
+        self.next_due = now + self.interval;
+    }
+
+    /// A poll failed; `unreachable` when the service could not be reached at all.
+    pub fn failed(&mut self, now: Duration, unreachable: bool) {
+        self.in_flight = false;
+        self.failures = self.failures.saturating_add(1);
+        if unreachable {
+            self.reachability = Reachability::Offline;
+        }
+        let factor = 1u32 << self.failures.min(16);
+        self.interval = self
+            .base
+            .saturating_mul(factor)
+            .min(ERROR_MAX_INTERVAL.max(self.base));
+        self.next_due = now + self.interval;
+    }
+
+    /// Something other than a poll reached the service (a page, a name): it is online.
+    pub fn reached(&mut self) {
+        self.reachability = Reachability::Online;
+    }
+
+    /// Something other than a poll could not reach the service.
+    pub fn unreached(&mut self) {
+        self.reachability = Reachability::Offline;
+    }
+
+    /// A key was pressed: a reader is here, so a quiet conversation is polled at the
+    /// base interval again (a failing service keeps its slower pace).
+    pub fn touched(&mut self, now: Duration) {
+        self.last_activity = now;
+        if self.failures == 0 && self.interval > self.base {
+            self.interval = self.base;
+            self.next_due = self.next_due.min(now + self.base);
+        }
+    }
+
+    /// The next poll goes out at once (a retry asked for).
+    pub fn now(&mut self, now: Duration) {
+        self.next_due = self.next_due.min(now);
+    }
+
+    /// Whether the service answers, as far as known.
+    pub fn reachability(&self) -> Reachability {
+        self.reachability
+    }
+
+    /// The wait between the last poll and the next.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// When the next poll is due.
+    pub fn next_due(&self) -> Duration {
+        self.next_due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::error::TransportKind;
+
+    fn s(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// Polls at `now` and answers with `new` messages.
+    fn poll(f: &mut Follow, now: Duration, new: usize) {
+        assert!(f.due(now), "a poll is due at {now:?}");
+        f.answered(now, new);
+    }
+
+    #[test]
+    fn polls_every_interval_and_never_two_at_once() {
+        let mut f = Follow::new(s(2), s(0));
+        assert!(!f.due(s(1)), "the first poll waits one interval");
+        assert!(f.due(s(2)));
+        assert!(!f.due(s(3)), "one poll at a time");
+        assert!(f.in_flight());
+        f.answered(s(3), 1);
+        assert!(!f.due(ms(4999)));
+        assert!(f.due(s(5)));
+        assert_eq!(f.reachability(), Reachability::Online);
+    }
+
+    #[test]
+    fn a_quiet_conversation_is_polled_ever_more_slowly_up_to_a_bound() {
+        let mut f = Follow::new(s(2), s(0));
+        let mut now;
+        let mut waits = Vec::new();
+        for _ in 0..60 {
+            now = f.next_due();
+            poll(&mut f, now, 0);
+            waits.push(f.interval());
+        }
+        assert_eq!(waits[0], s(2), "not idle yet");
+        assert!(waits.iter().all(|w| *w <= IDLE_MAX_INTERVAL));
+        assert_eq!(*waits.last().unwrap(), IDLE_MAX_INTERVAL);
+        assert!(waits.windows(2).all(|w| w[0] <= w[1]), "{waits:?}");
+        // A new message: back to the base interval at once.
+        now = f.next_due();
+        poll(&mut f, now, 3);
+        assert_eq!(f.interval(), s(2));
+    }
+
+    #[test]
+    fn a_key_press_brings_a_quiet_conversation_back_to_the_base_interval() {
+        let mut f = Follow::new(s(2), s(0));
+        let mut now = s(0);
+        while f.interval() < IDLE_MAX_INTERVAL {
+            now = f.next_due();
+            poll(&mut f, now, 0);
+        }
+        let next = f.next_due();
+        assert_eq!(next, now + IDLE_MAX_INTERVAL);
+        f.touched(now + s(1));
+        assert_eq!(f.interval(), s(2));
+        assert_eq!(
+            f.next_due(),
+            now + s(3),
+            "due a base interval after the key"
+        );
+        // A key press never makes a poll due sooner than the base interval would.
+        let mut g = Follow::new(s(2), s(0));
+        g.touched(ms(1500));
+        assert_eq!(g.next_due(), s(2));
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_up_to_a_bound_and_mark_offline() {
+        let mut f = Follow::new(s(2), s(0));
+        let mut now;
+        let mut waits = Vec::new();
+        for _ in 0..12 {
+            now = f.next_due();
+            assert!(f.due(now));
+            f.failed(now, true);
+            waits.push(f.interval());
+        }
+        assert_eq!(&waits[..4], &[s(4), s(8), s(16), s(32)]);
+        assert!(waits.iter().all(|w| *w <= ERROR_MAX_INTERVAL));
+        assert_eq!(*waits.last().unwrap(), ERROR_MAX_INTERVAL);
+        assert_eq!(f.reachability(), Reachability::Offline);
+        // A key press does not hurry a failing service.
+        let due = f.next_due();
+        f.touched(due - s(30));
+        assert_eq!(f.next_due(), due);
+        // The next answer: online, and the base interval again.
+        now = f.next_due();
+        poll(&mut f, now, 0);
+        assert_eq!(f.reachability(), Reachability::Online);
+        assert_eq!(f.interval(), s(2));
+    }
+
+    #[test]
+    fn an_error_answer_backs_off_without_marking_offline() {
+        let mut f = Follow::new(s(2), s(0));
+        assert!(f.due(s(2)));
+        f.failed(s(2), false);
+        assert_eq!(f.reachability(), Reachability::Unknown);
+        assert_eq!(f.next_due(), s(6));
+        f.now(s(3));
+        assert!(f.due(s(3)), "a retry asked for goes at once");
+    }
+
+    #[test]
+    fn a_slow_base_interval_is_never_shortened_by_the_bounds() {
+        let mut f = Follow::new(s(120), s(0));
+        assert!(f.due(s(120)));
+        f.failed(s(120), true);
+        assert_eq!(f.interval(), s(120));
+    }
+
+    #[test]
+    fn the_configured_interval_is_bounded() {
+        assert_eq!(interval_from_ms(2000), Ok(s(2)));
+        assert_eq!(interval_from_ms(250), Ok(ms(250)));
+        let e = interval_from_ms(10).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "follow_interval_ms = 10: must be between 250 and 3600000 (milliseconds)"
+        );
+        assert!(interval_from_ms(3_600_001).is_err());
+    }
+
+    #[test]
+    fn unreachable_is_no_connection_or_no_answer() {
+        let transport = ApiError::Transport {
+            action: "GetConversationMessages".into(),
+            kind: TransportKind::Connect,
+            message: "refused".into(),
+        };
+        assert!(is_unreachable(&transport));
+        let gave_up = |last: Option<ApiError>| ApiError::GaveUp {
+            action: "GetConversationMessages".into(),
+            seconds: 5,
+            attempts: 3,
+            last: last.map(Box::new),
+        };
+        assert!(is_unreachable(&gave_up(Some(transport.clone()))));
+        assert!(is_unreachable(&gave_up(None)));
+        let refused = ApiError::Service {
+            action: "GetConversationMessages".into(),
+            status: 403,
+            code: "SignatureDoesNotMatch".into(),
+            code_n: None,
+            message: "no".into(),
+            request_id: None,
+        };
+        assert!(!is_unreachable(&refused));
+        assert!(!is_unreachable(&gave_up(Some(refused))));
+    }
+}
