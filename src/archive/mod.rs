@@ -10,6 +10,7 @@ mod coverage;
 mod error;
 mod file;
 mod pages;
+mod positions;
 mod read;
 mod schema;
 mod search;
@@ -24,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
 pub use error::ArchiveError;
+pub use positions::Figures;
 pub use read::{ArchivedConversation, ArchivedMessage};
 pub use search::{SearchHit, SearchPlan, SearchQuery, match_ranges};
 pub use shared::{Archiving, SharedArchive};

@@ -227,7 +227,7 @@ impl Archive {
 
 /// A message from its archived JSON. The JSON was stored as received, so it parses;
 /// should the file have been edited by hand, the text is kept as a JSON string.
-fn message_from(raw: String) -> Message {
+pub(super) fn message_from(raw: String) -> Message {
     match RawValue::from_string(raw) {
         Ok(raw) => Message::from_raw(raw),
         Err(e) => Message::from_value(&serde_json::Value::String(e.to_string())),

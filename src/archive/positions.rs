@@ -1,0 +1,206 @@
+//! Finding places in the archive cheaply, however large it grows: the first message
+//! at or after a time (the browser's jump to a date), and each conversation's figures
+//! (how many messages are archived, the time of the newest) without counting them.
+//!
+//! The figures are kept in `conversation_figures`, brought up to date from the
+//! messages archived since the last time (`figures_state.upto`, a row id: rows are
+//! only ever added with larger ids), so reading them costs what was archived since,
+//! not the whole archive. volc-im never deletes a message (the search index's
+//! triggers refuse a delete made outside it).
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Archive, ArchiveError, ArchivedMessage};
+use crate::model::{AppId, ConversationId};
+
+/// The migration step that adds the conversation-and-time index and the kept figures,
+/// filled from what is archived already.
+pub(crate) const MIGRATION: &str = r#"
+    CREATE INDEX messages_by_conversation_time
+        ON messages (app_id, conversation_id, create_time);
+
+    CREATE TABLE conversation_figures (
+        app_id          INTEGER NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        messages        INTEGER NOT NULL,
+        newest_time     INTEGER,
+        PRIMARY KEY (app_id, conversation_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE figures_state (
+        one  INTEGER PRIMARY KEY CHECK (one = 1),
+        upto INTEGER NOT NULL
+    );
+    INSERT INTO conversation_figures
+        SELECT app_id, conversation_id, count(*), max(create_time)
+        FROM messages GROUP BY app_id, conversation_id;
+    INSERT INTO figures_state VALUES (1, coalesce((SELECT max(id) FROM messages), 0));
+"#;
+
+/// How many messages of a conversation are archived, and when the newest was sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub messages: u64,
+    /// `CreateTime` (ms) of the newest archived message.
+    pub newest_time: Option<i64>,
+}
+
+impl Figures {
+    fn add(&mut self, other: Figures) {
+        self.messages += other.messages;
+        self.newest_time = self.newest_time.max(other.newest_time);
+    }
+}
+
+impl Archive {
+    /// The first archived message of a conversation sent at or after `time_ms`
+    /// (`CreateTime`, ms), in reading order; `None` when every archived one is older.
+    /// Two index lookups, whatever the size of the archive.
+    pub fn first_at_or_after(
+        &self,
+        app: AppId,
+        conversation: ConversationId,
+        time_ms: i64,
+    ) -> Result<Option<ArchivedMessage>, ArchiveError> {
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT min(create_time) FROM messages
+                 WHERE app_id = ?1 AND conversation_id = ?2 AND create_time >= ?3",
+            )
+            .and_then(|mut s| s.query_row(params![app.0, conversation.0, time_ms], |r| r.get(0)))
+            .map_err(|e| self.error(e))?;
+        let Some(time) = found else {
+            return Ok(None);
+        };
+        self.conn
+            .prepare_cached(
+                // Without statistics SQLite would rather walk the whole conversation in
+                // reading order than sort the few messages of that one time.
+                "SELECT id, raw FROM messages INDEXED BY messages_by_conversation_time
+                 WHERE app_id = ?1 AND conversation_id = ?2 AND create_time = ?3
+                 ORDER BY idx IS NULL, idx, message_id, id LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![app.0, conversation.0, time], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()
+            })
+            .map(|found| {
+                found.map(|(row, raw)| ArchivedMessage {
+                    row,
+                    app,
+                    conversation,
+                    message: super::read::message_from(raw),
+                })
+            })
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every conversation's figures, by app and conversation. Reads the kept figures
+    /// and what was archived since; keeps the sum for next time when the file can be
+    /// written (a read-only or busy archive is answered all the same).
+    pub fn figures(&self) -> Result<HashMap<(AppId, ConversationId), Figures>, ArchiveError> {
+        let sqlite = |e| self.error(e);
+        let upto: i64 = self
+            .conn
+            .query_row("SELECT upto FROM figures_state", [], |r| r.get(0))
+            .optional()
+            .map_err(sqlite)?
+            .unwrap_or(0);
+        let mut figures = HashMap::new();
+        let mut kept = self
+            .conn
+            .prepare_cached(
+                "SELECT app_id, conversation_id, messages, newest_time FROM conversation_figures",
+            )
+            .map_err(sqlite)?;
+        let rows = kept
+            .query_map([], |r| {
+                Ok((
+                    (AppId(r.get(0)?), ConversationId(r.get(1)?)),
+                    Figures {
+                        messages: r.get::<_, i64>(2)?.max(0) as u64,
+                        newest_time: r.get(3)?,
+                    },
+                ))
+            })
+            .map_err(sqlite)?;
+        for row in rows {
+            let (key, f) = row.map_err(sqlite)?;
+            figures.insert(key, f);
+        }
+        let mut since = self
+            .conn
+            .prepare_cached(
+                "SELECT app_id, conversation_id, count(*), max(create_time), max(id)
+                 FROM messages WHERE id > ?1 GROUP BY app_id, conversation_id",
+            )
+            .map_err(sqlite)?;
+        let rows = since
+            .query_map([upto], |r| {
+                Ok((
+                    (AppId(r.get(0)?), ConversationId(r.get(1)?)),
+                    Figures {
+                        messages: r.get::<_, i64>(2)? as u64,
+                        newest_time: r.get(3)?,
+                    },
+                    r.get::<_, i64>(4)?,
+                ))
+            })
+            .map_err(sqlite)?;
+        let mut fresh = Vec::new();
+        let mut top = upto;
+        for row in rows {
+            let (key, f, max_id) = row.map_err(sqlite)?;
+            top = top.max(max_id);
+            fresh.push((key, f));
+            figures.entry(key).or_default().add(f);
+        }
+        if !fresh.is_empty()
+            && let Err(e) = self.keep_figures(upto, top, &fresh)
+        {
+            tracing::debug!(error = %e, "the archive's figures were not kept (read-only or busy)");
+        }
+        Ok(figures)
+    }
+
+    /// Adds what was archived between `upto` and `top` to the kept figures, unless
+    /// another process kept them meanwhile.
+    fn keep_figures(
+        &self,
+        upto: i64,
+        top: i64,
+        fresh: &[((AppId, ConversationId), Figures)],
+    ) -> rusqlite::Result<()> {
+        if self.conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Ok(());
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        let moved = tx.execute(
+            "UPDATE figures_state SET upto = ?2 WHERE one = 1 AND upto = ?1",
+            params![upto, top],
+        )?;
+        if moved == 1 {
+            let mut add = tx.prepare_cached(
+                "INSERT INTO conversation_figures VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (app_id, conversation_id) DO UPDATE SET
+                     messages = messages + excluded.messages,
+                     newest_time = max(coalesce(newest_time, excluded.newest_time),
+                                       coalesce(excluded.newest_time, newest_time))",
+            )?;
+            for ((app, conversation), f) in fresh {
+                add.execute(params![
+                    app.0,
+                    conversation.0,
+                    f.messages as i64,
+                    f.newest_time
+                ])?;
+            }
+            drop(add);
+        }
+        tx.commit()
+    }
+}

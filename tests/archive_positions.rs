@@ -1,0 +1,132 @@
+//! Places in the archive: the first message at or after a time, and each
+//! conversation's figures kept up to date as messages arrive.
+
+use serde_json::value::RawValue;
+use volc_im::api::wire::Page;
+use volc_im::archive::{Archive, Figures, PageFetch};
+use volc_im::model::{AppId, ConversationId, Cursor, Message};
+use volc_im::pager::Direction;
+
+const APP: AppId = AppId(7);
+const CONV: ConversationId = ConversationId(42);
+const OTHER: ConversationId = ConversationId(43);
+const T0: i64 = 1_700_000_000_000;
+
+/// A message at position `idx`, sent `secs` seconds after `T0`.
+fn message(idx: i64, secs: i64) -> Message {
+    let raw = format!(
+        r#"{{"MessageId": {}, "IndexInConversation": {idx}, "CreateTime": {}, "Sender": 9, "MsgType": 10001, "Status": 0, "Content": "{{\"text\":\"m{idx}\"}}"}}"#,
+        1_000_000 + idx,
+        T0 + secs * 1000
+    );
+    Message::from_raw(RawValue::from_string(raw).unwrap())
+}
+
+fn store(archive: &mut Archive, conversation: ConversationId, messages: Vec<Message>) {
+    let fetch = PageFetch::new(
+        APP,
+        conversation,
+        Direction::NewestFirst,
+        Cursor::NEWEST,
+        Cursor::NEWEST,
+    );
+    let page = Page {
+        has_more: Some(true),
+        new_cursor: Some(Cursor(1)),
+        messages,
+    };
+    archive.store_page(&fetch, &page).unwrap();
+}
+
+fn index_at(archive: &Archive, conversation: ConversationId, secs: i64) -> Option<i64> {
+    archive
+        .first_at_or_after(APP, conversation, T0 + secs * 1000)
+        .unwrap()
+        .map(|m| m.message.body.index_in_conversation.unwrap())
+}
+
+#[test]
+fn the_first_message_at_or_after_a_time_in_reading_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut archive = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+    // Positions 1..=10 every 60 s; 6 and 7 sent in the same second; stored newest first.
+    let mut messages: Vec<Message> = (1..=10)
+        .map(|i| message(i, if i == 7 { 300 } else { i * 60 }))
+        .collect();
+    messages.reverse();
+    store(&mut archive, CONV, messages);
+    // Another conversation with messages at every time in between.
+    store(
+        &mut archive,
+        OTHER,
+        (100..200).map(|i| message(i, i)).collect(),
+    );
+    assert_eq!(index_at(&archive, CONV, 60), Some(1), "exactly at");
+    assert_eq!(
+        index_at(&archive, CONV, 61),
+        Some(2),
+        "just after the first"
+    );
+    assert_eq!(
+        index_at(&archive, CONV, -1_000),
+        Some(1),
+        "before everything"
+    );
+    assert_eq!(
+        index_at(&archive, CONV, 300),
+        Some(5),
+        "ties go in reading order"
+    );
+    assert_eq!(index_at(&archive, CONV, 301), Some(6));
+    assert_eq!(index_at(&archive, CONV, 601), None, "after the newest");
+    assert_eq!(index_at(&archive, ConversationId(99), 0), None);
+}
+
+#[test]
+fn figures_follow_what_is_archived_and_are_kept_between_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite3");
+    let mut archive = Archive::open(&path).unwrap();
+    assert!(archive.figures().unwrap().is_empty());
+    store(
+        &mut archive,
+        CONV,
+        (1..=5).rev().map(|i| message(i, i)).collect(),
+    );
+    store(&mut archive, OTHER, vec![message(1, 1000)]);
+    let f = archive.figures().unwrap();
+    assert_eq!(
+        f[&(APP, CONV)],
+        Figures {
+            messages: 5,
+            newest_time: Some(T0 + 5_000)
+        }
+    );
+    assert_eq!(f[&(APP, OTHER)].messages, 1);
+    // The same messages again change nothing; new ones add up.
+    store(
+        &mut archive,
+        CONV,
+        (1..=5).rev().map(|i| message(i, i)).collect(),
+    );
+    store(
+        &mut archive,
+        CONV,
+        (6..=8).rev().map(|i| message(i, i)).collect(),
+    );
+    let f = archive.figures().unwrap();
+    assert_eq!(f[&(APP, CONV)].messages, 8);
+    assert_eq!(f[&(APP, CONV)].newest_time, Some(T0 + 8_000));
+    drop(archive);
+
+    // Next run: the kept figures, and what was archived meanwhile.
+    let mut archive = Archive::open(&path).unwrap();
+    assert_eq!(archive.figures().unwrap()[&(APP, CONV)].messages, 8);
+    store(&mut archive, CONV, vec![message(9, 9)]);
+    assert_eq!(archive.figures().unwrap()[&(APP, CONV)].messages, 9);
+    drop(archive);
+
+    // A read-only archive answers the same.
+    let archive = Archive::open_read_only(&path).unwrap();
+    assert_eq!(archive.figures().unwrap()[&(APP, CONV)].messages, 9);
+}
