@@ -16,6 +16,7 @@ mod handover;
 mod input;
 pub mod keys;
 pub mod layout;
+pub mod offline;
 pub mod prompt;
 pub mod search;
 pub mod seek;
@@ -93,16 +94,22 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         time_zone: jiff::tz::TimeZone::system(),
         ui: opts.ui,
     };
-    if settings.ui.tools.history_path.is_none() {
-        settings.ui.tools.history_path = self::settings::history_path();
-    }
-    if let Some(path) = &settings.ui.tools.history_path {
-        settings.ui.search_history = self::settings::read_history(path);
-    }
+    load_history(&mut settings.ui);
     let source = crate::archive::Archiving {
         inner: opts.client,
         archive: opts.archive,
         newest_start: opts.newest_cursor,
     };
     terminal::run(source, settings).await
+}
+
+/// Reads the search history kept from earlier runs (from its default place unless
+/// the settings name one).
+pub(crate) fn load_history(ui: &mut settings::UiSettings) {
+    if ui.tools.history_path.is_none() {
+        ui.tools.history_path = self::settings::history_path();
+    }
+    if let Some(path) = &ui.tools.history_path {
+        ui.search_history = self::settings::read_history(path);
+    }
 }
