@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod conversation;
 pub mod detail;
+pub mod everywhere;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod follow;

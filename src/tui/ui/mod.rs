@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the app's state. One file per screen region.
 
 mod detail;
+pub mod everywhere;
 pub(crate) mod help;
 pub(crate) mod list;
 mod picker;
