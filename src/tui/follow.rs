@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use crate::api::ApiError;
 
+use crate::config::{DEFAULT_FOLLOW_INTERVAL_MS, FOLLOW_INTERVAL_MS_MAX, FOLLOW_INTERVAL_MS_MIN};
+
 /// The base interval unless the config sets `follow_interval_ms`.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(2000);
-/// The shortest `follow_interval_ms` accepted: faster gains nothing a reader sees and
-/// spends the rate limit the other commands share.
-pub const MIN_INTERVAL: Duration = Duration::from_millis(250);
-/// The longest `follow_interval_ms` accepted.
-pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(DEFAULT_FOLLOW_INTERVAL_MS);
+/// The bounds of `follow_interval_ms` (the config refuses others).
+pub const MIN_INTERVAL: Duration = Duration::from_millis(FOLLOW_INTERVAL_MS_MIN);
+pub const MAX_INTERVAL: Duration = Duration::from_millis(FOLLOW_INTERVAL_MS_MAX);
 /// Quiet for this long (no new message, no key), the polls start to slow down.
 pub const IDLE_AFTER: Duration = Duration::from_secs(60);
 /// The slowest a quiet conversation is polled (unless the base interval is slower).
@@ -35,27 +35,6 @@ pub enum Reachability {
     Online,
     /// The last attempt could not reach the service; the archive is what is shown.
     Offline,
-}
-
-/// A `follow_interval_ms` that is out of bounds.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "follow_interval_ms = {given}: must be between {} and {} (milliseconds)",
-    MIN_INTERVAL.as_millis(),
-    MAX_INTERVAL.as_millis()
-)]
-pub struct IntervalError {
-    pub given: u64,
-}
-
-/// The base interval for a configured `follow_interval_ms`.
-pub fn interval_from_ms(ms: u64) -> Result<Duration, IntervalError> {
-    let d = Duration::from_millis(ms);
-    if (MIN_INTERVAL..=MAX_INTERVAL).contains(&d) {
-        Ok(d)
-    } else {
-        Err(IntervalError { given: ms })
-    }
 }
 
 /// True when an error means the service could not be reached at all (no connection,
@@ -306,15 +285,9 @@ mod tests {
     }
 
     #[test]
-    fn the_configured_interval_is_bounded() {
-        assert_eq!(interval_from_ms(2000), Ok(s(2)));
-        assert_eq!(interval_from_ms(250), Ok(ms(250)));
-        let e = interval_from_ms(10).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "follow_interval_ms = 10: must be between 250 and 3600000 (milliseconds)"
-        );
-        assert!(interval_from_ms(3_600_001).is_err());
+    fn the_base_interval_is_kept_within_bounds() {
+        assert_eq!(Follow::new(ms(10), s(0)).next_due(), MIN_INTERVAL);
+        assert_eq!(Follow::new(s(7200), s(0)).next_due(), MAX_INTERVAL);
     }
 
     #[test]
