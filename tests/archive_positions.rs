@@ -83,6 +83,47 @@ fn the_first_message_at_or_after_a_time_in_reading_order() {
 }
 
 #[test]
+fn gaps_in_the_archive_and_messages_without_a_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut archive = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+    // Positions 1..=1000 with most missing (stretches fetched apart), a second each.
+    let kept: Vec<i64> = (1..=1000)
+        .filter(|i| i % 97 == 0 || *i < 4 || *i > 990)
+        .collect();
+    store(
+        &mut archive,
+        CONV,
+        kept.iter().rev().map(|&i| message(i, i)).collect(),
+    );
+    for secs in [0, 1, 4, 96, 97, 98, 500, 970, 971, 991, 1000] {
+        let want = kept.iter().copied().find(|&i| i >= secs);
+        assert_eq!(index_at(&archive, CONV, secs), want, "at {secs} s");
+    }
+    // A message without a position reads after all others.
+    let raw = format!(
+        r#"{{"MessageId": 5, "CreateTime": {}, "Content": "{{\"text\":\"late\"}}"}}"#,
+        T0 + 5_000_000
+    );
+    store(
+        &mut archive,
+        CONV,
+        vec![Message::from_raw(RawValue::from_string(raw).unwrap())],
+    );
+    let late = archive
+        .first_at_or_after(APP, CONV, T0 + 1_001_000)
+        .unwrap()
+        .unwrap();
+    assert_eq!(late.message.body.index_in_conversation, None);
+    assert_eq!(late.message.body.create_time, Some(T0 + 5_000_000));
+    assert!(
+        archive
+            .first_at_or_after(APP, CONV, T0 + 5_000_001)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
 fn figures_follow_what_is_archived_and_are_kept_between_runs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.sqlite3");

@@ -15,12 +15,8 @@ use rusqlite::{OptionalExtension, params};
 use super::{Archive, ArchiveError, ArchivedMessage};
 use crate::model::{AppId, ConversationId};
 
-/// The migration step that adds the conversation-and-time index and the kept figures,
-/// filled from what is archived already.
+/// The migration step that adds the kept figures, filled from what is archived already.
 pub(crate) const MIGRATION: &str = r#"
-    CREATE INDEX messages_by_conversation_time
-        ON messages (app_id, conversation_id, create_time);
-
     CREATE TABLE conversation_figures (
         app_id          INTEGER NOT NULL,
         conversation_id INTEGER NOT NULL,
@@ -56,34 +52,76 @@ impl Figures {
 impl Archive {
     /// The first archived message of a conversation sent at or after `time_ms`
     /// (`CreateTime`, ms), in reading order; `None` when every archived one is older.
-    /// Two index lookups, whatever the size of the archive.
+    ///
+    /// A binary search over the position index (times grow with positions: the
+    /// service numbers messages as they are sent), a few dozen index lookups however
+    /// large the archive, and no index of its own for every store to keep up.
+    /// Messages archived without a position come after all others, as they read.
     pub fn first_at_or_after(
         &self,
         app: AppId,
         conversation: ConversationId,
         time_ms: i64,
     ) -> Result<Option<ArchivedMessage>, ArchiveError> {
-        let found: Option<i64> = self
+        let sqlite = |e| self.error(e);
+        let bounds: (Option<i64>, Option<i64>) = self
             .conn
             .prepare_cached(
-                "SELECT min(create_time) FROM messages
-                 WHERE app_id = ?1 AND conversation_id = ?2 AND create_time >= ?3",
-            )
-            .and_then(|mut s| s.query_row(params![app.0, conversation.0, time_ms], |r| r.get(0)))
-            .map_err(|e| self.error(e))?;
-        let Some(time) = found else {
-            return Ok(None);
-        };
-        self.conn
-            .prepare_cached(
-                // Without statistics SQLite would rather walk the whole conversation in
-                // reading order than sort the few messages of that one time.
-                "SELECT id, raw FROM messages INDEXED BY messages_by_conversation_time
-                 WHERE app_id = ?1 AND conversation_id = ?2 AND create_time = ?3
-                 ORDER BY idx IS NULL, idx, message_id, id LIMIT 1",
+                "SELECT min(idx), max(idx) FROM messages
+                 WHERE app_id = ?1 AND conversation_id = ?2 AND idx IS NOT NULL",
             )
             .and_then(|mut s| {
-                s.query_row(params![app.0, conversation.0, time], |r| {
+                s.query_row(params![app.0, conversation.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+            })
+            .map_err(sqlite)?;
+        let mut at_or_after = self
+            .conn
+            .prepare_cached(
+                "SELECT idx, create_time FROM messages
+                 WHERE app_id = ?1 AND conversation_id = ?2 AND idx >= ?3
+                 ORDER BY idx, create_time, message_id, id LIMIT 1",
+            )
+            .map_err(sqlite)?;
+        let mut found = None;
+        if let (Some(mut lo), Some(mut hi)) = bounds {
+            // The first position whose time is at or after `time_ms` lies in [lo, hi].
+            hi += 1;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let (idx, time): (i64, Option<i64>) = at_or_after
+                    .query_row(params![app.0, conversation.0, mid], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .map_err(sqlite)?;
+                // No position lies in [mid, idx): a fit at idx leaves [lo, mid) to
+                // look for an earlier one; a miss, everything after idx.
+                if time.is_some_and(|t| t >= time_ms) {
+                    found = Some(idx);
+                    hi = mid;
+                } else {
+                    lo = idx + 1;
+                }
+            }
+        }
+        let sql = match found {
+            Some(_) => {
+                "SELECT id, raw FROM messages
+                 WHERE app_id = ?1 AND conversation_id = ?2 AND idx = ?3
+                 ORDER BY create_time, message_id, id LIMIT 1"
+            }
+            None => {
+                "SELECT id, raw FROM messages
+                 WHERE app_id = ?1 AND conversation_id = ?2 AND idx IS NULL AND create_time >= ?3
+                 ORDER BY create_time, message_id, id LIMIT 1"
+            }
+        };
+        let key = found.unwrap_or(time_ms);
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut s| {
+                s.query_row(params![app.0, conversation.0, key], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
                 })
                 .optional()
@@ -96,7 +134,7 @@ impl Archive {
                     message: super::read::message_from(raw),
                 })
             })
-            .map_err(|e| self.error(e))
+            .map_err(sqlite)
     }
 
     /// Every conversation's figures, by app and conversation. Reads the kept figures

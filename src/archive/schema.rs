@@ -73,7 +73,7 @@ pub(crate) const STEPS: &[&str] = &[
     // 3: both search indexes without positions or sizes (half the index, faster to
     // write), every message queued to be indexed again.
     super::search_index::LEAN_MIGRATION,
-    // 4: an index by conversation and time, and each conversation's figures kept.
+    // 4: each conversation's figures (messages, newest time) kept.
     super::positions::MIGRATION,
 ];
 
