@@ -171,3 +171,43 @@ fn figures_follow_what_is_archived_and_are_kept_between_runs() {
     let archive = Archive::open_read_only(&path).unwrap();
     assert_eq!(archive.figures().unwrap()[&(APP, CONV)].messages, 9);
 }
+
+#[test]
+fn a_landing_is_complete_only_when_nothing_can_be_missing_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut archive = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+    // Two stretches: 11..=20 walked from the newest (its older edge a cursor), and
+    // 1..=5 reaching the beginning; 6..=10 never fetched.
+    let newest = PageFetch::new(
+        APP,
+        CONV,
+        Direction::NewestFirst,
+        Cursor::NEWEST,
+        Cursor::NEWEST,
+    );
+    let page = |lo: i64, hi: i64, more: bool| Page {
+        has_more: Some(more),
+        new_cursor: more.then_some(Cursor(lo - 1)),
+        messages: (lo..=hi).rev().map(|i| message(i, i * 60)).collect(),
+    };
+    archive.store_page(&newest, &page(11, 20, true)).unwrap();
+    let older = PageFetch::new(APP, CONV, Direction::NewestFirst, Cursor(5), Cursor::NEWEST);
+    archive.store_page(&older, &page(1, 5, false)).unwrap();
+    let landing = |secs: i64| {
+        let l = archive.landing_at(APP, CONV, T0 + secs * 1000).unwrap();
+        (
+            l.message
+                .map(|m| m.message.body.index_in_conversation.unwrap()),
+            l.complete,
+        )
+    };
+    assert_eq!(landing(0), (Some(1), true), "the beginning of the history");
+    assert_eq!(landing(150), (Some(3), true), "inside a complete stretch");
+    assert_eq!(
+        landing(6 * 60),
+        (Some(11), false),
+        "6..=10 may be in the gap"
+    );
+    assert_eq!(landing(12 * 60), (Some(12), true));
+    assert_eq!(landing(21 * 60), (None, false));
+}

@@ -49,7 +49,46 @@ impl Figures {
     }
 }
 
+/// Where a jump to a time lands in the archive.
+#[derive(Clone, Debug)]
+pub struct TimeLanding {
+    /// The first archived message at or after the time, if any is.
+    pub message: Option<ArchivedMessage>,
+    /// True when the archive knows no message is missing before it: the one before it
+    /// is archived in the same complete stretch (so it is older than the time), or it
+    /// begins the history. Otherwise the history between may hold an earlier one.
+    pub complete: bool,
+}
+
 impl Archive {
+    /// The first archived message at or after `time_ms`, and whether the archive
+    /// knows it is the first of the conversation's whole history.
+    pub fn landing_at(
+        &self,
+        app: AppId,
+        conversation: ConversationId,
+        time_ms: i64,
+    ) -> Result<TimeLanding, ArchiveError> {
+        let message = self.first_at_or_after(app, conversation, time_ms)?;
+        let idx = message
+            .as_ref()
+            .and_then(|m| m.message.body.index_in_conversation);
+        let complete = match idx {
+            Some(f) => {
+                self.coverage(app, conversation)?
+                    .iter()
+                    .any(|s| match (s.lo_idx, s.hi_idx) {
+                        (Some(lo), Some(hi)) => {
+                            (lo < f && f <= hi) || (lo == f && s.reaches_beginning())
+                        }
+                        _ => false,
+                    })
+            }
+            None => false,
+        };
+        Ok(TimeLanding { message, complete })
+    }
+
     /// The first archived message of a conversation sent at or after `time_ms`
     /// (`CreateTime`, ms), in reading order; `None` when every archived one is older.
     ///
