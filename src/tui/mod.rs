@@ -15,6 +15,7 @@ mod handover;
 mod input;
 pub mod keys;
 pub mod layout;
+pub mod names;
 pub mod prompt;
 pub mod search;
 pub mod seek;
