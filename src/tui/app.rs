@@ -9,14 +9,15 @@ use ratatui::layout::Rect;
 
 use crate::api::ApiError;
 use crate::api::calls::Waiting;
-use crate::api::wire::{ConversationsResult, USER_BATCH_LIMIT, UsersResult};
+use crate::api::wire::{ConversationsResult, Page, USER_BATCH_LIMIT, UsersResult};
 use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
-use crate::pager::Direction;
+use crate::pager::{Direction, PageRequest};
 
 use super::action::{Action, Command, ViewId};
 use super::conversation::ConversationView;
 use super::keys::KeyMap;
 use super::layout::{self, Areas};
+use super::names::{Name, Names, known_name};
 use super::prompt::Prompt;
 use super::settings::UiSettings;
 use super::{Start, Target};
@@ -58,26 +59,6 @@ pub enum Screen {
 pub enum Focus {
     List,
     Detail,
-}
-
-/// A sender's display name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Name {
-    Requested,
-    Known(String),
-    /// The server has no name (or could not be asked): the id is shown.
-    Unknown,
-}
-
-/// Display names by app and user.
-pub type Names = HashMap<(AppId, UserId), Name>;
-
-/// A sender's display name in `names`, when known.
-pub fn known_name(names: &Names, app: AppId, user: UserId) -> Option<&str> {
-    match names.get(&(app, user)) {
-        Some(Name::Known(n)) => Some(n),
-        _ => None,
-    }
 }
 
 /// The picker's selection and scroll offset.
@@ -201,8 +182,9 @@ impl App {
                 self.size = Rect::new(0, 0, width, height);
                 if let Some(view) = &mut self.view {
                     // Row starts depend on the width: restart the line.
-                    view.detail_scroll.offset = 0;
+                    view.rewrap_detail();
                 }
+                self.relayout();
                 Vec::new()
             }
             Action::Tick => {
@@ -220,44 +202,14 @@ impl App {
                 view,
                 request,
                 page,
-            } => {
-                let h = self.list_height();
-                let tz = self.tz.clone();
-                let names = &self.names;
-                match self.view.as_mut().filter(|v| v.id == view) {
-                    Some(v) => {
-                        let app = v.target.app_id;
-                        let mut commands = Vec::new();
-                        let senders = match v.page_loaded(&request, page, &tz, h, names) {
-                            Some(arrival) => {
-                                commands.extend(v.seek_after_page(
-                                    &arrival.hits,
-                                    arrival.messages,
-                                    h,
-                                ));
-                                arrival.senders
-                            }
-                            None => Vec::new(),
-                        };
-                        if let Some(warning) = v.pager.take_warning() {
-                            v.set_notice(warning.short(), self.ticks);
-                        }
-                        commands.extend(self.request_names(app, senders));
-                        commands
-                    }
-                    None => {
-                        tracing::debug!(?view, "dropped a page for a closed conversation");
-                        Vec::new()
-                    }
-                }
-            }
+            } => self.page_loaded(view, &request, page),
             Action::PageFailed {
                 view,
                 request,
                 error,
             } => {
                 let refused_live = self.view.as_ref().is_some_and(|v| {
-                    v.id == view
+                    v.id() == view
                         && v.direction() == Direction::OldestFirst
                         && crate::export::is_live_group_refusal(&error)
                 });
@@ -272,7 +224,6 @@ impl App {
                     self.open(index);
                 } else if let Some(v) = self.view_mut(view) {
                     v.page_failed(&request, &error);
-                    v.seek_after_failure();
                 }
                 Vec::new()
             }
@@ -287,7 +238,7 @@ impl App {
                 };
                 match self.view_mut(view) {
                     Some(v) => {
-                        let app = v.target.app_id;
+                        let app = v.target().app_id;
                         v.referenced_loaded(&ids, result);
                         self.request_names(app, senders)
                     }
@@ -338,7 +289,7 @@ impl App {
             || self
                 .view
                 .as_ref()
-                .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0 || v.is_seeking())
+                .is_some_and(ConversationView::is_fetching)
     }
 
     /// True once a conversation's description was answered for (or failed): what is
@@ -360,7 +311,7 @@ impl App {
 
     /// True while the status bar shows a notice.
     pub fn has_notice(&self) -> bool {
-        self.view.as_ref().is_some_and(|v| v.notice.is_some())
+        self.view.as_ref().is_some_and(|v| v.notice().is_some())
     }
 
     /// The key map in use.
@@ -433,12 +384,45 @@ impl App {
         }
     }
 
-    pub(crate) fn list_height(&self) -> i32 {
-        i32::from(self.areas().list.height)
+    /// Lays the screen out again after what decides it changed (the size, the detail
+    /// pane shown or hidden, wrapping, the screen): the open view keeps its list's
+    /// height from here.
+    pub(crate) fn relayout(&mut self) {
+        let list = self.areas().list;
+        let wrap_cols = self.wrap.then(|| super::ui::list::text_cols(list.width));
+        if let Some(view) = self.view.as_mut() {
+            view.set_layout(i32::from(list.height), wrap_cols);
+        }
+    }
+
+    /// Takes a page for the open view: the view's own arrival, the search going on,
+    /// the pager's warning, names for new senders.
+    fn page_loaded(&mut self, view: ViewId, request: &PageRequest, page: Page) -> Vec<Command> {
+        let tz = self.tz.clone();
+        let now = self.ticks;
+        let names = &self.names;
+        let Some(v) = self.view.as_mut().filter(|v| v.id() == view) else {
+            tracing::debug!(?view, "dropped a page for a closed conversation");
+            return Vec::new();
+        };
+        let app = v.target().app_id;
+        let mut commands = Vec::new();
+        let senders = match v.page_loaded(request, page, &tz, names) {
+            Some(arrival) => {
+                commands.extend(v.seek_after_page(&arrival.hits, arrival.messages));
+                arrival.senders
+            }
+            None => Vec::new(),
+        };
+        if let Some(warning) = v.take_warning() {
+            v.set_notice(warning.short(), now);
+        }
+        commands.extend(self.request_names(app, senders));
+        commands
     }
 
     fn view_mut(&mut self, id: ViewId) -> Option<&mut ConversationView> {
-        self.view.as_mut().filter(|v| v.id == id)
+        self.view.as_mut().filter(|v| v.id() == id)
     }
 
     /// A sender's display name, when known.
@@ -489,11 +473,12 @@ impl App {
         if let Some(notice) = notice {
             view.set_notice(notice, self.ticks);
         }
-        tracing::info!(conversation = %view.target.conversation, %direction, "opened");
+        tracing::info!(conversation = %view.target().conversation, %direction, "opened");
         self.view = Some(view);
         self.screen = Screen::Conversation;
         self.focus = Focus::List;
         self.picker.selected = index;
+        self.relayout();
     }
 
     /// Back to the picker; answers for the closed view will be dropped.
@@ -581,7 +566,7 @@ impl App {
         // A live group opened oldest-first would only earn a server error: reopen it.
         let reopen = self.view.as_ref().is_some_and(|v| {
             v.direction() == Direction::OldestFirst
-                && self.kind_of(&v.target) == Some(ConversationKind::LiveGroup)
+                && self.kind_of(v.target()) == Some(ConversationKind::LiveGroup)
         });
         if reopen {
             let index = self.picker.selected;

@@ -17,6 +17,7 @@ mod handover;
 mod input;
 pub mod keys;
 pub mod layout;
+pub mod names;
 pub mod offline;
 pub mod prompt;
 pub mod search;

@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let model = view.model();
     let h = i32::from(area.height);
     let buf = frame.buffer_mut();
-    let placed_items = viewport::place(&model, view.scroll, h);
+    let placed_items = viewport::place(&model, view.scroll(), h);
     let free_from = placed_items
         .iter()
         .map(|p| p.top + p.height)
@@ -82,7 +82,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Item::Top(edge) => edge_row(buf, row, app, view, edge, true),
                 Item::Bottom(edge) => edge_row(buf, row, app, view, edge, false),
                 Item::Message(m) => {
-                    let Some(entry) = view.store.get(m) else {
+                    let Some(entry) = view.store().get(m) else {
                         continue;
                     };
                     let separator = model.day_separator(m);
@@ -91,7 +91,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     if r < sep_rows {
                         day_separator(buf, row, entry);
                     } else {
-                        let selected = m == view.scroll.selected;
+                        let selected = m == view.scroll().selected;
                         let focused = app.focus() == Focus::List;
                         if selected {
                             // The quote line belongs to its message: it is marked with it.
@@ -101,7 +101,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                             hint_row(buf, row, app, view, entry, selected);
                         } else {
                             let k = (r - sep_rows - hint_rows) as usize;
-                            let chunk = view.wrap_cols.map(|cols| wrapped_chunk(entry, cols, k));
+                            let chunk = view.wrap_cols().map(|cols| wrapped_chunk(entry, cols, k));
                             if k == 0 {
                                 main_row(buf, row, app, view, entry, selected, chunk);
                             } else if let Some(chunk) = chunk {
@@ -113,7 +113,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }
         }
     }
-    if view.failed && view.store.is_empty() {
+    if view.failed() && view.store().is_empty() {
         full_error(buf, area, view, free_from + 1);
     }
 }
@@ -121,7 +121,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// With nothing loaded the list has room for the whole error, which the status bar
 /// cuts: what failed, the request id, what to check.
 fn full_error(buf: &mut Buffer, area: Rect, view: &ConversationView, from_row: i32) {
-    let Some(error) = &view.error_full else {
+    let Some(error) = view.error_full() else {
         return;
     };
     let cols = usize::from(area.width.saturating_sub(2)).max(1);
@@ -146,8 +146,7 @@ fn full_error(buf: &mut Buffer, area: Rect, view: &ConversationView, from_row: i
 
 /// The search's needle when `entry` is one of its matches.
 fn needle_for<'v>(view: &'v ConversationView, entry: &Entry) -> Option<&'v str> {
-    view.search
-        .as_ref()
+    view.search()
         .filter(|s| s.is_hit(entry))
         .map(|s| s.needle())
 }
@@ -215,7 +214,7 @@ fn header(
     let name = message
         .body
         .sender
-        .and_then(|u| app.display_name(view.target.app_id, u))
+        .and_then(|u| app.display_name(view.target().app_id, u))
         .unwrap_or(&label);
     let sender = text::fit(&text::one_line(name, cols), cols).into_owned();
     let pad = " ".repeat(cols.saturating_sub(text::width(&sender)) + 1);
@@ -245,7 +244,7 @@ fn quoted_sender(app: &App, view: &ConversationView, entry: &Entry) -> Option<St
     let name = quoted
         .body
         .sender
-        .and_then(|u| app.display_name(view.target.app_id, u))
+        .and_then(|u| app.display_name(view.target().app_id, u))
         .unwrap_or(&label);
     Some(text::one_line(name, SENDER_MAX_COLS))
 }
@@ -387,7 +386,7 @@ fn edge_row(
 ) {
     match edge {
         EdgeRow::Loading => {
-            let what = match (view.store.is_empty(), top, view.direction()) {
+            let what = match (view.store().is_empty(), top, view.direction()) {
                 (true, _, _) => "loading…",
                 (false, true, Direction::NewestFirst) => "loading older messages…",
                 _ => "loading newer messages…",
@@ -401,7 +400,7 @@ fn edge_row(
             buf.set_line(row.x, row.y, &line, row.width);
         }
         EdgeRow::Failed => {
-            let what = if view.store.is_empty() {
+            let what = if view.store().is_empty() {
                 " ⚠ could not load messages: r retries"
             } else {
                 " ⚠ could not load more: r retries"

@@ -10,8 +10,7 @@ use crate::model::MessageStatus;
 use crate::tui::app::{App, Screen};
 use crate::tui::conversation::ConversationView;
 use crate::tui::keys::{long_hint, short_hint};
-use crate::tui::search::Toward;
-use crate::tui::seek::{Goal, Note};
+use crate::tui::seek::{Goal, Note, Toward};
 use crate::tui::text;
 
 use super::{prompt, spinner, theme};
@@ -48,11 +47,10 @@ fn status_suffix(status: MessageStatus) -> String {
 /// going (the spinner goes with it).
 pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
     let query = view
-        .search
-        .as_ref()
+        .search()
         .map(|s| format!("\"{}\"", text::one_line(s.query(), QUERY_SHOWN_MAX_COLS)))
         .unwrap_or_default();
-    if let Some(seek) = &view.seek {
+    if let Some(seek) = view.seek() {
         let text = match seek.goal {
             Goal::Match(toward) => format!("searching {} messages… {query}", toward.word()),
             Goal::Quote(..) => "finding the quoted message…".to_owned(),
@@ -99,7 +97,7 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
         };
         return Some((text, false));
     }
-    let search = view.search.as_ref()?;
+    let search = view.search()?;
     let text = match (search.rank(), search.count()) {
         (_, 0) => format!("no match for {query}"),
         (Some(k), n) => format!("match {k}/{n} {query}"),
@@ -140,12 +138,12 @@ fn parts(app: &App) -> Parts {
             notice: None,
         };
     };
-    let t = &view.target;
+    let t = view.target();
     let name = match app.conversation_name(t) {
         Some(n) => format!("{} · {}", text::one_line(n, 60), t.conversation),
         None => format!("conversation {}", t.conversation),
     };
-    let mut tail = vec![Span::raw(format!(" · {} loaded", view.store.len()))];
+    let mut tail = vec![Span::raw(format!(" · {} loaded", view.store().len()))];
     // A search in progress shows the spinner beside what it is doing.
     if app.is_fetching() && !view.is_seeking() {
         tail.push(Span::raw(" "));
@@ -156,13 +154,12 @@ fn parts(app: &App) -> Parts {
         name,
         tail,
         error: view
-            .error
-            .as_ref()
-            .map(|e| format!("⚠ {}", text::one_line(e, ERROR_MAX_COLS))),
+            .error()
+            .map(|e| format!("⚠ {}", text::one_line(&e, ERROR_MAX_COLS))),
         search: search_status(view),
         notice: view
-            .notice
-            .clone()
+            .notice()
+            .map(str::to_owned)
             .or_else(|| {
                 app.exporting().map(|p| match app.export_written() {
                     0 => format!("exporting to {p}…"),
