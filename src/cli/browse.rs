@@ -189,6 +189,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
             .is_demo
             .then(|| format!("demo data: {CONFIGURE_HINT}")),
         ui,
+        follow_interval: session.config.follow_interval,
     };
     let result = crate::tui::run(options).await;
     drop(session);

@@ -6,8 +6,12 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::ApiError;
 use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, Page, UsersResult};
+use crate::archive::{SearchHit, SearchQuery, TimeLanding};
 use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
 use crate::pager::PageRequest;
+
+use super::everywhere::SearchId;
+use super::overview::Overview;
 
 /// Identifies one opening of a conversation. An answer for a view that is no longer
 /// open (the user went back to the picker, or the view was reopened) is dropped.
@@ -49,6 +53,24 @@ pub enum Action {
         ids: Vec<MessageId>,
         result: Result<Vec<Message>, ApiError>,
     },
+    /// The open conversation's newest page, looked at for new messages (or not).
+    Polled {
+        view: ViewId,
+        result: Result<Page, ApiError>,
+    },
+    /// A search across every archived conversation was answered.
+    FoundEverywhere {
+        id: SearchId,
+        result: Result<Vec<SearchHit>, String>,
+    },
+    /// The picker's figures were read from the archive.
+    OverviewLoaded(Result<Overview, String>),
+    /// Where a jump to a time lands in the archive.
+    TimeFound {
+        view: ViewId,
+        time_ms: i64,
+        result: Result<TimeLanding, String>,
+    },
     /// Conversation descriptions arrived (or not).
     ConversationsLoaded {
         app: AppId,
@@ -86,6 +108,25 @@ pub enum Command {
         app: AppId,
         conversation: ConversationId,
         ids: Vec<MessageId>,
+    },
+    /// The newest page of the open conversation, to see what arrived (`Reverse=1`).
+    Poll {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        request: PageRequest,
+    },
+    /// Search every archived conversation.
+    SearchEverywhere { id: SearchId, query: SearchQuery },
+    /// Read the picker's figures from the archive: messages archived, the newest's
+    /// time, how many are new since last looked.
+    LoadOverview,
+    /// Find the first archived message at or after a time.
+    FindTime {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        time_ms: i64,
     },
     /// `BatchGetConversations`, for names and types.
     FetchConversations {

@@ -15,9 +15,12 @@ use crate::pager::{Direction, PageRequest};
 
 use super::action::{Action, Command, ViewId};
 use super::conversation::ConversationView;
+use super::everywhere::Everywhere;
 use super::keys::KeyMap;
 use super::layout::{self, Areas};
+use super::live::Live;
 use super::names::{Name, Names, known_name};
+use super::overview::Overview;
 use super::prompt::Prompt;
 use super::settings::UiSettings;
 use super::{Start, Target};
@@ -45,6 +48,10 @@ pub struct Settings {
     pub time_zone: TimeZone,
     /// Keys and tools from the configuration.
     pub ui: UiSettings,
+    /// `--offline`: nothing is asked of the service; the status bar says `offline`.
+    pub offline: bool,
+    /// How often the open conversation is looked at for new messages.
+    pub follow_interval: std::time::Duration,
 }
 
 /// Which screen is up.
@@ -52,6 +59,8 @@ pub struct Settings {
 pub enum Screen {
     Picker,
     Conversation,
+    /// The results of a search across every archived conversation.
+    Everywhere,
 }
 
 /// Which pane takes the movement keys.
@@ -112,6 +121,17 @@ pub struct App {
     pub(crate) waiting: Option<Waiting>,
     pub(crate) next_view: u64,
     pub(crate) quit: bool,
+    /// Following the open conversation, and whether the service is reachable.
+    pub(crate) live: Live,
+    /// The last search across every archived conversation, while its results are up.
+    pub(crate) everywhere: Option<Everywhere>,
+    /// The screen the results return to.
+    pub(crate) everywhere_from: Screen,
+    pub(crate) next_search: u64,
+    /// The picker's figures from the archive.
+    pub(crate) overview: Overview,
+    /// A message to go to once its view has a first page (a search result opened).
+    pub(crate) pending_landing: Option<(ViewId, crate::model::MessageId)>,
 }
 
 impl App {
@@ -150,6 +170,12 @@ impl App {
             waiting: None,
             next_view: 0,
             quit: false,
+            live: Live::new(settings.follow_interval, settings.offline),
+            everywhere: None,
+            everywhere_from: Screen::Picker,
+            next_search: 0,
+            overview: Overview::default(),
+            pending_landing: None,
         };
         let mut by_app: BTreeMap<AppId, Vec<ConversationId>> = BTreeMap::new();
         for t in &app.targets {
@@ -166,6 +192,7 @@ impl App {
                     .collect::<Vec<_>>()
             })
             .collect();
+        commands.push(Command::LoadOverview);
         if single {
             app.open(0);
         }
@@ -175,6 +202,10 @@ impl App {
 
     /// Applies one action; returns what it calls for.
     pub fn update(&mut self, action: Action) -> Vec<Command> {
+        if matches!(action, Action::Key(_)) {
+            self.touched();
+        }
+        let screen_before = self.screen;
         let mut commands = match action {
             Action::Key(key) => self.on_key(key),
             Action::Mouse(mouse) => self.on_mouse(mouse),
@@ -190,24 +221,46 @@ impl App {
             Action::Tick => {
                 self.ticks += 1;
                 let now = self.ticks;
-                match self.view.as_mut() {
+                let mut commands: Vec<Command> = match self.view.as_mut() {
                     Some(view) => {
                         view.expire_notice(now);
                         view.due_ref_fetch(now).into_iter().collect()
                     }
                     None => Vec::new(),
-                }
+                };
+                commands.extend(self.due_poll());
+                commands
             }
             Action::PageLoaded {
                 view,
                 request,
                 page,
-            } => self.page_loaded(view, &request, page),
+            } => {
+                self.live.reached(Ok(()));
+                let mut commands = self.page_loaded(view, &request, page);
+                commands.extend(self.land_pending());
+                commands
+            }
+            Action::Polled { view, result } => self.polled(view, result),
+            Action::FoundEverywhere { id, result } => {
+                self.found_everywhere(id, result);
+                Vec::new()
+            }
+            Action::OverviewLoaded(result) => {
+                self.overview_loaded(result);
+                Vec::new()
+            }
+            Action::TimeFound {
+                view,
+                time_ms,
+                result,
+            } => self.time_found(view, time_ms, result),
             Action::PageFailed {
                 view,
                 request,
                 error,
             } => {
+                self.live.reached(Err(&error));
                 let refused_live = self.view.as_ref().is_some_and(|v| {
                     v.id() == view
                         && v.direction() == Direction::OldestFirst
@@ -225,13 +278,15 @@ impl App {
                 } else if let Some(v) = self.view_mut(view) {
                     v.page_failed(&request, &error);
                 }
-                Vec::new()
+                self.land_pending()
             }
             Action::UsersLoaded { app, ids, result } => {
+                self.live.reached(result.as_ref().map(drop));
                 self.users_loaded(app, &ids, result);
                 Vec::new()
             }
             Action::ReferencedLoaded { view, ids, result } => {
+                self.live.reached(result.as_ref().map(drop));
                 let senders: Vec<UserId> = match &result {
                     Ok(messages) => messages.iter().filter_map(|m| m.body.sender).collect(),
                     Err(_) => Vec::new(),
@@ -246,6 +301,7 @@ impl App {
                 }
             }
             Action::ConversationsLoaded { app, ids, result } => {
+                self.live.reached(result.as_ref().map(drop));
                 self.conversations_loaded(app, &ids, result);
                 Vec::new()
             }
@@ -278,7 +334,12 @@ impl App {
                 Vec::new()
             }
         };
+        if self.screen == Screen::Picker && screen_before != Screen::Picker {
+            // Back at the picker: what was read changes its figures.
+            commands.push(Command::LoadOverview);
+        }
         commands.extend(self.settle());
+        self.settle_live();
         commands
     }
 
@@ -286,6 +347,7 @@ impl App {
     pub fn is_fetching(&self) -> bool {
         self.exporting.is_some()
             || self.users_in_flight > 0
+            || self.searching_everywhere()
             || self
                 .view
                 .as_ref()
@@ -474,6 +536,7 @@ impl App {
             view.set_notice(notice, self.ticks);
         }
         tracing::info!(conversation = %view.target().conversation, %direction, "opened");
+        self.live.opened(view.id(), self.clock());
         self.view = Some(view);
         self.screen = Screen::Conversation;
         self.focus = Focus::List;
@@ -483,12 +546,13 @@ impl App {
 
     /// Back to the picker; answers for the closed view will be dropped.
     pub(crate) fn close(&mut self) {
+        self.live.closed();
         self.view = None;
         self.screen = Screen::Picker;
         self.focus = Focus::List;
     }
 
-    fn request_names(&mut self, app: AppId, senders: Vec<UserId>) -> Vec<Command> {
+    pub(crate) fn request_names(&mut self, app: AppId, senders: Vec<UserId>) -> Vec<Command> {
         let new: Vec<UserId> = senders
             .into_iter()
             .filter(|id| !self.names.contains_key(&(app, *id)))

@@ -128,6 +128,8 @@ pub fn settings(start: Start) -> Settings {
         demo_hint: None,
         time_zone: TimeZone::UTC,
         ui: Default::default(),
+        offline: false,
+        follow_interval: crate::tui::follow::DEFAULT_INTERVAL,
     }
 }
 

@@ -6,8 +6,8 @@
 //! pressed; once the conversation has been quiet for [`IDLE_AFTER`], each quiet poll
 //! doubles the wait, up to [`IDLE_MAX_INTERVAL`]; a new message or a key press brings
 //! it back to the base interval. A failed poll doubles the wait too (up to
-//! [`ERROR_MAX_INTERVAL`]); a failure to reach the service marks it offline, and the
-//! next poll that is answered marks it online again.
+//! [`ERROR_MAX_INTERVAL`]). Whether the service is reachable at all is [`Reach`]:
+//! a failure to reach it marks it offline, and the next answer online again.
 
 use std::time::Duration;
 
@@ -27,14 +27,29 @@ pub const IDLE_MAX_INTERVAL: Duration = Duration::from_secs(30);
 /// The slowest polls come after failures (unless the base interval is slower).
 pub const ERROR_MAX_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Whether the service answers, as far as the polls know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reachability {
+/// Whether the service answers, as far as the browser's calls know.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reach {
     /// Nothing answered or failed yet.
+    #[default]
     Unknown,
     Online,
-    /// The last attempt could not reach the service; the archive is what is shown.
+    /// The last call could not reach the service; the archive is what is shown.
     Offline,
+}
+
+impl Reach {
+    /// After a call's outcome; `Some(true)` when this answer ends an offline spell.
+    pub fn after(&mut self, outcome: Result<(), &ApiError>) -> bool {
+        let before = *self;
+        match outcome {
+            Ok(()) => *self = Reach::Online,
+            Err(e) if is_unreachable(e) => *self = Reach::Offline,
+            // An answer, even an error, comes from a reachable service.
+            Err(_) => *self = Reach::Online,
+        }
+        before == Reach::Offline && *self == Reach::Online
+    }
 }
 
 /// True when an error means the service could not be reached at all (no connection,
@@ -58,7 +73,6 @@ pub struct Follow {
     /// The last new message or key press.
     last_activity: Duration,
     failures: u32,
-    reachability: Reachability,
 }
 
 impl Follow {
@@ -73,7 +87,6 @@ impl Follow {
             in_flight: false,
             last_activity: now,
             failures: 0,
-            reachability: Reachability::Unknown,
         }
     }
 
@@ -96,7 +109,6 @@ impl Follow {
     pub fn answered(&mut self, now: Duration, new: usize) {
         self.in_flight = false;
         self.failures = 0;
-        self.reachability = Reachability::Online;
         if new > 0 {
             self.last_activity = now;
         }
@@ -108,29 +120,16 @@ impl Follow {
         self.next_due = now + self.interval;
     }
 
-    /// A poll failed; `unreachable` when the service could not be reached at all.
-    pub fn failed(&mut self, now: Duration, unreachable: bool) {
+    /// A poll failed.
+    pub fn failed(&mut self, now: Duration) {
         self.in_flight = false;
         self.failures = self.failures.saturating_add(1);
-        if unreachable {
-            self.reachability = Reachability::Offline;
-        }
         let factor = 1u32 << self.failures.min(16);
         self.interval = self
             .base
             .saturating_mul(factor)
             .min(ERROR_MAX_INTERVAL.max(self.base));
         self.next_due = now + self.interval;
-    }
-
-    /// Something other than a poll reached the service (a page, a name): it is online.
-    pub fn reached(&mut self) {
-        self.reachability = Reachability::Online;
-    }
-
-    /// Something other than a poll could not reach the service.
-    pub fn unreached(&mut self) {
-        self.reachability = Reachability::Offline;
     }
 
     /// A key was pressed: a reader is here, so a quiet conversation is polled at the
@@ -146,11 +145,6 @@ impl Follow {
     /// The next poll goes out at once (a retry asked for).
     pub fn now(&mut self, now: Duration) {
         self.next_due = self.next_due.min(now);
-    }
-
-    /// Whether the service answers, as far as known.
-    pub fn reachability(&self) -> Reachability {
-        self.reachability
     }
 
     /// The wait between the last poll and the next.
@@ -193,7 +187,6 @@ mod tests {
         f.answered(s(3), 1);
         assert!(!f.due(ms(4999)));
         assert!(f.due(s(5)));
-        assert_eq!(f.reachability(), Reachability::Online);
     }
 
     #[test]
@@ -240,37 +233,34 @@ mod tests {
     }
 
     #[test]
-    fn failures_back_off_exponentially_up_to_a_bound_and_mark_offline() {
+    fn failures_back_off_exponentially_up_to_a_bound() {
         let mut f = Follow::new(s(2), s(0));
         let mut now;
         let mut waits = Vec::new();
         for _ in 0..12 {
             now = f.next_due();
             assert!(f.due(now));
-            f.failed(now, true);
+            f.failed(now);
             waits.push(f.interval());
         }
         assert_eq!(&waits[..4], &[s(4), s(8), s(16), s(32)]);
         assert!(waits.iter().all(|w| *w <= ERROR_MAX_INTERVAL));
         assert_eq!(*waits.last().unwrap(), ERROR_MAX_INTERVAL);
-        assert_eq!(f.reachability(), Reachability::Offline);
         // A key press does not hurry a failing service.
         let due = f.next_due();
         f.touched(due - s(30));
         assert_eq!(f.next_due(), due);
-        // The next answer: online, and the base interval again.
+        // The next answer: the base interval again.
         now = f.next_due();
         poll(&mut f, now, 0);
-        assert_eq!(f.reachability(), Reachability::Online);
         assert_eq!(f.interval(), s(2));
     }
 
     #[test]
-    fn an_error_answer_backs_off_without_marking_offline() {
+    fn a_retry_asked_for_goes_at_once() {
         let mut f = Follow::new(s(2), s(0));
         assert!(f.due(s(2)));
-        f.failed(s(2), false);
-        assert_eq!(f.reachability(), Reachability::Unknown);
+        f.failed(s(2));
         assert_eq!(f.next_due(), s(6));
         f.now(s(3));
         assert!(f.due(s(3)), "a retry asked for goes at once");
@@ -280,7 +270,7 @@ mod tests {
     fn a_slow_base_interval_is_never_shortened_by_the_bounds() {
         let mut f = Follow::new(s(120), s(0));
         assert!(f.due(s(120)));
-        f.failed(s(120), true);
+        f.failed(s(120));
         assert_eq!(f.interval(), s(120));
     }
 
@@ -315,6 +305,17 @@ mod tests {
             request_id: None,
         };
         assert!(!is_unreachable(&refused));
-        assert!(!is_unreachable(&gave_up(Some(refused))));
+        assert!(!is_unreachable(&gave_up(Some(refused.clone()))));
+
+        // Offline on a failure to connect, online again on the next answer of any kind.
+        let mut reach = Reach::default();
+        assert!(!reach.after(Err(&transport)));
+        assert_eq!(reach, Reach::Offline);
+        assert!(!reach.after(Err(&transport)));
+        assert!(reach.after(Err(&refused)), "an error answer is an answer");
+        assert_eq!(reach, Reach::Online);
+        reach.after(Err(&transport));
+        assert!(reach.after(Ok(())));
+        assert!(!reach.after(Ok(())));
     }
 }

@@ -58,10 +58,15 @@ impl App {
         }
         match self.screen {
             Screen::Picker => {
+                if op == Op::SearchEverywhere {
+                    self.open_prompt(Purpose::Everywhere);
+                    return Vec::new();
+                }
                 self.picker_op(op);
                 Vec::new()
             }
             Screen::Conversation => self.conversation_op(op),
+            Screen::Everywhere => self.everywhere_op(op),
         }
     }
 
@@ -98,6 +103,21 @@ impl App {
             Edit::Submit(name) if prompt.purpose() == Purpose::Export => {
                 self.prompt = None;
                 self.export_to(&name).into_iter().collect()
+            }
+            Edit::Submit(typed) if prompt.purpose() == Purpose::Time => {
+                self.prompt = None;
+                self.start_time_jump(&typed)
+            }
+            Edit::Submit(query) if prompt.purpose() == Purpose::Everywhere => {
+                self.prompt = None;
+                super::prompt::remember(&mut self.search_history, &query);
+                let mut commands = self.start_everywhere(&query);
+                if !query.trim().is_empty() {
+                    commands.push(Command::Outside(Outside::SaveHistory(
+                        self.search_history.clone(),
+                    )));
+                }
+                commands
             }
             Edit::Submit(query) => {
                 self.prompt = None;
@@ -167,6 +187,19 @@ impl App {
             }
             Op::Search => {
                 self.prompt = Some(Prompt::with_history(self.search_history.clone()));
+                return Vec::new();
+            }
+            Op::SearchEverywhere => {
+                self.open_prompt(Purpose::Everywhere);
+                return Vec::new();
+            }
+            Op::JumpToTime => {
+                self.open_prompt(Purpose::Time);
+                return Vec::new();
+            }
+            Op::Last if self.live.is_beyond() && self.focus == Focus::List => {
+                // More arrived than one page holds: the newest opens afresh.
+                self.open(self.picker.selected);
                 return Vec::new();
             }
             Op::SearchNext | Op::SearchPrevious => {
@@ -329,6 +362,13 @@ impl App {
                 }
                 Vec::new()
             }
+            Screen::Everywhere => {
+                let op = if delta > 0 { Op::Down } else { Op::Up };
+                for _ in 0..delta.unsigned_abs() {
+                    self.everywhere_op(op);
+                }
+                Vec::new()
+            }
             Screen::Conversation => {
                 if let Some(inner) = areas
                     .detail_inner()
@@ -368,6 +408,7 @@ impl App {
                     }
                 }
             }
+            Screen::Everywhere => {}
             Screen::Conversation => {
                 if areas.detail.is_some_and(|d| d.contains(at)) {
                     self.focus = Focus::Detail;

@@ -17,8 +17,11 @@ mod handover;
 mod input;
 pub mod keys;
 pub mod layout;
+pub mod live;
+mod lookups;
 pub mod names;
 pub mod offline;
+pub mod overview;
 pub mod prompt;
 pub mod search;
 pub mod seek;
@@ -81,6 +84,8 @@ pub struct TuiOptions {
     pub demo_hint: Option<String>,
     /// Keys and tools from the configuration.
     pub ui: settings::UiSettings,
+    /// How often the open conversation is looked at for new messages.
+    pub follow_interval: std::time::Duration,
 }
 
 /// Runs the browser until the user quits. The terminal is restored on the way out,
@@ -95,6 +100,8 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         demo_hint: opts.demo_hint,
         time_zone: jiff::tz::TimeZone::system(),
         ui: opts.ui,
+        offline: false,
+        follow_interval: opts.follow_interval,
     };
     load_history(&mut settings.ui);
     let source = crate::archive::Archiving {

@@ -25,6 +25,10 @@ fn failed(e: ArchiveError) -> ApiError {
 }
 
 impl Source for ArchiveOnly {
+    fn archive(&self) -> Option<SharedArchive> {
+        Some(self.archive.clone())
+    }
+
     async fn fetch_page(
         &self,
         app: AppId,
@@ -169,6 +173,8 @@ pub async fn run(opts: ArchiveOnlyOptions) -> anyhow::Result<()> {
         demo_hint: None,
         time_zone: jiff::tz::TimeZone::system(),
         ui: opts.ui,
+        offline: true,
+        follow_interval: crate::tui::follow::DEFAULT_INTERVAL,
     };
     super::load_history(&mut settings.ui);
     let source = ArchiveOnly {

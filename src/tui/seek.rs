@@ -10,6 +10,9 @@ use crate::pager::Direction;
 pub const SEARCH_PAGE_BUDGET: u32 = 25;
 /// The most pages fetched looking for a quoted message.
 pub const QUOTE_PAGE_BUDGET: u32 = 50;
+/// The most pages fetched going to a message found in the archive or to a time
+/// (`t`): far, since that is what was asked; Esc stops it, and the status bar counts.
+pub const GOTO_PAGE_BUDGET: u32 = 500;
 /// The most jumps remembered for `'`.
 pub const JUMP_STACK_MAX: usize = 32;
 
@@ -55,6 +58,10 @@ pub enum Goal {
     Match(Toward),
     /// A quoted message, with the status its reply gives it.
     Quote(MessageId, MessageStatus),
+    /// A message by id (a result of the search across conversations).
+    Message(MessageId),
+    /// The first message at or after a time (ms), fetching that way.
+    Time(i64, Toward),
 }
 
 /// A search for a message in history not loaded yet.
@@ -91,6 +98,16 @@ pub enum Note {
     QuoteNotInHistory(MessageStatus),
     QuoteStopped,
     QuoteCancelled,
+    /// The message looked for is not in this conversation's history.
+    MessageNotInHistory,
+    /// The page budget ran out before the message or the time turned up.
+    GoalNotWithin(usize),
+    /// Going to a message or a time stopped: more history could not be loaded.
+    GoalStopped,
+    /// Going to a message or a time was stopped (Esc).
+    GoalCancelled,
+    /// No message at or after the time asked for: the newest is selected.
+    NothingAfterTime,
     /// `'` with no jump to go back from.
     NoJumpBack,
     /// Ctrl-i with nothing to go forward to.

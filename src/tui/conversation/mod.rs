@@ -5,6 +5,7 @@
 //! through returned [`Command`]s. After every update [`ConversationView::settle`]
 //! brings the derived state in line, the one place the selection is clamped.
 
+mod landing;
 mod paging;
 mod pane;
 mod quotes;
@@ -26,6 +27,7 @@ use super::names::{Names, known_name};
 use super::store::{Entry, MessageStore, OrderKey};
 use super::viewport::{EdgeRow, Gravity, ListModel, Scroll};
 
+pub use landing::goal_note_text;
 pub use pane::PaneMove;
 pub use quotes::{REF_FETCH_DELAY_TICKS, RefLookup};
 use seeking::Navigation;
@@ -46,6 +48,24 @@ pub struct Arrival {
     pub messages: usize,
     /// The new messages that match the active search.
     pub hits: Vec<OrderKey>,
+}
+
+/// What a look at the newest page brought ([`ConversationView::take_newest`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Newest {
+    /// These many messages joined the end (their senders, for display names);
+    /// `followed` when the selection was on the newest and moved along.
+    Joined {
+        messages: usize,
+        senders: Vec<UserId>,
+        followed: bool,
+    },
+    /// More arrived than one page holds: a stretch between the loaded newest and the
+    /// page is not loaded. At least this many are new.
+    Beyond(usize),
+    /// Nothing new, or the view does not reach the newest message yet (its own walk
+    /// will bring them).
+    Nothing,
 }
 
 /// What settling a view needs from the app around it.
@@ -298,6 +318,55 @@ impl ConversationView {
         })
     }
 
+    /// Takes the conversation's newest page (`Reverse=1` from the newest), looked at
+    /// for messages sent since: those newer than the newest loaded join the end when
+    /// the loaded messages reach the newest. The selected message keeps its row, so
+    /// a reader scrolled up sees nothing move; one on the newest message follows.
+    pub fn take_newest(&mut self, page: Page, tz: &TimeZone, names: &Names) -> Newest {
+        let reaches_newest = match self.direction() {
+            Direction::NewestFirst => !self.store().is_empty(),
+            Direction::OldestFirst => *self.paging.state() == PagerState::Done,
+        };
+        if !reaches_newest && !self.history_is_empty() {
+            return Newest::Nothing;
+        }
+        let store = self.store();
+        let newest = store
+            .get(store.len().wrapping_sub(1))
+            .map(|e| e.message.order_key());
+        let full = page.has_more == Some(true);
+        let mut fresh: Vec<Message> = page
+            .messages
+            .into_iter()
+            .filter(|m| newest.is_none_or(|n| m.order_key() > n))
+            .collect();
+        if fresh.is_empty() {
+            return Newest::Nothing;
+        }
+        // A full page of nothing but new messages may not reach the loaded ones.
+        let page_limit = crate::api::wire::PAGE_LIMIT as usize;
+        if full && newest.is_some() && fresh.len() >= page_limit {
+            return Newest::Beyond(fresh.len());
+        }
+        fresh.sort_by_key(Message::order_key);
+        let followed = self.store().is_empty() || self.at_newest();
+        let mut senders: Vec<UserId> = fresh.iter().filter_map(|m| m.body.sender).collect();
+        senders.sort();
+        senders.dedup();
+        let entries: Vec<Entry> = fresh.into_iter().map(|m| Entry::new(m, tz)).collect();
+        let messages = entries.len();
+        self.nav.scan(&entries, names, self.target.app_id);
+        self.window.insert(entries, true);
+        if followed {
+            self.select_last();
+        }
+        Newest::Joined {
+            messages,
+            senders,
+            followed,
+        }
+    }
+
     /// Takes a failure: the messages stay, the error is shown, fetching waits for a
     /// retry; a search paging on for it stops.
     pub fn page_failed(&mut self, request: &PageRequest, error: &ApiError) {
@@ -355,6 +424,11 @@ impl ConversationView {
     /// Scrolls the detail pane, `width`×`height` text cells.
     pub fn scroll_detail(&mut self, how: PaneMove, width: u16, height: u16) {
         self.pane.scroll_by(how, width, height);
+    }
+
+    /// True when the newest loaded message is selected.
+    pub fn at_newest(&self) -> bool {
+        !self.store().is_empty() && self.scroll().selected + 1 >= self.store().len()
     }
 
     /// True when the selection is at the loaded edge that history is walked towards.

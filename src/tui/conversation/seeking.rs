@@ -66,6 +66,10 @@ impl ConversationView {
         self.nav.note = Some((note, self.selection_serial()));
     }
 
+    pub(super) fn clear_note(&mut self) {
+        self.nav.note = None;
+    }
+
     /// The active search, when one was made.
     pub fn search(&self) -> Option<&Search> {
         self.nav.search.as_ref()
@@ -210,6 +214,7 @@ impl ConversationView {
         self.set_note(match seek.goal {
             Goal::Match(_) => Note::SearchCancelled,
             Goal::Quote(..) => Note::QuoteCancelled,
+            Goal::Message(_) | Goal::Time(..) => Note::GoalCancelled,
         });
         true
     }
@@ -226,11 +231,12 @@ impl ConversationView {
         let nearest = match goal {
             Goal::Match(Toward::Older) => new_hits.iter().max(),
             Goal::Match(Toward::Newer) => new_hits.iter().min(),
-            Goal::Quote(..) => None,
+            _ => None,
         };
         let found = match goal {
             Goal::Match(_) => nearest.and_then(|&k| self.store().position_of_key(k)),
-            Goal::Quote(id, _) => self.store().position(id),
+            Goal::Quote(id, _) | Goal::Message(id) => self.store().position(id),
+            Goal::Time(ms, _) => self.time_landing(ms),
         };
         if let Some(pos) = found {
             self.nav.seek = None;
@@ -251,6 +257,7 @@ impl ConversationView {
             self.set_note(match goal {
                 Goal::Match(toward) => Note::NotWithin(toward, messages),
                 Goal::Quote(_, status) => Note::QuoteNotWithin(messages, status),
+                Goal::Message(_) | Goal::Time(..) => Note::GoalNotWithin(messages),
             });
             return None;
         }
@@ -263,20 +270,28 @@ impl ConversationView {
             self.set_note(match seek.goal {
                 Goal::Match(_) => Note::SearchStopped,
                 Goal::Quote(..) => Note::QuoteStopped,
+                Goal::Message(_) | Goal::Time(..) => Note::GoalStopped,
             });
         }
     }
 
     /// Starts fetching toward the goal, or says why it cannot be had.
-    fn seek_more(&mut self, goal: Goal, budget: u32, from: Option<MessageId>) -> Option<Command> {
+    pub(super) fn seek_more(
+        &mut self,
+        goal: Goal,
+        budget: u32,
+        from: Option<MessageId>,
+    ) -> Option<Command> {
         let toward = match goal {
-            Goal::Match(t) => t,
-            Goal::Quote(..) => Toward::Older,
+            Goal::Match(t) | Goal::Time(_, t) => t,
+            Goal::Quote(..) | Goal::Message(_) => Toward::Older,
         };
         if toward != Toward::of_walk(self.direction()) {
             self.set_note(match goal {
                 Goal::Match(t) => Note::NoFurther(t),
                 Goal::Quote(_, status) => Note::QuoteNotLoaded(status),
+                Goal::Message(_) => Note::MessageNotInHistory,
+                Goal::Time(..) => Note::NothingAfterTime,
             });
             return None;
         }
@@ -300,6 +315,9 @@ impl ConversationView {
             (Goal::Match(t), false) => Note::NoFurther(t),
             (Goal::Quote(..), true) => Note::QuoteStopped,
             (Goal::Quote(_, status), false) => Note::QuoteNotInHistory(status),
+            (Goal::Message(_) | Goal::Time(..), true) => Note::GoalStopped,
+            (Goal::Message(_), false) => Note::MessageNotInHistory,
+            (Goal::Time(..), false) => Note::NothingAfterTime,
         }
     }
 
@@ -311,7 +329,7 @@ impl ConversationView {
         self.request_page()
     }
 
-    fn push_jump(&mut self, from: Option<MessageId>) {
+    pub(super) fn push_jump(&mut self, from: Option<MessageId>) {
         if let Some(id) = from {
             self.nav.jumps.push(id);
         }

@@ -33,6 +33,10 @@ pub enum Op {
     SearchNext,
     /// The next search match the other way (newer).
     SearchPrevious,
+    /// Search every archived conversation (the results replace the list).
+    SearchEverywhere,
+    /// Go to the first message at or after a date and time.
+    JumpToTime,
     /// Go to the message the selected reply quotes.
     JumpToQuote,
     /// Back to where the last jump started (older in the jump list).
@@ -137,6 +141,18 @@ pub const BINDINGS: &[Binding] = &[
         "search-previous",
         &["N"],
         "next match, newer",
+    ),
+    b(
+        Op::SearchEverywhere,
+        "search-everywhere",
+        &["S"],
+        "search every archived conversation",
+    ),
+    b(
+        Op::JumpToTime,
+        "jump-to-time",
+        &["t"],
+        "go to a date and time (2025-05-16, -2h)",
     ),
     b(
         Op::JumpToQuote,

@@ -28,6 +28,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let areas = app.areas_for(frame.area());
     match app.screen() {
         Screen::Picker => picker::draw(frame, areas.list, app),
+        Screen::Everywhere => {
+            if let Some(found) = app.everywhere() {
+                everywhere::draw(frame, areas.list, found, &app.tz);
+            }
+        }
         Screen::Conversation => {
             list::draw(frame, areas.list, app);
             if let Some(area) = areas.detail {

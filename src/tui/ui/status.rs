@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 
 use crate::model::MessageStatus;
 use crate::tui::app::{App, Screen};
-use crate::tui::conversation::ConversationView;
-use crate::tui::keys::{long_hint, short_hint};
+use crate::tui::conversation::{ConversationView, goal_note_text};
+use crate::tui::everywhere::{Found, HITS_MAX};
+use crate::tui::keys::{Op, long_hint, short_hint};
 use crate::tui::seek::{Goal, Note, Toward};
 use crate::tui::text;
 
@@ -54,6 +55,11 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
         let text = match seek.goal {
             Goal::Match(toward) => format!("searching {} messages… {query}", toward.word()),
             Goal::Quote(..) => "finding the quoted message…".to_owned(),
+            Goal::Message(_) => format!("finding the message… {} loaded on the way", seek.messages),
+            Goal::Time(..) => format!(
+                "going to the time… {} messages loaded on the way (Esc stops)",
+                seek.messages
+            ),
         };
         return Some((text, true));
     }
@@ -92,6 +98,11 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
                     .into()
             }
             Note::QuoteCancelled => "stopped finding the quoted message".into(),
+            Note::MessageNotInHistory
+            | Note::GoalNotWithin(_)
+            | Note::GoalStopped
+            | Note::GoalCancelled
+            | Note::NothingAfterTime => goal_note_text(note).unwrap_or_default(),
             Note::NoJumpBack => "no jump to go back from".into(),
             Note::NoJumpForward => "no jump to go forward to".into(),
         };
@@ -125,7 +136,56 @@ struct Parts {
     notice: Option<String>,
 }
 
+/// ` 3 new messages · G to jump `, while messages arrived below a reader scrolled up.
+pub fn new_messages_bar(app: &App) -> Option<String> {
+    let live = app.live();
+    let n = live.unseen();
+    if app.screen() != Screen::Conversation || n == 0 {
+        return None;
+    }
+    let more = if live.is_beyond() { "+" } else { "" };
+    let noun = if n == 1 && more.is_empty() {
+        "message"
+    } else {
+        "messages"
+    };
+    let jump = app
+        .keys()
+        .first_key(Op::Last)
+        .map(|k| format!(" · {k} to jump"))
+        .unwrap_or_default();
+    Some(format!(" {n}{more} new {noun}{jump} "))
+}
+
+/// What the results screen of a search across conversations says of itself.
+fn everywhere_parts(app: &App) -> Option<Parts> {
+    let found = app
+        .everywhere()
+        .filter(|_| app.screen() == Screen::Everywhere)?;
+    let query = text::one_line(found.typed(), QUERY_SHOWN_MAX_COLS);
+    let count = match found.state() {
+        Found::Searching => format!(" · searching… {}", spinner(app)),
+        Found::Failed(_) => String::new(),
+        Found::Hits(h) if h.len() >= HITS_MAX => format!(" · the newest {} found", h.len()),
+        Found::Hits(h) if h.len() == 1 => " · 1 found".to_owned(),
+        Found::Hits(h) => format!(" · {} found", h.len()),
+    };
+    Some(Parts {
+        name: format!("\"{query}\" in every conversation"),
+        tail: vec![
+            Span::raw(count),
+            Span::styled(" · Enter opens · Esc back", theme::dim()),
+        ],
+        error: None,
+        search: None,
+        notice: None,
+    })
+}
+
 fn parts(app: &App) -> Parts {
+    if let Some(parts) = everywhere_parts(app) {
+        return parts;
+    }
     let (Screen::Conversation, Some(view)) = (app.screen(), app.view()) else {
         let n = app.targets().len();
         return Parts {
@@ -175,9 +235,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if area.is_empty() {
         return;
     }
-    if app.screen() == Screen::Conversation
-        && let Some(p) = app.prompt()
-    {
+    if let Some(p) = app.prompt() {
         prompt::draw(frame, area, p);
         draw_demo_hint(frame, area, app);
         return;
@@ -188,6 +246,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let mut head: Vec<Span<'static>> = Vec::new();
     if app.is_demo {
         head.push(Span::styled(" DEMO ", theme::demo_badge()));
+        head.push(Span::raw(" "));
+    }
+    if app.live().is_offline() {
+        head.push(Span::styled(" offline ", theme::offline_badge()));
+        head.push(Span::raw(" "));
+    }
+    if let Some(bar) = new_messages_bar(app) {
+        head.push(Span::styled(bar, theme::new_messages()));
         head.push(Span::raw(" "));
     }
     let Parts {
