@@ -44,9 +44,11 @@ impl ConversationView {
             Toward::Older
         };
         if toward == Toward::Newer && Toward::of_walk(self.direction()) != Toward::Newer {
-            // The newest is loaded already: nothing comes after it.
+            // The newest is loaded already: nothing comes after it. The move is
+            // settled here so that the remark stays with the new selection.
             self.push_jump(from);
             self.select_last();
+            self.window.normalize(self.edges());
         }
         self.seek_more(Goal::Time(ms, toward), GOTO_PAGE_BUDGET, from)
     }
