@@ -6,8 +6,11 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::ApiError;
 use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, Page, UsersResult};
+use crate::archive::Place;
 use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
 use crate::pager::PageRequest;
+
+use super::archived::{WindowAnswer, WindowRead};
 
 /// Identifies one opening of a conversation. An answer for a view that is no longer
 /// open (the user went back to the picker, or the view was reopened) is dropped.
@@ -55,6 +58,12 @@ pub enum Action {
         ids: Vec<ConversationId>,
         result: Result<ConversationsResult, ApiError>,
     },
+    /// A stretch of the conversation was read from the archive (or could not be).
+    ArchiveRead {
+        view: ViewId,
+        read: WindowRead,
+        result: Result<WindowAnswer, String>,
+    },
     /// What the longest call out is waiting for, once it is slow (`None`: nothing is).
     Waiting(Option<Waiting>),
     /// The terminal's input ended; nothing more can be asked of the user.
@@ -91,6 +100,15 @@ pub enum Command {
     FetchConversations {
         app: AppId,
         ids: Vec<ConversationId>,
+    },
+    /// Read a stretch of the conversation from the archive.
+    ReadArchive { view: ViewId, read: WindowRead },
+    /// Keep where a conversation was read, for the next time it is opened.
+    SaveReading {
+        app: AppId,
+        conversation: ConversationId,
+        last_read: Place,
+        newest_seen: Place,
     },
     /// Something only the terminal's owner can do (the worker has no part in it).
     Outside(Outside),

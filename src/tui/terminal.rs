@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use super::action::{Action, Command, ExportJob, Outside};
 use super::app::{App, Settings};
 use super::{handover, settings, ui, worker};
+use crate::archive::SharedArchive;
 use crate::export::{ExportOptions, Output, PageSource, export};
 
 /// How often time passes for the UI (spinner frames, settling the selection).
@@ -94,15 +95,25 @@ pub fn restore() {
     let _ = disable_raw_mode();
 }
 
+/// The archive's connections the loop carries the browser's archive commands out on.
+#[derive(Clone, Debug, Default)]
+pub struct Archives {
+    /// Read-only: stretches of conversations.
+    pub reads: Option<SharedArchive>,
+    /// Where the reading places are kept.
+    pub writes: Option<SharedArchive>,
+}
+
 /// Runs the browser on the real terminal with a [`worker::Source`].
 pub async fn run<S: worker::Source + PageSource>(
     source: S,
     settings: Settings,
+    archives: Archives,
 ) -> anyhow::Result<()> {
     // Listening before the terminal changes: a signal from now on restores it.
     let signals = listen_for_signals()?;
     let mut screen = enter()?;
-    let result = event_loop(&mut screen, source, settings, signals).await;
+    let result = event_loop(&mut screen, source, settings, archives, signals).await;
     restore();
     result
 }
@@ -171,6 +182,7 @@ async fn event_loop<S: worker::Source + PageSource>(
     screen: &mut Screen,
     source: S,
     settings: Settings,
+    archives: Archives,
     mut signals: mpsc::UnboundedReceiver<i32>,
 ) -> anyhow::Result<()> {
     let size = screen.size()?;
@@ -257,6 +269,27 @@ async fn event_loop<S: worker::Source + PageSource>(
                             }
                             dirty = true;
                         }
+                        Command::ReadArchive { view, read } => {
+                            spawn_archive_read(&archives, view, read, tx.clone());
+                        }
+                        Command::SaveReading {
+                            app,
+                            conversation,
+                            last_read,
+                            newest_seen,
+                        } => {
+                            // Awaited: quitting right after must not lose it.
+                            if let Some(archive) = &archives.writes {
+                                let saved = archive
+                                    .with(move |a| {
+                                        a.store_reading(app, conversation, &last_read, &newest_seen)
+                                    })
+                                    .await;
+                                if let Err(e) = saved {
+                                    tracing::warn!(error = %e, "where the conversation was read is not kept");
+                                }
+                            }
+                        }
                         command => worker::spawn(&source, command, tx.clone()),
                     }
                 }
@@ -273,6 +306,31 @@ async fn event_loop<S: worker::Source + PageSource>(
     .await;
     ticker.abort();
     result
+}
+
+/// Reads a stretch of a conversation from the archive off the UI thread; the answer
+/// comes back as [`Action::ArchiveRead`].
+fn spawn_archive_read(
+    archives: &Archives,
+    view: super::ViewId,
+    read: super::archived::WindowRead,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    let Some(archive) = archives.reads.clone() else {
+        let _ = tx.send(Action::ArchiveRead {
+            view,
+            read,
+            result: Err("no archive".into()),
+        });
+        return;
+    };
+    tokio::spawn(async move {
+        let result = archive
+            .with(move |a| super::archived::read_window(a, &read))
+            .await
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Action::ArchiveRead { view, read, result });
+    });
 }
 
 /// Runs an export started from the view in its own task, with the engine and the

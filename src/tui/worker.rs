@@ -182,7 +182,11 @@ pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> 
             let result = source.batch_get_conversations(request).await;
             Action::ConversationsLoaded { app, ids, result }
         }
-        Command::Quit | Command::Outside(_) => return None,
+        // The archive's commands are the terminal loop's, not the source's.
+        Command::Quit
+        | Command::Outside(_)
+        | Command::ReadArchive { .. }
+        | Command::SaveReading { .. } => return None,
     })
 }
 
@@ -193,6 +197,8 @@ fn kind(command: &Command) -> &'static str {
         Command::FetchUsers { .. } => "fetch_users",
         Command::FetchReferenced { .. } => "fetch_referenced",
         Command::FetchConversations { .. } => "fetch_conversations",
+        Command::ReadArchive { .. } => "read_archive",
+        Command::SaveReading { .. } => "save_reading",
         Command::Outside(_) => "outside",
         Command::Quit => "quit",
     }

@@ -9,6 +9,7 @@ mod paging;
 mod pane;
 mod quotes;
 mod seeking;
+mod shelf;
 mod window;
 
 use jiff::tz::TimeZone;
@@ -29,6 +30,7 @@ use super::viewport::{EdgeRow, Gravity, ListModel, Scroll};
 pub use pane::PaneMove;
 pub use quotes::{REF_FETCH_DELAY_TICKS, RefLookup};
 use seeking::Navigation;
+pub use shelf::{WINDOW_KEEP, WINDOW_MAX};
 use window::{Edges, Window};
 
 /// Fetching starts when the selection comes within this many messages of the loaded
@@ -69,6 +71,10 @@ pub struct ConversationView {
     quotes: quotes::Quotes,
     pane: pane::DetailPane,
     nav: Navigation,
+    /// The archive beyond the window, when the view reads through one.
+    shelf: Option<shelf::Shelf>,
+    /// The newest message selected since the view opened.
+    newest_seen: Option<crate::archive::Position>,
     /// A remark for the status bar (e.g. why a live group opened newest-first), and
     /// the tick it was given at; it goes when the selection first moves or after
     /// [`NOTICE_TICKS`].
@@ -86,6 +92,8 @@ impl ConversationView {
             quotes: quotes::Quotes::default(),
             pane: pane::DetailPane::default(),
             nav: Navigation::default(),
+            shelf: None,
+            newest_seen: None,
             notice: None,
         }
     }
@@ -132,7 +140,10 @@ impl ConversationView {
 
     /// True while a page or a quoted message is being fetched, or a search pages on.
     pub fn is_fetching(&self) -> bool {
-        self.paging.is_in_flight() || self.quotes.in_flight() || self.is_seeking()
+        self.paging.is_in_flight()
+            || self.quotes.in_flight()
+            || self.is_seeking()
+            || self.is_reading_archive()
     }
 
     /// True when the last fetch failed and waits for a retry.
@@ -178,6 +189,18 @@ impl ConversationView {
 
     /// The row shown at the end history is walked towards.
     fn fetch_edge(&self) -> Option<EdgeRow> {
+        if let Some(shelf) = &self.shelf {
+            if shelf.older {
+                return None;
+            }
+            if shelf.begins() {
+                return Some(EdgeRow::Beginning);
+            }
+            if shelf.checking {
+                // The check is about the newest end, not this one.
+                return None;
+            }
+        }
         if self.paging.is_in_flight() {
             return Some(EdgeRow::Loading);
         }
@@ -201,11 +224,13 @@ impl ConversationView {
                 top: self.fetch_edge(),
                 bottom: None,
                 gravity: Gravity::Bottom,
+                new_since: self.new_since(),
             },
             Direction::OldestFirst => Edges {
                 top: Some(EdgeRow::Beginning),
                 bottom: self.fetch_edge(),
                 gravity: Gravity::Top,
+                new_since: None,
             },
         }
     }
@@ -226,6 +251,12 @@ impl ConversationView {
     fn wants_page(&self) -> bool {
         if !self.paging.can_fetch() {
             return false;
+        }
+        match &self.shelf {
+            // The check goes on until its pages meet the archived messages.
+            Some(s) if s.checking => return true,
+            Some(s) if s.older || s.begins() => return false,
+            _ => {}
         }
         if self.store().is_empty() {
             return true;
@@ -283,25 +314,26 @@ impl ConversationView {
         names: &Names,
     ) -> Option<Arrival> {
         let messages = self.paging.accept(request, page)?;
-        let mut senders: Vec<UserId> = messages.iter().filter_map(|m| m.body.sender).collect();
-        senders.sort();
-        senders.dedup();
-        let entries: Vec<Entry> = messages.into_iter().map(|m| Entry::new(m, tz)).collect();
-        let arrived = entries.len();
-        let hits = self.nav.scan(&entries, names, self.target.app_id);
-        let at_end = self.direction() == Direction::NewestFirst;
-        self.window.insert(entries, at_end);
-        Some(Arrival {
-            senders,
-            messages: arrived,
-            hits,
-        })
+        match self.checked_page(&messages) {
+            // The window is elsewhere: the page is archived, not shown.
+            Some(None) => Some(Arrival::default()),
+            Some(Some(follow)) => Some(self.take_messages(messages, tz, names, follow)),
+            None => {
+                let arrival = self.take_messages(messages, tz, names, false);
+                self.fetched_older();
+                Some(arrival)
+            }
+        }
     }
 
     /// Takes a failure: the messages stay, the error is shown, fetching waits for a
     /// retry; a search paging on for it stops.
     pub fn page_failed(&mut self, request: &PageRequest, error: &ApiError) {
         if self.paging.fail(request, error) {
+            if let Some(shelf) = self.shelf.as_mut() {
+                // Offline: what is archived is shown; the check waits for a retry.
+                shelf.checking = false;
+            }
             self.seek_after_failure();
         }
     }
@@ -446,10 +478,12 @@ impl ConversationView {
     /// position (clamped here and nowhere else), the search's matches and rank, the
     /// next page when one is wanted, the detail document, the quoted message to fetch.
     pub fn settle(&mut self, around: &Surroundings<'_>) -> Option<Command> {
+        self.resume_older();
         let edges = self.edges();
         if self.window.normalize(edges) {
             self.notice = None;
         }
+        self.mark_seen();
         let app = self.target.app_id;
         let serial = self.window.serial();
         let direction = self.direction();
@@ -465,7 +499,7 @@ impl ConversationView {
         let command = if self.wants_page() {
             self.request_page()
         } else {
-            None
+            self.wanted_read()
         };
         match around.detail {
             Some(inner) => {
