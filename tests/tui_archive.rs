@@ -209,3 +209,31 @@ fn messages_that_arrived_since_the_last_look_are_marked() {
     );
     assert_eq!(selected_number(&app), 500, "where it was left");
 }
+
+#[test]
+fn the_new_since_row_sits_above_the_first_new_message() {
+    let history = History::new(500, fixtures::message);
+    let archive = ArchiveFixture::walked(&history);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), 100, 20);
+    serve(&mut app, &archive, &history, commands, 10);
+    for _ in 0..3 {
+        app.update(key('k'));
+    }
+    let commands = app.update(key('q'));
+    serve(&mut app, &archive, &history, commands, 10);
+    let grown = History::new(503, fixtures::message);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), 100, 20);
+    serve(&mut app, &archive, &grown, commands, 10);
+    // They came with the check for newer messages, below the selection: down to them.
+    for _ in 0..4 {
+        app.update(key('j'));
+    }
+    let t = fixtures::draw(&mut app, 100, 20);
+    let lines = fixtures::screen_lines(t.backend().buffer());
+    let at = lines
+        .iter()
+        .position(|l| l.contains("new since you last looked"))
+        .expect("the row is drawn");
+    assert!(lines[at + 1].contains("message 501"), "{lines:#?}");
+    insta::assert_snapshot!("new_since_row", t.backend());
+}
