@@ -27,7 +27,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
 pub use error::ArchiveError;
 pub use positions::{Figures, TimeLanding};
-pub use read::{ArchivedConversation, ArchivedMessage};
+pub use read::{ArchivedConversation, ArchivedMessage, Position, Side};
 pub use reading::{Place, Reading};
 pub use search::{SearchHit, SearchPlan, SearchQuery, match_ranges};
 pub use shared::{Archiving, SharedArchive};

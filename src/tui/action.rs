@@ -6,10 +6,11 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::ApiError;
 use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, Page, UsersResult};
-use crate::archive::{SearchHit, SearchQuery, TimeLanding};
+use crate::archive::{Place, SearchHit, SearchQuery, TimeLanding};
 use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
 use crate::pager::PageRequest;
 
+use super::archived::{WindowAnswer, WindowRead};
 use super::everywhere::SearchId;
 use super::overview::Overview;
 
@@ -77,6 +78,12 @@ pub enum Action {
         ids: Vec<ConversationId>,
         result: Result<ConversationsResult, ApiError>,
     },
+    /// A stretch of the conversation was read from the archive (or could not be).
+    ArchiveRead {
+        view: ViewId,
+        read: WindowRead,
+        result: Result<WindowAnswer, String>,
+    },
     /// What the longest call out is waiting for, once it is slow (`None`: nothing is).
     Waiting(Option<Waiting>),
     /// The terminal's input ended; nothing more can be asked of the user.
@@ -132,6 +139,15 @@ pub enum Command {
     FetchConversations {
         app: AppId,
         ids: Vec<ConversationId>,
+    },
+    /// Read a stretch of the conversation from the archive.
+    ReadArchive { view: ViewId, read: WindowRead },
+    /// Keep where a conversation was read, for the next time it is opened.
+    SaveReading {
+        app: AppId,
+        conversation: ConversationId,
+        last_read: Place,
+        newest_seen: Place,
     },
     /// Something only the terminal's owner can do (the worker has no part in it).
     Outside(Outside),

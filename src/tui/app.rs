@@ -10,10 +10,12 @@ use ratatui::layout::Rect;
 use crate::api::ApiError;
 use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, Page, USER_BATCH_LIMIT, UsersResult};
+use crate::archive::{Place, Position, SharedArchive};
 use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
 use crate::pager::{Direction, PageRequest};
 
 use super::action::{Action, Command, ViewId};
+use super::archived::{self, WindowAnswer, WindowRead};
 use super::conversation::ConversationView;
 use super::everywhere::Everywhere;
 use super::keys::KeyMap;
@@ -52,6 +54,9 @@ pub struct Settings {
     pub offline: bool,
     /// How often the open conversation is looked at for new messages.
     pub follow_interval: std::time::Duration,
+    /// The archive, opened for reading: conversations open with what it holds, and
+    /// where they were last read. `None` without an archive.
+    pub archive: Option<SharedArchive>,
 }
 
 /// Which screen is up.
@@ -132,6 +137,13 @@ pub struct App {
     pub(crate) overview: Overview,
     /// A message to go to once its view has a first page (a search result opened).
     pub(crate) pending_landing: Option<(ViewId, crate::model::MessageId)>,
+    /// The archive, for reading.
+    archive: Option<SharedArchive>,
+    /// Where each conversation was read this run (and what had been seen of it), so
+    /// that coming back is instant whatever the archive is doing.
+    places: HashMap<(AppId, ConversationId), (Place, Option<Position>)>,
+    /// Commands made where no command could be returned (opening, closing).
+    outbox: Vec<Command>,
 }
 
 impl App {
@@ -176,6 +188,9 @@ impl App {
             next_search: 0,
             overview: Overview::default(),
             pending_landing: None,
+            archive: settings.archive,
+            places: HashMap::new(),
+            outbox: Vec::new(),
         };
         let mut by_app: BTreeMap<AppId, Vec<ConversationId>> = BTreeMap::new();
         for t in &app.targets {
@@ -197,6 +212,7 @@ impl App {
             app.open(0);
         }
         commands.extend(app.settle());
+        commands.append(&mut app.outbox);
         (app, commands)
     }
 
@@ -309,10 +325,8 @@ impl App {
                 self.waiting = waiting;
                 Vec::new()
             }
-            Action::InputClosed => {
-                self.quit = true;
-                return vec![Command::Quit];
-            }
+            Action::InputClosed => return self.quitting(),
+            Action::ArchiveRead { view, read, result } => self.archive_loaded(view, &read, result),
             Action::ExportProgress(written) => {
                 self.export_written = written;
                 Vec::new()
@@ -340,6 +354,16 @@ impl App {
         }
         commands.extend(self.settle());
         self.settle_live();
+        commands.append(&mut self.outbox);
+        commands
+    }
+
+    /// Leaves: where the open conversation was read is kept, then the app quits.
+    pub(crate) fn quitting(&mut self) -> Vec<Command> {
+        self.quit = true;
+        self.leave_view();
+        let mut commands = std::mem::take(&mut self.outbox);
+        commands.push(Command::Quit);
         commands
     }
 
@@ -530,10 +554,14 @@ impl App {
             Direction::NewestFirst => self.newest_cursor,
             Direction::OldestFirst => Cursor::OLDEST,
         };
+        self.leave_view();
         self.next_view += 1;
         let mut view = ConversationView::new(ViewId(self.next_view), target, direction, start);
         if let Some(notice) = notice {
             view.set_notice(notice, self.ticks);
+        }
+        if direction == Direction::NewestFirst {
+            self.show_archive_in(&mut view, None);
         }
         tracing::info!(conversation = %view.target().conversation, %direction, "opened");
         self.live.opened(view.id(), self.clock());
@@ -544,9 +572,115 @@ impl App {
         self.relayout();
     }
 
+    /// Shows what the archive holds of the view's conversation: from `at`, else from
+    /// where it was last read, else its newest messages. A bounded read on this thread
+    /// (see [`super::archived`]).
+    fn show_archive_in(&mut self, view: &mut ConversationView, at: Option<Position>) {
+        let Some(archive) = &self.archive else {
+            return;
+        };
+        let (app, conversation) = (view.target().app_id, view.target().conversation);
+        let reader = archive.lock();
+        let remembered = match self.places.get(&(app, conversation)) {
+            Some(found) => Ok(Some(found.clone())),
+            None => archived::last_reading(&reader, app, conversation),
+        };
+        let opened = remembered.and_then(|remembered| {
+            let (place, seen) = match remembered {
+                Some((place, seen)) => (Some(place), seen),
+                None => (None, None),
+            };
+            let place = match at {
+                Some(position) => archived::place_at(&reader, app, conversation, position)?,
+                None => place,
+            };
+            archived::opening(&reader, app, conversation, place.as_ref(), seen)
+        });
+        drop(reader);
+        match opened {
+            Ok(opening) => view.show_archived(opening, &self.tz),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the archive failed");
+                view.set_notice(&format!("the archive could not be read: {e}"), self.ticks);
+            }
+        }
+    }
+
+    /// Opens a target at a message of its archived history (a search result, the
+    /// first message of a date, where it was last read): the view shows the archived
+    /// messages around it at once, with it selected. Without an archive, or for a
+    /// message it does not hold, the conversation opens as [`Self::open`] does.
+    pub fn open_at(&mut self, index: usize, at: Position) -> Vec<Command> {
+        self.open(index);
+        let same = self.view.take();
+        if let Some(mut view) = same {
+            if view.direction() == Direction::NewestFirst {
+                self.show_archive_in(&mut view, Some(at));
+            }
+            self.view = Some(view);
+        }
+        let mut commands = self.settle();
+        commands.append(&mut self.outbox);
+        commands
+    }
+
+    /// Keeps where the open view was read, for coming back to it (this run, and the
+    /// next through the archive).
+    fn leave_view(&mut self) {
+        let Some(view) = self.view.as_ref() else {
+            return;
+        };
+        let Some((last_read, newest_seen)) = view.reading_place() else {
+            return;
+        };
+        let (app, conversation) = (view.target().app_id, view.target().conversation);
+        let seen = Some((
+            newest_seen.idx,
+            newest_seen.create_time,
+            newest_seen.message_id,
+        ));
+        self.places
+            .insert((app, conversation), (last_read.clone(), seen));
+        if self.archive.is_some() {
+            self.outbox.push(Command::SaveReading {
+                app,
+                conversation,
+                last_read,
+                newest_seen,
+            });
+        }
+    }
+
+    /// Takes an archive read for the open view.
+    fn archive_loaded(
+        &mut self,
+        view: ViewId,
+        read: &WindowRead,
+        result: Result<WindowAnswer, String>,
+    ) -> Vec<Command> {
+        let tz = self.tz.clone();
+        let now = self.ticks;
+        let names = &self.names;
+        let Some(v) = self.view.as_mut().filter(|v| v.id() == view) else {
+            return Vec::new();
+        };
+        let app = v.target().app_id;
+        let mut commands = Vec::new();
+        let senders = match v.archive_loaded(read, result, &tz, names, now) {
+            Some(arrival) => {
+                commands.extend(v.seek_after_page(&arrival.hits, arrival.messages));
+                arrival.senders
+            }
+            None => Vec::new(),
+        };
+        commands.extend(self.request_names(app, senders));
+        commands
+    }
+
     /// Back to the picker; answers for the closed view will be dropped.
     pub(crate) fn close(&mut self) {
         self.live.closed();
+        self.leave_view();
         self.view = None;
         self.screen = Screen::Picker;
         self.focus = Focus::List;

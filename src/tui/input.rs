@@ -20,8 +20,7 @@ pub const WHEEL_STEP: isize = 3;
 impl App {
     pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
         if keys::is_interrupt(key) {
-            self.quit = true;
-            return vec![Command::Quit];
+            return self.quitting();
         }
         // Alt+key is what the terminal makes of Esc quickly followed by a key. In the
         // prompt only Alt+character means nothing (Alt+Backspace still edits).
@@ -46,8 +45,7 @@ impl App {
         }
         match op {
             Op::Quit => {
-                self.quit = true;
-                return vec![Command::Quit];
+                return self.quitting();
             }
             Op::Help => {
                 self.help = true;
@@ -198,9 +196,8 @@ impl App {
                 return Vec::new();
             }
             Op::Last if self.live.is_beyond() && self.focus == Focus::List => {
-                // More arrived than one page holds: the newest opens afresh.
-                self.open(self.picker.selected);
-                return Vec::new();
+                // The newest messages are not in the view: it opens afresh there.
+                return self.open_newest();
             }
             Op::SearchNext | Op::SearchPrevious => {
                 let toward = if op == Op::SearchNext {

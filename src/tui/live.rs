@@ -14,6 +14,7 @@ use super::app::{App, Screen};
 use super::conversation::Newest;
 use super::follow::{Follow, Reach};
 use super::terminal::TICK;
+use crate::archive::Position;
 
 /// The follow state of the app: the open view's poll timing, reachability, and what
 /// arrived below a reader scrolled up.
@@ -27,8 +28,11 @@ pub struct Live {
     reach: Reach,
     /// Messages that arrived below the selection since the reader last was at the newest.
     unseen: usize,
-    /// More arrived than one page holds: the newest stretch is not loaded.
+    /// More arrived than one page holds, or the window is elsewhere in history: the
+    /// newest stretch is not in the view.
     beyond: bool,
+    /// The newest message the polls have seen (where G goes when it is not in view).
+    newest_polled: Option<Position>,
 }
 
 impl Live {
@@ -45,6 +49,7 @@ impl Live {
             },
             unseen: 0,
             beyond: false,
+            newest_polled: None,
         }
     }
 
@@ -87,6 +92,7 @@ impl Live {
         self.follow = (!self.offline_only).then(|| (view, Follow::new(self.base, now)));
         self.unseen = 0;
         self.beyond = false;
+        self.newest_polled = None;
     }
 
     /// Back to the picker: nothing is followed.
@@ -94,6 +100,7 @@ impl Live {
         self.follow = None;
         self.unseen = 0;
         self.beyond = false;
+        self.newest_polled = None;
     }
 
     /// The outcome of any call to the service; true when it ends an offline spell.
@@ -167,6 +174,8 @@ impl App {
             }
         };
         let tz = self.tz.clone();
+        let page_newest = page.messages.iter().map(|m| m.order_key()).max();
+        let known = self.live.newest_polled;
         let Some(v) = self.view.as_mut().filter(|v| v.id() == view) else {
             return Vec::new();
         };
@@ -175,7 +184,7 @@ impl App {
         if back_online && v.failed() {
             commands.extend(v.retry());
         }
-        let (new, senders) = match v.take_newest(page, &tz, &self.names) {
+        let (new, senders) = match v.take_newest(page, known, &tz, &self.names) {
             Newest::Joined {
                 messages,
                 senders,
@@ -193,17 +202,30 @@ impl App {
             }
             Newest::Nothing => (0, Vec::new()),
         };
+        self.live.newest_polled = self.live.newest_polled.max(page_newest);
         if let Some(f) = self.live.follow_of(view) {
             f.answered(now, new);
         }
-        if self.live.beyond && self.view.as_ref().is_some_and(|v| v.at_newest()) {
-            // At the newest loaded message with a stretch missing after it: the
-            // reader wants the newest, so open there.
-            self.open(self.picker.selected);
-            return Vec::new();
+        if self.live.beyond && self.view.as_ref().is_some_and(|v| v.is_at_window_end()) {
+            // On the newest message shown with a stretch missing after it: the
+            // reader wants the newest, so it opens there.
+            commands.extend(self.open_newest());
+            return commands;
         }
         commands.extend(self.request_names(app, senders));
         commands
+    }
+
+    /// Opens the conversation afresh at the newest message the polls saw.
+    pub(crate) fn open_newest(&mut self) -> Vec<Command> {
+        let index = self.picker.selected;
+        match self.live.newest_polled {
+            Some(at) => self.open_at(index, at),
+            None => {
+                self.open(index);
+                Vec::new()
+            }
+        }
     }
 
     /// After an update: a reader at the newest message has seen everything.

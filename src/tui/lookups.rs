@@ -137,20 +137,22 @@ impl App {
                 self.targets.len() - 1
             }
         };
-        let id = serde_json::value::RawValue::from_string(hit.raw.clone())
+        let message = serde_json::value::RawValue::from_string(hit.raw.clone())
             .ok()
-            .map(Message::from_raw)
-            .and_then(|m| m.id());
-        let same_view = self.view.as_ref().is_some_and(|v| {
-            v.target().app_id == hit.app && v.target().conversation == hit.conversation
-        });
-        if !same_view {
+            .map(Message::from_raw);
+        let Some(message) = message else {
             self.open(index);
-        }
+            return Vec::new();
+        };
+        // At once from the archive; paging back for it when the archive cannot show it.
+        let mut commands = self.open_at(index, message.order_key());
         self.screen = Screen::Conversation;
         self.focus = Focus::List;
-        self.pending_landing = id.and_then(|id| Some((self.view.as_ref()?.id(), id)));
-        self.land_pending()
+        self.pending_landing = message
+            .id()
+            .and_then(|id| Some((self.view.as_ref()?.id(), id)));
+        commands.extend(self.land_pending());
+        commands
     }
 
     /// Goes to the message a hit asked for, once the view has a page to start from.
@@ -211,10 +213,21 @@ impl App {
             message: Some(found),
             complete: true,
         }) = &result
-            && let Some(id) = found.message.id()
-            && v.store().position(id).is_some()
         {
-            return v.go_to_message(id).into_iter().collect();
+            // The archive knows the first message at or after the time.
+            if let Some(id) = found.message.id()
+                && v.store().position(id).is_some()
+            {
+                return v.go_to_message(id).into_iter().collect();
+            }
+            let at = found.message.order_key();
+            let index = self.picker.selected;
+            let mut commands = self.open_at(index, at);
+            if let Some(id) = found.message.id() {
+                self.pending_landing = self.view.as_ref().map(|v| (v.id(), id));
+                commands.extend(self.land_pending());
+            }
+            return commands;
         }
         if let Err(e) = &result {
             tracing::debug!(error = %e, "the archive could not say where the time lands");

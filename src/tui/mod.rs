@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod archived;
 pub mod conversation;
 pub mod detail;
 pub mod everywhere;
@@ -92,7 +93,23 @@ pub struct TuiOptions {
 /// also after an error or a panic. Logs go wherever the caller set up `tracing`
 /// (the binary: a file, never the screen).
 pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    // Reads go through a connection of their own: in WAL mode they never wait for
+    // the writes of fetched pages, nor those for them.
+    let reads = match &opts.archive {
+        Some(archive) => {
+            let path = archive.lock().path().to_path_buf();
+            match crate::archive::Archive::open_read_only(&path) {
+                Ok(reader) => Some(crate::archive::SharedArchive::new(reader)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the archive cannot be read: browsing without it");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let mut settings = Settings {
+        archive: reads.clone(),
         targets: opts.targets,
         start: opts.start,
         newest_cursor: opts.newest_cursor,
@@ -104,12 +121,16 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         follow_interval: opts.follow_interval,
     };
     load_history(&mut settings.ui);
+    let archives = terminal::Archives {
+        reads,
+        writes: opts.archive.clone(),
+    };
     let source = crate::archive::Archiving {
         inner: opts.client,
         archive: opts.archive,
         newest_start: opts.newest_cursor,
     };
-    terminal::run(source, settings).await
+    terminal::run(source, settings, archives).await
 }
 
 /// Reads the search history kept from earlier runs (from its default place unless

@@ -25,10 +25,6 @@ fn failed(e: ArchiveError) -> ApiError {
 }
 
 impl Source for ArchiveOnly {
-    fn archive(&self) -> Option<SharedArchive> {
-        Some(self.archive.clone())
-    }
-
     async fn fetch_page(
         &self,
         app: AppId,
@@ -175,12 +171,17 @@ pub async fn run(opts: ArchiveOnlyOptions) -> anyhow::Result<()> {
         ui: opts.ui,
         offline: true,
         follow_interval: crate::tui::follow::DEFAULT_INTERVAL,
+        archive: Some(opts.archive.clone()),
     };
     super::load_history(&mut settings.ui);
+    let archives = super::terminal::Archives {
+        reads: Some(opts.archive.clone()),
+        writes: Some(opts.archive.clone()),
+    };
     let source = ArchiveOnly {
         archive: opts.archive,
     };
-    super::terminal::run(source, settings).await
+    super::terminal::run(source, settings, archives).await
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ use crate::model::{AppId, ConversationId, Message};
 use crate::pager::PageRequest;
 
 use super::action::{Action, Command};
-use super::overview::Overview;
 
 /// Where the UI's data comes from: the API client, or a stand-in in tests.
 pub trait Source: Clone + Send + Sync + 'static {
@@ -45,11 +44,6 @@ pub trait Source: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<ConversationsResult, ApiError>> + Send;
     /// The call that has been waiting long enough to say so, if any.
     fn waiting(&self) -> Option<Waiting> {
-        None
-    }
-    /// The archive the answers are kept in, for what the browser reads from it
-    /// alone (a search across conversations, the picker's figures); `None` without one.
-    fn archive(&self) -> Option<crate::archive::SharedArchive> {
         None
     }
 }
@@ -135,10 +129,6 @@ impl<S: Source> Source for crate::archive::Archiving<S> {
     fn waiting(&self) -> Option<Waiting> {
         self.inner.waiting()
     }
-
-    fn archive(&self) -> Option<crate::archive::SharedArchive> {
-        self.archive.clone()
-    }
 }
 
 /// Carries out one command; the action that reports its outcome (none for `Quit`).
@@ -201,39 +191,15 @@ pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> 
             view,
             result: source.fetch_page(app, conversation, request).await,
         },
-        Command::SearchEverywhere { id, query } => Action::FoundEverywhere {
-            id,
-            result: read_archive(source, move |a| a.search(&query)).await,
-        },
-        Command::LoadOverview => Action::OverviewLoaded(read_archive(source, Overview::read).await),
-        Command::FindTime {
-            view,
-            app,
-            conversation,
-            time_ms,
-        } => Action::TimeFound {
-            view,
-            time_ms,
-            result: read_archive(source, move |a| a.landing_at(app, conversation, time_ms)).await,
-        },
-        Command::Quit | Command::Outside(_) => return None,
+        // The archive's commands are the terminal loop's, not the source's.
+        Command::Quit
+        | Command::Outside(_)
+        | Command::ReadArchive { .. }
+        | Command::SaveReading { .. }
+        | Command::SearchEverywhere { .. }
+        | Command::LoadOverview
+        | Command::FindTime { .. } => return None,
     })
-}
-
-/// Reads the source's archive on a blocking thread; a clear error without one.
-async fn read_archive<S: Source, T: Send + 'static>(
-    source: &S,
-    read: impl FnOnce(&crate::archive::Archive) -> Result<T, crate::archive::ArchiveError>
-    + Send
-    + 'static,
-) -> Result<T, String> {
-    match source.archive() {
-        Some(archive) => archive
-            .with(move |a| read(&*a))
-            .await
-            .map_err(|e| e.to_string()),
-        None => Err("no archive (--no-archive): nothing is kept to read".to_owned()),
-    }
 }
 
 /// A short name for a command, for logs.
@@ -244,6 +210,8 @@ fn kind(command: &Command) -> &'static str {
         Command::FetchReferenced { .. } => "fetch_referenced",
         Command::FetchConversations { .. } => "fetch_conversations",
         Command::Poll { .. } => "poll",
+        Command::ReadArchive { .. } => "read_archive",
+        Command::SaveReading { .. } => "save_reading",
         Command::SearchEverywhere { .. } => "search_everywhere",
         Command::LoadOverview => "load_overview",
         Command::FindTime { .. } => "find_time",

@@ -10,6 +10,7 @@ mod paging;
 mod pane;
 mod quotes;
 mod seeking;
+mod shelf;
 mod window;
 
 use jiff::tz::TimeZone;
@@ -31,6 +32,7 @@ pub use landing::goal_note_text;
 pub use pane::PaneMove;
 pub use quotes::{REF_FETCH_DELAY_TICKS, RefLookup};
 use seeking::Navigation;
+pub use shelf::{WINDOW_KEEP, WINDOW_MAX};
 use window::{Edges, Window};
 
 /// Fetching starts when the selection comes within this many messages of the loaded
@@ -89,6 +91,10 @@ pub struct ConversationView {
     quotes: quotes::Quotes,
     pane: pane::DetailPane,
     nav: Navigation,
+    /// The archive beyond the window, when the view reads through one.
+    shelf: Option<shelf::Shelf>,
+    /// The newest message selected since the view opened.
+    newest_seen: Option<crate::archive::Position>,
     /// A remark for the status bar (e.g. why a live group opened newest-first), and
     /// the tick it was given at; it goes when the selection first moves or after
     /// [`NOTICE_TICKS`].
@@ -106,6 +112,8 @@ impl ConversationView {
             quotes: quotes::Quotes::default(),
             pane: pane::DetailPane::default(),
             nav: Navigation::default(),
+            shelf: None,
+            newest_seen: None,
             notice: None,
         }
     }
@@ -152,7 +160,10 @@ impl ConversationView {
 
     /// True while a page or a quoted message is being fetched, or a search pages on.
     pub fn is_fetching(&self) -> bool {
-        self.paging.is_in_flight() || self.quotes.in_flight() || self.is_seeking()
+        self.paging.is_in_flight()
+            || self.quotes.in_flight()
+            || self.is_seeking()
+            || self.is_reading_archive()
     }
 
     /// True when the last fetch failed and waits for a retry.
@@ -198,6 +209,18 @@ impl ConversationView {
 
     /// The row shown at the end history is walked towards.
     fn fetch_edge(&self) -> Option<EdgeRow> {
+        if let Some(shelf) = &self.shelf {
+            if shelf.older {
+                return None;
+            }
+            if shelf.begins() {
+                return Some(EdgeRow::Beginning);
+            }
+            if shelf.checking {
+                // The check is about the newest end, not this one.
+                return None;
+            }
+        }
         if self.paging.is_in_flight() {
             return Some(EdgeRow::Loading);
         }
@@ -221,11 +244,13 @@ impl ConversationView {
                 top: self.fetch_edge(),
                 bottom: None,
                 gravity: Gravity::Bottom,
+                new_since: self.new_since(),
             },
             Direction::OldestFirst => Edges {
                 top: Some(EdgeRow::Beginning),
                 bottom: self.fetch_edge(),
                 gravity: Gravity::Top,
+                new_since: None,
             },
         }
     }
@@ -246,6 +271,12 @@ impl ConversationView {
     fn wants_page(&self) -> bool {
         if !self.paging.can_fetch() {
             return false;
+        }
+        match &self.shelf {
+            // The check goes on until its pages meet the archived messages.
+            Some(s) if s.checking => return true,
+            Some(s) if s.older || s.begins() => return false,
+            _ => {}
         }
         if self.store().is_empty() {
             return true;
@@ -303,66 +334,68 @@ impl ConversationView {
         names: &Names,
     ) -> Option<Arrival> {
         let messages = self.paging.accept(request, page)?;
-        let mut senders: Vec<UserId> = messages.iter().filter_map(|m| m.body.sender).collect();
-        senders.sort();
-        senders.dedup();
-        let entries: Vec<Entry> = messages.into_iter().map(|m| Entry::new(m, tz)).collect();
-        let arrived = entries.len();
-        let hits = self.nav.scan(&entries, names, self.target.app_id);
-        let at_end = self.direction() == Direction::NewestFirst;
-        self.window.insert(entries, at_end);
-        Some(Arrival {
-            senders,
-            messages: arrived,
-            hits,
-        })
+        match self.checked_page(&messages) {
+            // The window is elsewhere: the page is archived, not shown.
+            Some(None) => Some(Arrival::default()),
+            Some(Some(follow)) => Some(self.take_messages(messages, tz, names, follow)),
+            None => {
+                let arrival = self.take_messages(messages, tz, names, false);
+                self.fetched_older();
+                Some(arrival)
+            }
+        }
     }
 
     /// Takes the conversation's newest page (`Reverse=1` from the newest), looked at
-    /// for messages sent since: those newer than the newest loaded join the end when
-    /// the loaded messages reach the newest. The selected message keeps its row, so
-    /// a reader scrolled up sees nothing move; one on the newest message follows.
-    pub fn take_newest(&mut self, page: Page, tz: &TimeZone, names: &Names) -> Newest {
-        let reaches_newest = match self.direction() {
-            Direction::NewestFirst => !self.store().is_empty(),
-            Direction::OldestFirst => *self.paging.state() == PagerState::Done,
+    /// for messages sent since `known` (the newest seen so far; the window's newest
+    /// when none is given). When the window holds the newest messages, the new ones
+    /// join its end: the selected message keeps its row, so a reader scrolled up sees
+    /// nothing move, and one on the newest message follows. When the window is
+    /// elsewhere in history, they are only counted (the page is archived already).
+    pub fn take_newest(
+        &mut self,
+        page: Page,
+        known: Option<OrderKey>,
+        tz: &TimeZone,
+        names: &Names,
+    ) -> Newest {
+        let window_newest = self.store().ends().map(|(_, n)| n.message.order_key());
+        let elsewhere = self.shelf.as_ref().is_some_and(|s| s.newer);
+        let reaches_newest = !elsewhere
+            && match self.direction() {
+                Direction::NewestFirst => window_newest.is_some(),
+                Direction::OldestFirst => *self.paging.state() == PagerState::Done,
+            };
+        let newest = if elsewhere {
+            known
+        } else {
+            window_newest.max(known)
         };
-        if !reaches_newest && !self.history_is_empty() {
+        if !reaches_newest && !self.history_is_empty() && !elsewhere {
             return Newest::Nothing;
         }
-        let store = self.store();
-        let newest = store
-            .get(store.len().wrapping_sub(1))
-            .map(|e| e.message.order_key());
         let full = page.has_more == Some(true);
         let mut fresh: Vec<Message> = page
             .messages
             .into_iter()
             .filter(|m| newest.is_none_or(|n| m.order_key() > n))
             .collect();
-        if fresh.is_empty() {
+        if fresh.is_empty() || (elsewhere && newest.is_none()) {
             return Newest::Nothing;
         }
-        // A full page of nothing but new messages may not reach the loaded ones.
         let page_limit = crate::api::wire::PAGE_LIMIT as usize;
-        if full && newest.is_some() && fresh.len() >= page_limit {
+        // A full page of nothing but new messages may not reach the loaded ones; and
+        // a window elsewhere has no end for them to join.
+        if elsewhere || (full && newest.is_some() && fresh.len() >= page_limit) {
             return Newest::Beyond(fresh.len());
         }
         fresh.sort_by_key(Message::order_key);
         let followed = self.store().is_empty() || self.at_newest();
-        let mut senders: Vec<UserId> = fresh.iter().filter_map(|m| m.body.sender).collect();
-        senders.sort();
-        senders.dedup();
-        let entries: Vec<Entry> = fresh.into_iter().map(|m| Entry::new(m, tz)).collect();
-        let messages = entries.len();
-        self.nav.scan(&entries, names, self.target.app_id);
-        self.window.insert(entries, true);
-        if followed {
-            self.select_last();
-        }
+        let arrival = self.take_messages(fresh, tz, names, true);
+        self.trim(shelf::Side::After);
         Newest::Joined {
-            messages,
-            senders,
+            messages: arrival.messages,
+            senders: arrival.senders,
             followed,
         }
     }
@@ -371,6 +404,10 @@ impl ConversationView {
     /// retry; a search paging on for it stops.
     pub fn page_failed(&mut self, request: &PageRequest, error: &ApiError) {
         if self.paging.fail(request, error) {
+            if let Some(shelf) = self.shelf.as_mut() {
+                // Offline: what is archived is shown; the check waits for a retry.
+                shelf.checking = false;
+            }
             self.seek_after_failure();
         }
     }
@@ -426,9 +463,17 @@ impl ConversationView {
         self.pane.scroll_by(how, width, height);
     }
 
-    /// True when the newest loaded message is selected.
-    pub fn at_newest(&self) -> bool {
+    /// True when the window's newest message is selected.
+    pub fn is_at_window_end(&self) -> bool {
         !self.store().is_empty() && self.scroll().selected + 1 >= self.store().len()
+    }
+
+    /// True when the newest message is selected: the window's newest, with nothing
+    /// newer archived beyond it.
+    pub fn at_newest(&self) -> bool {
+        !self.store().is_empty()
+            && self.scroll().selected + 1 >= self.store().len()
+            && !self.shelf.as_ref().is_some_and(|s| s.newer)
     }
 
     /// True when the selection is at the loaded edge that history is walked towards.
@@ -520,10 +565,12 @@ impl ConversationView {
     /// position (clamped here and nowhere else), the search's matches and rank, the
     /// next page when one is wanted, the detail document, the quoted message to fetch.
     pub fn settle(&mut self, around: &Surroundings<'_>) -> Option<Command> {
+        self.resume_older();
         let edges = self.edges();
         if self.window.normalize(edges) {
             self.notice = None;
         }
+        self.mark_seen();
         let app = self.target.app_id;
         let serial = self.window.serial();
         let direction = self.direction();
@@ -539,7 +586,7 @@ impl ConversationView {
         let command = if self.wants_page() {
             self.request_page()
         } else {
-            None
+            self.wanted_read()
         };
         match around.detail {
             Some(inner) => {

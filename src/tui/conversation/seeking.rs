@@ -247,7 +247,7 @@ impl ConversationView {
             self.jump_to(pos);
             return None;
         }
-        if !self.paging.has_more() {
+        if !self.more_that_way() {
             self.nav.seek = None;
             self.set_note(self.end_note(goal));
             return None;
@@ -295,7 +295,7 @@ impl ConversationView {
             });
             return None;
         }
-        if !self.paging.has_more() {
+        if !self.more_that_way() {
             self.set_note(self.end_note(goal));
             return None;
         }
@@ -323,6 +323,12 @@ impl ConversationView {
 
     /// The next page, unless one is on its way already (then its answer counts).
     fn fetch_for_seek(&mut self) -> Option<Command> {
+        if self.older_archived() {
+            if self.is_reading_archive() {
+                return None;
+            }
+            return self.read_toward(crate::archive::Side::Before);
+        }
         if self.paging.is_in_flight() {
             return None;
         }

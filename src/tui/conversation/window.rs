@@ -13,6 +13,8 @@ pub struct Edges {
     pub top: Option<EdgeRow>,
     pub bottom: Option<EdgeRow>,
     pub gravity: Gravity,
+    /// The first message new since the conversation was last looked at.
+    pub new_since: Option<usize>,
 }
 
 /// The loaded messages and where the list stands among them.
@@ -69,6 +71,7 @@ impl Window {
             bottom: edges.bottom,
             gravity: edges.gravity,
             wrap_cols: self.wrap_cols,
+            new_since: edges.new_since,
         }
     }
 
@@ -79,10 +82,30 @@ impl Window {
         self.wrap_cols = wrap_cols;
     }
 
+    /// Replaces the loaded messages (the selection is set next).
+    pub fn replace(&mut self, entries: Vec<Entry>) {
+        self.store = MessageStore::default();
+        self.store.insert(entries, None);
+        self.scroll = Scroll::default();
+    }
+
+    /// Forgets the `n` oldest loaded messages; the selection stays on its message.
+    pub fn drop_oldest(&mut self, n: usize) {
+        self.store.drop_oldest(n);
+        self.scroll.selected = self.scroll.selected.saturating_sub(n);
+    }
+
+    /// Forgets the `n` newest loaded messages.
+    pub fn drop_newest(&mut self, n: usize) {
+        self.store.drop_newest(n);
+    }
+
     /// Adds messages, keeping the selected one selected (on its row); the first
-    /// messages of an empty window select the newest (`at_end`) or the oldest.
-    pub fn insert(&mut self, entries: Vec<Entry>, at_end: bool) {
+    /// messages of an empty window select the newest (`at_end`) or the oldest. With
+    /// `follow`, a selection on the newest message moves to the new newest.
+    pub fn insert(&mut self, entries: Vec<Entry>, at_end: bool, follow: bool) {
         let was_empty = self.store.is_empty();
+        let on_newest = !was_empty && self.scroll.selected + 1 == self.store.len();
         let keep = (!was_empty).then_some(self.scroll.selected);
         let kept = self.store.insert(entries, keep);
         if was_empty && !self.store.is_empty() {
@@ -93,6 +116,11 @@ impl Window {
                 }
             } else {
                 Scroll::default()
+            };
+        } else if follow && on_newest {
+            self.scroll = Scroll {
+                selected: self.store.len() - 1,
+                row: self.height - 1,
             };
         } else if let Some(k) = kept {
             self.scroll.selected = k;

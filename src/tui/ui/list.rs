@@ -40,6 +40,9 @@ pub(super) fn mark(selected: bool) -> Span<'static> {
     }
 }
 
+/// The row above the first message that arrived since the conversation was last looked at.
+pub const NEW_SINCE: &str = " new since you last looked ";
+
 /// The sender column's width for a list `width` columns wide.
 fn sender_cols(width: u16) -> usize {
     (usize::from(width) / 5).clamp(SENDER_MIN_COLS, SENDER_MAX_COLS)
@@ -85,10 +88,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     let Some(entry) = view.store().get(m) else {
                         continue;
                     };
+                    let new_rows = i32::from(model.new_since == Some(m));
                     let separator = model.day_separator(m);
                     let hint_rows = i32::from(entry.hint.is_some());
-                    let sep_rows = i32::from(separator);
-                    if r < sep_rows {
+                    let sep_rows = new_rows + i32::from(separator);
+                    if r < new_rows {
+                        centered_rule(buf, row, NEW_SINCE, theme::heading());
+                    } else if r < sep_rows {
                         day_separator(buf, row, entry);
                     } else {
                         let selected = m == view.scroll().selected;
