@@ -112,35 +112,51 @@ impl Archive {
     }
 
     /// Every conversation the archive holds messages of or a name for, by app and id.
+    /// The counts and newest times are the kept figures ([`Archive::figures`]): the
+    /// cost is the conversations and what arrived since, not the messages.
     pub fn conversations(&self) -> Result<Vec<ArchivedConversation>, ArchiveError> {
-        let sql = "
-            WITH counts AS (
-                SELECT app_id, conversation_id, count(*) AS n, max(create_time) AS newest
-                FROM messages GROUP BY app_id, conversation_id
-            ), keys AS (
-                SELECT app_id, conversation_id FROM counts
-                UNION SELECT app_id, conversation_id FROM conversations
+        let mut figures = self.figures()?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT app_id, conversation_id, conversation_type, name FROM conversations",
             )
-            SELECT k.app_id, k.conversation_id, c.conversation_type, c.name,
-                   coalesce(n.n, 0), n.newest
-            FROM keys k
-            LEFT JOIN conversations c USING (app_id, conversation_id)
-            LEFT JOIN counts n USING (app_id, conversation_id)
-            ORDER BY k.app_id, k.conversation_id";
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.error(e))?;
+            .map_err(|e| self.error(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(ArchivedConversation {
-                    app: AppId(r.get(0)?),
-                    conversation: ConversationId(r.get(1)?),
-                    conversation_type: r.get(2)?,
-                    name: r.get(3)?,
-                    messages: r.get::<_, i64>(4)? as u64,
-                    newest_time: r.get(5)?,
-                })
+                Ok((
+                    AppId(r.get(0)?),
+                    ConversationId(r.get(1)?),
+                    r.get::<_, Option<i32>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
             })
             .map_err(|e| self.error(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+        let mut out = Vec::new();
+        for row in rows {
+            let (app, conversation, conversation_type, name) = row.map_err(|e| self.error(e))?;
+            let f = figures.remove(&(app, conversation)).unwrap_or_default();
+            out.push(ArchivedConversation {
+                app,
+                conversation,
+                conversation_type,
+                name,
+                messages: f.messages,
+                newest_time: f.newest_time,
+            });
+        }
+        out.extend(figures.into_iter().filter(|(_, f)| f.messages > 0).map(
+            |((app, conversation), f)| ArchivedConversation {
+                app,
+                conversation,
+                conversation_type: None,
+                name: None,
+                messages: f.messages,
+                newest_time: f.newest_time,
+            },
+        ));
+        out.sort_by_key(|c| (c.app, c.conversation));
+        Ok(out)
     }
 
     /// One conversation's record, when the archive knows it.
