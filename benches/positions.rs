@@ -96,7 +96,10 @@ fn main() {
         })
     };
     println!("picker figures, kept: {kept:.3} ms; conversations(): {listed:.3} ms");
-    println!("picker figures by counting the messages: {counted:.1} ms (ratio {:.0}×)", counted / kept);
+    println!(
+        "picker figures by counting the messages: {counted:.1} ms (ratio {:.0}×)",
+        counted / kept
+    );
     // A page arrives between two looks.
     let mut next = per;
     let after_a_page = median_ms(|| {
@@ -114,5 +117,7 @@ fn main() {
         let found = archive.first_at_or_after(APP, c, at).expect("a landing");
         assert!(found.is_some());
     });
-    println!("first message at or after a time (t), {per} messages in the conversation: {landing:.3} ms");
+    println!(
+        "first message at or after a time (t), {per} messages in the conversation: {landing:.3} ms"
+    );
 }

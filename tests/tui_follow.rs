@@ -412,3 +412,81 @@ fn the_picker_shows_archive_figures_and_what_is_new() {
         "{rows:?}"
     );
 }
+
+/// Answers `FindTime` from the fixture archive.
+fn from_archive(
+    app: &mut App,
+    archive: &fixtures::ArchiveFixture,
+    commands: &[Command],
+) -> Vec<Command> {
+    let (view, time_ms) = commands
+        .iter()
+        .find_map(|c| match c {
+            Command::FindTime { view, time_ms, .. } => Some((*view, *time_ms)),
+            _ => None,
+        })
+        .expect("the archive is asked where the time lands");
+    let result = archive
+        .reads
+        .lock()
+        .landing_at(APP, CONVERSATION, time_ms)
+        .map_err(|e| e.to_string());
+    app.update(Action::TimeFound {
+        view,
+        time_ms,
+        result,
+    })
+}
+
+#[test]
+fn t_lands_at_once_from_the_archive_far_from_the_view() {
+    let history = fixtures::History::new(3_000, fixtures::message);
+    let archive = fixtures::ArchiveFixture::walked(&history);
+    let (mut app, _) = App::new(archive.settings(Start::Newest), W, H);
+    assert_eq!(selected_number(&app), 3_000);
+    app.update(key('t'));
+    let commands = type_in(&mut app, &time_of(120));
+    let after = from_archive(&mut app, &archive, &commands);
+    assert_eq!(selected_number(&app), 120, "landed without paging back");
+    // The view opened there checks the newest page, as every view does; nothing older.
+    assert!(
+        page_requests(&after)
+            .iter()
+            .all(|(_, r)| r.cursor == Cursor::NEWEST),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn s_opens_a_result_at_once_from_the_archive() {
+    let history = fixtures::History::new(3_000, fixtures::message);
+    let archive = fixtures::ArchiveFixture::walked(&history);
+    let (mut app, _) = App::new(archive.settings(Start::Newest), W, H);
+    app.update(key('S'));
+    let commands = type_in(&mut app, "message 77");
+    let Some(Command::SearchEverywhere { id, query }) = commands
+        .iter()
+        .find(|c| matches!(c, Command::SearchEverywhere { .. }))
+        .cloned()
+    else {
+        panic!("the archive is searched: {commands:?}");
+    };
+    let hits = archive.writes.lock().search(&query).unwrap();
+    assert!(hits.iter().any(|h| h.text == "message 77"), "{hits:?}");
+    app.update(Action::FoundEverywhere {
+        id,
+        result: Ok(hits
+            .into_iter()
+            .filter(|h| h.text == "message 77")
+            .collect()),
+    });
+    let after = app.update(code(KeyCode::Enter));
+    assert_eq!(app.screen(), Screen::Conversation);
+    assert_eq!(selected_number(&app), 77);
+    assert!(
+        page_requests(&after)
+            .iter()
+            .all(|(_, r)| r.cursor == Cursor::NEWEST),
+        "{after:?}"
+    );
+}

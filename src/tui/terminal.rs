@@ -274,8 +274,10 @@ async fn event_loop<S: worker::Source + PageSource>(
                             spawn_archive_read(&archives, view, read, tx.clone());
                         }
                         Command::SearchEverywhere { id, query } => {
-                            let reads = archives.reads.clone();
-                            spawn_lookup(reads, tx.clone(), move |a| a.search(&query), move |r| {
+                            // The writing connection: a search first indexes what is
+                            // queued, which a read-only one cannot.
+                            let archive = archives.writes.clone().or(archives.reads.clone());
+                            spawn_lookup(archive, tx.clone(), move |a| a.search(&query), move |r| {
                                 Action::FoundEverywhere { id, result: r }
                             });
                         }
