@@ -103,18 +103,19 @@ impl Archive {
         time_ms: i64,
     ) -> Result<Option<ArchivedMessage>, ArchiveError> {
         let sqlite = |e| self.error(e);
-        let bounds: (Option<i64>, Option<i64>) = self
-            .conn
-            .prepare_cached(
-                "SELECT min(idx), max(idx) FROM messages
-                 WHERE app_id = ?1 AND conversation_id = ?2 AND idx IS NOT NULL",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![app.0, conversation.0], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-            })
-            .map_err(sqlite)?;
+        // Two queries: SQLite answers a lone min() or max() from the index's ends,
+        // but walks the whole range for both at once.
+        let end = |sql: &str| -> Result<Option<i64>, ArchiveError> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut s| s.query_row(params![app.0, conversation.0], |r| r.get(0)))
+                .map_err(sqlite)
+        };
+        let bounds = (
+            end("SELECT min(idx) FROM messages
+                 WHERE app_id = ?1 AND conversation_id = ?2 AND idx IS NOT NULL")?,
+            end("SELECT max(idx) FROM messages WHERE app_id = ?1 AND conversation_id = ?2")?,
+        );
         let mut at_or_after = self
             .conn
             .prepare_cached(
@@ -212,8 +213,10 @@ impl Archive {
         let mut since = self
             .conn
             .prepare_cached(
+                // NOT INDEXED: the rows after `upto` by row id, not a walk of a whole
+                // index that happens to be in GROUP BY order.
                 "SELECT app_id, conversation_id, count(*), max(create_time), max(id)
-                 FROM messages WHERE id > ?1 GROUP BY app_id, conversation_id",
+                 FROM messages NOT INDEXED WHERE id > ?1 GROUP BY app_id, conversation_id",
             )
             .map_err(sqlite)?;
         let rows = since
