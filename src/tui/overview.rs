@@ -12,6 +12,8 @@ use crate::model::{AppId, ConversationId};
 pub struct Overview {
     figures: HashMap<(AppId, ConversationId), Figures>,
     new_since: HashMap<(AppId, ConversationId), u64>,
+    /// Read from an archive at all (without one, the picker leaves the columns blank).
+    read: bool,
 }
 
 impl Overview {
@@ -20,7 +22,13 @@ impl Overview {
         Ok(Overview {
             figures: archive.figures()?,
             new_since: archive.new_since_seen_all()?,
+            read: true,
         })
+    }
+
+    /// True once figures were read from an archive.
+    pub fn is_read(&self) -> bool {
+        self.read
     }
 
     /// How many messages of a conversation are archived, and the newest's time.

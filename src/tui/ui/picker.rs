@@ -92,6 +92,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         };
         let overview = app.overview();
         let figures = overview.figures(target.app_id, target.conversation);
+        // Blank without an archive (or before its figures are read), not a false 0.
+        let count = if overview.is_read() {
+            figures.messages.to_string()
+        } else {
+            String::new()
+        };
         let newest = local_time(figures.newest_time, &app.tz)
             .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_default();
@@ -106,7 +112,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 theme::bold(),
             ),
             Span::raw(" "),
-            Span::raw(right(&figures.messages.to_string(), COUNT_COLS)),
+            Span::raw(right(&count, COUNT_COLS)),
             Span::raw(" "),
             Span::styled(text::fit_pad(&newest, NEWEST_COLS), theme::dim()),
             Span::raw(" "),
