@@ -174,3 +174,46 @@ fn with_the_server_down_a_synced_archive_opens_at_once_and_says_offline() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+#[test]
+fn s_searches_the_archive_and_opens_a_result_far_back() {
+    let home = tempfile::tempdir().unwrap();
+    let archive = home.path().join("archive.sqlite3");
+    {
+        let demo = DemoProcess::start();
+        sync(
+            &format!("http://127.0.0.1:{}", demo.port),
+            &archive,
+            home.path(),
+        );
+    }
+    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
+    let mut tui = Tui::start(
+        &[
+            "--offline",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--app-id",
+            &app,
+            "--conversation",
+            &group,
+        ],
+        home.path(),
+    );
+    let newest = group_newest_first()[0].decoded_content().summary();
+    tui.wait_for(&recognisable(&newest));
+    tui.send("S");
+    tui.wait_for("search every conversation:");
+    tui.send("partner deck freeze\r");
+    tui.wait_for("in every conversation · 1 found");
+    tui.wait_for("Reminder: partner deck freeze is noon tomorrow");
+    tui.send("\r");
+    // The conversation opens at that message, the 125th, from the archive.
+    tui.wait_until("the result selected", || {
+        tui.contents()
+            .lines()
+            .any(|l| l.contains("│Index") && l.contains(" 125 "))
+    });
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
