@@ -20,7 +20,7 @@ use volc_im::demo::{
     demo_data,
 };
 use volc_im::model::{AppId, ConversationId, Cursor, Message};
-use volc_im::pager::Direction;
+use volc_im::paging::Direction;
 use volc_im::sync::{SyncOptions, SyncTarget, sync_conversation};
 
 /// Runs per measurement; the median is reported.

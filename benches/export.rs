@@ -20,12 +20,10 @@ use volc_im::demo::{
     DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DEMO_LIVE, DemoOptions, DemoServer, demo_credentials,
     demo_data,
 };
-use volc_im::export::{
-    ConversationTarget, ExportOptions, ExportSummary, Format, Output, PageSource, SourceStats,
-    export,
-};
+use volc_im::export::{ConversationTarget, ExportOptions, ExportSummary, Format, Output, export};
 use volc_im::model::{AppId, ConversationId, Cursor, Message};
-use volc_im::pager::{Direction, PageRequest};
+use volc_im::paging::{Direction, PageRequest};
+use volc_im::source::Source;
 
 /// Runs per measurement; the median is reported.
 const RUNS: usize = 7;
@@ -81,7 +79,7 @@ impl Measured {
     }
 }
 
-async fn measure<S: PageSource>(source: &S, format: Format, exports: usize) -> Measured {
+async fn measure<S: Source>(source: &S, format: Format, exports: usize) -> Measured {
     let targets = demo_targets();
     let (wall_start, cpu_start) = (Instant::now(), cpu_time());
     let mut pages = 0;
@@ -189,7 +187,7 @@ async fn unlimited() {
     }
 }
 
-async fn futures_runs<S: PageSource>(source: &S, format: Format) -> Vec<Measured> {
+async fn futures_runs<S: Source>(source: &S, format: Format) -> Vec<Measured> {
     let mut runs = Vec::new();
     for _ in 0..RUNS {
         runs.push(measure(source, format, 20).await);
@@ -241,12 +239,12 @@ impl InMemory {
     }
 }
 
-impl PageSource for InMemory {
+impl Source for InMemory {
     async fn fetch_page(
         &self,
         _app: AppId,
         conversation: ConversationId,
-        req: &PageRequest,
+        req: PageRequest,
     ) -> Result<Page, ApiError> {
         let (_, all) = self
             .conversations
@@ -267,10 +265,6 @@ impl PageSource for InMemory {
             new_cursor: Some(Cursor(next)),
             messages,
         })
-    }
-
-    fn stats(&self) -> SourceStats {
-        SourceStats::default()
     }
 }
 

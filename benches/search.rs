@@ -19,7 +19,7 @@ use volc_im::api::wire::Page;
 use volc_im::archive::{Archive, PageFetch, SearchQuery};
 use volc_im::demo::demo_data;
 use volc_im::model::{AppId, ConversationId, Cursor, Message};
-use volc_im::pager::Direction;
+use volc_im::paging::Direction;
 
 const DEFAULT_MESSAGES: usize = 1_000_000;
 const CONVERSATIONS: i64 = 40;

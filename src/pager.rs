@@ -9,54 +9,15 @@
 //! and the terminal UI both drive their fetches with it.
 
 use std::collections::HashSet;
-use std::fmt;
 
 use crate::api::wire::{PAGE_LIMIT, Page};
 use crate::model::{Cursor, Message, MessageKey};
+// The requests a pager hands out, named here too so a walk needs one import.
+pub use crate::paging::{Direction, PageRequest};
 
 /// How many pages in a row may bring no new message (while claiming `HasMore`)
 /// before the walk stops with an error.
 pub const MAX_FRUITLESS_PAGES: u32 = 2;
-
-/// Which way a walk goes through history.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// From the first message to the newest (`Reverse=0`, starting at `Cursor=0`).
-    OldestFirst,
-    /// From the newest message back to the first (`Reverse=1`, starting at `i64::MAX`).
-    NewestFirst,
-}
-
-impl Direction {
-    /// The `Reverse` value sent.
-    pub fn reverse_flag(self) -> i32 {
-        match self {
-            Direction::OldestFirst => 0,
-            Direction::NewestFirst => 1,
-        }
-    }
-
-    /// The cursor a walk starts from unless told otherwise.
-    pub fn default_start(self) -> Cursor {
-        match self {
-            Direction::OldestFirst => Cursor::OLDEST,
-            Direction::NewestFirst => Cursor::NEWEST,
-        }
-    }
-}
-
-/// A page to fetch: what to send, and a number that ties the answer to the request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PageRequest {
-    /// Increases with each request of this pager; an answer for another is stale.
-    pub seq: u64,
-    /// `Cursor`.
-    pub cursor: Cursor,
-    /// `Reverse`.
-    pub reverse: i32,
-    /// `Limit`, always [`PAGE_LIMIT`].
-    pub limit: u32,
-}
 
 /// Why a walk stopped before the end of history.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -309,15 +270,6 @@ impl Pager {
             }
             Some(c) => PagerState::HaveMore(c),
         }
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Direction::OldestFirst => "oldest first",
-            Direction::NewestFirst => "newest first",
-        })
     }
 }
 

@@ -8,7 +8,7 @@ use serde_json::json;
 use volc_im::api::wire::Page;
 use volc_im::archive::{Archive, ArchiveError, NewerEdge, OlderEdge, PageFetch};
 use volc_im::model::{AppId, ConversationId, Cursor, Message};
-use volc_im::pager::Direction;
+use volc_im::paging::Direction;
 
 const APP: AppId = AppId(7);
 const CONV: ConversationId = ConversationId(42);

@@ -4,15 +4,13 @@
 //! has its control characters escaped, while JSON to a pipe stays byte-exact.
 
 mod common;
-
-use std::io::Read;
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+mod tui_support;
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use common::{run, volc_im, words};
+use common::{run, serve, volc_im, words};
 use serde_json::json;
+use tui_support::run_in_terminal;
 
 const TITLE: &str = "\u{1b}]0;pwned\u{7}";
 const CLIPBOARD: &str = "\u{1b}]52;c;aGVsbG8=\u{7}";
@@ -56,12 +54,7 @@ async fn fake() -> String {
             },
         ),
     );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    endpoint
+    serve(app).await
 }
 
 fn assert_escaped(what: &str, text: &str) {
@@ -138,18 +131,7 @@ async fn a_hostile_error_reaches_stderr_and_the_log_escaped_for_every_command() 
 async fn json_to_a_pipe_is_exact_and_json_to_a_terminal_is_escaped() {
     let endpoint = fake().await;
     let home = tempfile::tempdir().unwrap();
-    let args = words(&["api", "GetMessages", "--raw", "--endpoint", &endpoint]);
-    let ran = run(&mut volc_im(home.path()), &args).await;
-    assert!(ran.status.success(), "{}", ran.stderr);
-    assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
-
-    let shown = in_a_terminal(home.path(), &args);
-    assert!(
-        !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
-        "raw controls on the terminal: {shown:?}"
-    );
-    assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
-
+    let api = words(&["api", "GetMessages", "--raw", "--endpoint", &endpoint]);
     let export = words(&[
         "export",
         "--endpoint",
@@ -159,65 +141,16 @@ async fn json_to_a_pipe_is_exact_and_json_to_a_terminal_is_escaped() {
         "--conversation",
         "10",
     ]);
-    let ran = run(&mut volc_im(home.path()), &export).await;
-    assert!(ran.status.success(), "{}", ran.stderr);
-    assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
-    let shown = in_a_terminal(home.path(), &export);
-    assert!(
-        !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
-        "{shown:?}"
-    );
-    assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
-}
+    for args in [api, export] {
+        let ran = run(&mut volc_im(home.path()), &args).await;
+        assert!(ran.status.success(), "{args:?}: {}", ran.stderr);
+        assert!(ran.stdout.contains(CONTENT), "byte-exact: {:?}", ran.stdout);
 
-/// Runs the binary in a pseudo-terminal to its end; everything it printed.
-fn in_a_terminal(home: &std::path::Path, args: &[String]) -> String {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_volc-im"));
-    cmd.args(args);
-    cmd.env_clear();
-    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd.env("HOME", home);
-    cmd.env("XDG_STATE_HOME", home.join("state"));
-    cmd.env("XDG_CONFIG_HOME", home.join("config"));
-    cmd.env("VOLC_ACCESSKEY", volc_im::demo::DEMO_ACCESS_KEY);
-    cmd.env("VOLC_SECRETKEY", volc_im::demo::DEMO_SECRET_KEY);
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut all = Vec::new();
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            all.extend_from_slice(&buf[..n]);
-            let _ = tx.send(all.clone());
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = Vec::new();
-    loop {
-        if let Ok(Some(_)) = child.try_wait() {
-            while let Ok(more) = rx.recv_timeout(Duration::from_millis(200)) {
-                seen = more;
-            }
-            break;
-        }
-        if let Ok(more) = rx.recv_timeout(Duration::from_millis(50)) {
-            seen = more;
-        }
-        assert!(Instant::now() < deadline, "the command did not end");
+        let shown = run_in_terminal(&args, home.path(), 200, &[]).text;
+        assert!(
+            !shown.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+            "raw controls on the terminal: {shown:?}"
+        );
+        assert!(shown.contains("x\\u009b2J\\u007f\\u202ey"), "{shown:?}");
     }
-    String::from_utf8_lossy(&seen).into_owned()
 }

@@ -12,10 +12,12 @@ use volc_im::api::ApiError;
 use volc_im::api::wire::Page;
 use volc_im::export::{
     ConversationTarget, ExistingOutput, ExportError, ExportFailure, ExportOptions, ExportSummary,
-    Format, Output, PageSource, SourceStats, export,
+    Format, Output, export,
 };
 use volc_im::model::{AppId, ConversationId, Cursor, Message, UserId};
-use volc_im::pager::{Direction, PageRequest, PagingError};
+use volc_im::pager::PagingError;
+use volc_im::paging::{Direction, PageRequest};
+use volc_im::source::{Source, SourceStats};
 
 const APP: AppId = AppId(1);
 
@@ -154,12 +156,12 @@ fn service(status: u16, code: &str, message: &str) -> ApiError {
     }
 }
 
-impl PageSource for Fake {
+impl Source for Fake {
     async fn fetch_page(
         &self,
         app: AppId,
         conversation: ConversationId,
-        req: &PageRequest,
+        req: PageRequest,
     ) -> Result<Page, ApiError> {
         assert_eq!(app, APP);
         let n = self.requests.fetch_add(1, Ordering::SeqCst);
@@ -175,7 +177,7 @@ impl PageSource for Fake {
             ));
         }
         tokio::task::yield_now().await;
-        self.answer(conversation, req)
+        self.answer(conversation, &req)
     }
 
     async fn user_names(

@@ -5,90 +5,26 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use common::{Ran, jsonl_lines, run, volc_im, words};
+use common::scripted::{self, Answer, Fake, QUICK, cursor_of, envelope, export, message};
+use common::{jsonl_lines, run, volc_im, words};
 use serde_json::{Value, json};
 
-/// What the fake service answers to a `GetConversationMessages` body: status and body.
-type Script = Arc<dyn Fn(&Value) -> (u16, String) + Send + Sync>;
-
-struct Fake {
-    endpoint: String,
-    requests: Arc<AtomicUsize>,
-}
-
-async fn handle(
-    State((script, count)): State<(Script, Arc<AtomicUsize>)>,
-    body: Bytes,
-) -> impl IntoResponse {
-    count.fetch_add(1, Ordering::SeqCst);
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let (status, text) = script(&request);
-    (StatusCode::from_u16(status).unwrap(), text)
-}
-
+/// The scripted service, each answer a status and a text body.
 async fn fake(script: impl Fn(&Value) -> (u16, String) + Send + Sync + 'static) -> Fake {
-    let requests = Arc::new(AtomicUsize::new(0));
-    let state: (Script, Arc<AtomicUsize>) = (Arc::new(script), requests.clone());
-    let app = axum::Router::new()
-        .route("/", axum::routing::post(handle))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Fake { endpoint, requests }
-}
-
-fn message(id: i64) -> Value {
-    json!({"AppId": 1, "ConversationShortId": 9, "ConversationType": 2, "MessageId": id, "Sender": 5,
-           "MsgType": 10001, "Content": format!("{{\"text\":\"message {id}\"}}"), "CreateTime": 1_700_000_000_000i64 + id,
-           "Status": 0, "IndexInConversation": id})
+    scripted::fake(move |request| {
+        let (status, body) = script(request);
+        scripted::text_answer(status, body)
+    })
+    .await
 }
 
 fn page(ids: &[i64], has_more: bool, new_cursor: i64) -> (u16, String) {
     let messages: Vec<Value> = ids.iter().map(|&i| message(i)).collect();
-    let body = json!({
-        "ResponseMetadata": {"RequestId": "fake-req", "Action": "GetConversationMessages", "Version": "2020-12-01"},
-        "Result": {"HasMore": has_more, "NewCursor": new_cursor, "Messages": messages}
-    });
-    (200, body.to_string())
-}
-
-/// Exports conversation 9 of app 1 from the fake into `out.jsonl`, with two
-/// attempts per call so retried failures end quickly.
-async fn export(fake: &Fake, home: &std::path::Path) -> (Ran, String) {
-    let config = home.join("config.toml");
-    std::fs::write(&config, "max_attempts = 2\ntimeout_secs = 5\n").unwrap();
-    let out = home.join("out.jsonl");
-    let args = words(&[
-        "export",
-        "--endpoint",
-        &fake.endpoint,
-        "--config",
-        config.to_str().unwrap(),
-        "--app-id",
-        "1",
-        "--conversation",
-        "9",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    let ran = run(&mut volc_im(home), &args).await;
-    let written = std::fs::read_to_string(&out).unwrap_or_default();
-    (ran, written)
-}
-
-fn cursor_of(request: &Value) -> i64 {
-    request["Cursor"].as_i64().unwrap()
+    let body =
+        envelope(json!({"HasMore": has_more, "NewCursor": new_cursor, "Messages": messages}));
+    (200, String::from_utf8(body).unwrap())
 }
 
 #[tokio::test]
@@ -99,7 +35,7 @@ async fn a_repeated_cursor_stops_with_an_error_and_keeps_the_messages() {
     })
     .await;
     let home = tempfile::tempdir().unwrap();
-    let (ran, written) = export(&fake, home.path()).await;
+    let (ran, written, _) = export(&fake, home.path(), QUICK).await;
     assert!(!ran.status.success());
     assert!(ran.stderr.contains("cursor 5 again"), "{}", ran.stderr);
     assert_eq!(
@@ -118,7 +54,7 @@ async fn empty_pages_claiming_more_stop_after_two() {
     })
     .await;
     let home = tempfile::tempdir().unwrap();
-    let (ran, written) = export(&fake, home.path()).await;
+    let (ran, written, _) = export(&fake, home.path(), QUICK).await;
     assert!(!ran.status.success());
     assert!(ran.stderr.contains("no new message"), "{}", ran.stderr);
     assert_eq!(jsonl_lines(&written).len(), 2);
@@ -136,7 +72,7 @@ async fn a_proxy_html_page_is_reported_with_status_and_excerpt_after_the_retries
     })
     .await;
     let home = tempfile::tempdir().unwrap();
-    let (ran, _) = export(&fake, home.path()).await;
+    let (ran, _, _) = export(&fake, home.path(), QUICK).await;
     assert!(!ran.status.success());
     let first = ran.stderr.lines().next().unwrap_or_default();
     assert!(
@@ -160,7 +96,7 @@ async fn an_error_inside_http_200_is_an_error_with_code_and_request_id() {
     })
     .await;
     let home = tempfile::tempdir().unwrap();
-    let (ran, written) = export(&fake, home.path()).await;
+    let (ran, written, _) = export(&fake, home.path(), QUICK).await;
     assert!(!ran.status.success());
     let first = ran.stderr.lines().next().unwrap_or_default();
     for needle in [
@@ -188,7 +124,7 @@ async fn broken_json_is_a_clear_error_not_a_crash() {
     })
     .await;
     let home = tempfile::tempdir().unwrap();
-    let (ran, _) = export(&fake, home.path()).await;
+    let (ran, _, _) = export(&fake, home.path(), QUICK).await;
     assert!(!ran.status.success());
     assert!(ran.stderr.contains("unreadable response"), "{}", ran.stderr);
     assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
@@ -212,7 +148,7 @@ async fn huge_and_odd_messages_are_written_exactly_as_received() {
     })
     .await;
     let home = tempfile::tempdir().unwrap();
-    let (ran, written) = export(&fake, home.path()).await;
+    let (ran, written, _) = export(&fake, home.path(), QUICK).await;
     assert!(ran.status.success(), "{}", ran.stderr);
     assert_eq!(
         jsonl_lines(&written),
@@ -225,23 +161,13 @@ async fn huge_and_odd_messages_are_written_exactly_as_received() {
 async fn a_redirect_is_not_followed_so_nothing_signed_travels_elsewhere() {
     let elsewhere = fake(|_| page(&[1], false, 0)).await;
     let target = format!("{}/", elsewhere.endpoint);
-    let app = axum::Router::new().route(
-        "/",
-        axum::routing::post(move || {
-            let target = target.clone();
-            async move {
-                (
-                    StatusCode::TEMPORARY_REDIRECT,
-                    [(axum::http::header::LOCATION, target)],
-                )
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let redirecting = scripted::fake(move |_| Answer::Whole {
+        status: 307,
+        headers: vec![("Location", target.clone())],
+        body: Vec::new(),
+    })
+    .await;
+    let endpoint = redirecting.endpoint;
 
     let home = tempfile::tempdir().unwrap();
     let mut cmd = volc_im(home.path());

@@ -2,10 +2,12 @@
 //! archive filled by `volc-im sync --demo`.
 
 mod common;
+mod tui_support;
 
 use std::path::{Path, PathBuf};
 
 use common::{Ran, demo_messages, run, volc_im, words};
+use tui_support::run_in_terminal;
 use volc_im::demo::{DEMO_DIRECT, DEMO_GROUP, DEMO_LIVE};
 use volc_im::export::Format;
 
@@ -306,55 +308,17 @@ async fn an_offline_export_warns_when_the_archive_lacks_the_beginning() {
 
 #[tokio::test]
 async fn on_a_terminal_the_matches_are_highlighted_and_nothing_else_escapes() {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::Read;
-
     let s = synced().await;
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_volc-im"));
-    cmd.env_clear();
-    cmd.env("HOME", s.home.path());
-    cmd.env("TZ", "UTC");
-    cmd.args([
+    let args = [
         "search",
         "--demo",
         "--archive",
         path(&s.archive),
         "\"build failed\"",
-    ]);
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut all = Vec::new();
-        let mut buf = [0u8; 4096];
-        // The terminal reports an error once the program has exited and closed it.
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            all.extend_from_slice(&buf[..n]);
-        }
-        let _ = tx.send(all);
-    });
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success());
-    drop(pty.master);
-    let out = rx
-        .recv_timeout(std::time::Duration::from_secs(20))
-        .expect("the output ends");
-    let text = String::from_utf8_lossy(&out);
+    ];
+    let shown = run_in_terminal(&args, s.home.path(), 200, &[]);
+    assert_eq!(shown.code, 0);
+    let text = shown.text;
     assert!(
         text.contains("\u{1b}[7mBUILD FAILED\u{1b}[27m"),
         "the match is in reverse video: {text:?}"

@@ -4,10 +4,8 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use axum::body::Bytes;
-use common::{run, volc_im, words};
+use common::{run, serve, volc_im, words};
 use serde_json::{Value, json};
 
 /// Ten messages, newest first, without `IndexInConversation`, two a page.
@@ -34,11 +32,7 @@ async fn answer(body: Bytes) -> String {
 #[tokio::test]
 async fn messages_without_positions_fail_the_sync_instead_of_ending_it_silently() {
     let app = axum::Router::new().route("/", axum::routing::post(answer));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let endpoint = serve(app).await;
 
     let home = tempfile::tempdir().unwrap();
     let archive = home.path().join("archive.sqlite3");

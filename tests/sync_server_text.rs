@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use axum::body::Bytes;
 use axum::http::StatusCode;
-use common::{run, volc_im, words};
+use common::{run, serve, volc_im, words};
 use serde_json::json;
 
 /// A name that would retitle the terminal.
@@ -35,11 +33,7 @@ async fn a_hostile_conversation_name_reaches_stderr_escaped() {
             (StatusCode::BAD_REQUEST, body.to_string())
         }),
     );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let endpoint = serve(app).await;
 
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config.toml");

@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use tui_support::{Tui, group_newest_first, recognisable};
 use volc_im::demo::DEMO_GROUP;
 use volc_im::export::Format;
-use volc_im::pager::Direction;
+use volc_im::paging::Direction;
 use volc_im::tui::action::Outside;
 use volc_im::tui::fixtures::{self, code, draw, key, open_showing, screen_lines};
 use volc_im::tui::{Action, App, Command};

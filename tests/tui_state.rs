@@ -6,7 +6,7 @@ use serde_json::json;
 use volc_im::api::ApiError;
 use volc_im::api::wire::{ConversationsResult, UsersResult};
 use volc_im::model::{ConversationInfo, Cursor, User, UserId};
-use volc_im::pager::PageRequest;
+use volc_im::paging::PageRequest;
 use volc_im::tui::app::{Focus, Screen};
 use volc_im::tui::conversation::{NOTICE_TICKS, PREFETCH_THRESHOLD};
 use volc_im::tui::fixtures::{

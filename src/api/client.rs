@@ -24,7 +24,7 @@ use super::wire::{
     UserConversationsPage, UserCountResult, UsersResult,
 };
 use crate::model::{AppId, ConversationId, Message};
-use crate::pager::PageRequest;
+use crate::paging::PageRequest;
 
 /// The documented limit: requests per second, per account.
 pub const DEFAULT_MAX_QPS: u32 = 100;

@@ -14,7 +14,7 @@ use crate::archive::{PageFetch, SharedArchive};
 use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
 use crate::model::Cursor;
 use crate::model::safe_text::escape_json_for_terminal;
-use crate::pager::Direction;
+use crate::paging::Direction;
 use crate::session::{ConnectArgs, DemoFallback};
 
 /// Call any IM action, signed, and print the JSON result

@@ -97,7 +97,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     }
     let session = args.connect.open(DemoFallback::WhenNoCredentials).await?;
     let archive = args.archive.open(&session.config, session.is_demo)?;
-    let ui = crate::tui::settings::load(session.config.path.as_deref())?;
+    let ui = crate::tui::settings::from_config(&session.config)?;
     let named = session.named_conversations();
     let default_app = if session.is_demo {
         Some(crate::demo::DEMO_APP_ID)
@@ -234,7 +234,7 @@ async fn run_offline(args: BrowseArgs) -> anyhow::Result<()> {
         );
     }
     let archive = SharedArchive::new(open_archive(&path, false)?);
-    let ui = crate::tui::settings::load(config.path.as_deref())?;
+    let ui = crate::tui::settings::from_config(&config)?;
     let named = if demo {
         demo_conversations()
     } else {

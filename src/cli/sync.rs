@@ -15,11 +15,11 @@ use crate::cli::browse::resolve_conversation;
 use crate::cli::conversations::app_and_user;
 use crate::config::NamedConversation;
 use crate::conversations::user_conversations;
-use crate::export::PageSource;
 use crate::export::progress::Progress;
 use crate::model::safe_text::{escape_controls, strip_controls};
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
 use crate::session::{ConnectArgs, DemoFallback, Session};
+use crate::source::Source;
 use crate::sync::{
     ConversationLock, SyncOptions, SyncTarget, Tally, look_up_names, sync_conversation,
 };
@@ -147,7 +147,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
                         return Outcome { target, tally: Tally::default(), error: Some(e.to_string()) };
                     }
                 };
-                let on_page = |t: &Tally| bar.page(t.new, t.pages, PageSource::stats(client));
+                let on_page = |t: &Tally| bar.page(t.new, t.pages, Source::stats(client));
                 match sync_conversation(client, archive, &target, &options, on_page).await {
                     Ok(tally) => {
                         bar.finish(&done_note(&tally));
@@ -178,11 +178,7 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<()> {
     let mut outcomes = outcomes;
     outcomes.sort_by_key(|o| targets.iter().position(|t| *t == o.target));
     if terminal {
-        for line in summary(
-            &outcomes,
-            started.elapsed(),
-            PageSource::stats(&client).retries,
-        ) {
+        for line in summary(&outcomes, started.elapsed(), Source::stats(&client).retries) {
             eprintln!("{line}");
         }
     }

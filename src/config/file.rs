@@ -4,6 +4,7 @@ use serde::Deserialize;
 use std::path::Path;
 
 use super::ConfigError;
+use super::browser::BrowserConfig;
 use crate::api::client::MAX_ATTEMPTS_LIMIT;
 use crate::secret::Secret;
 
@@ -48,11 +49,14 @@ pub struct ConfigFile {
     pub archive: Option<std::path::PathBuf>,
     #[serde(default)]
     pub conversations: Vec<NamedConversation>,
-    /// The browser's key map, colours and copy command: read, with their lines, by
-    /// `tui::settings`.
+    /// The browser's key map, colours and copy command: checked here for their
+    /// general shape, and kept with their positions in [`ConfigFile::browser`].
     pub keys: Option<toml::Table>,
     pub theme: Option<toml::Table>,
     pub copy_command: Option<String>,
+    /// The browser's sections with their positions, from the same parse.
+    #[serde(skip)]
+    pub browser: BrowserConfig,
 }
 
 /// A conversation the user named in the config file.
@@ -79,7 +83,11 @@ impl ConfigFile {
 
 /// Parses and checks the file's text.
 pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
-    let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(path, text, &e))?;
+    let document = toml::de::DeTable::parse(text).map_err(|e| invalid(path, text, &e))?;
+    let browser = BrowserConfig::read(document.clone(), text);
+    let mut file = ConfigFile::deserialize(toml::de::Deserializer::from(document))
+        .map_err(|e| invalid(path, text, &e))?;
+    file.browser = browser;
     let value_err = |message: String| ConfigError::Value {
         path: path.to_path_buf(),
         message,

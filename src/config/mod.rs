@@ -1,10 +1,12 @@
 //! Configuration: a TOML file in the platform config directory, and credentials
 //! from the places the official Volcengine SDKs use.
 
+mod browser;
 mod credentials;
 mod file;
 pub mod secret_command;
 
+pub use browser::{BrowserConfig, BrowserSections};
 pub use credentials::{CredentialSource, ResolvedCredentials, resolve_credentials};
 pub use file::{
     ConfigFile, FOLLOW_INTERVAL_MS_MAX, FOLLOW_INTERVAL_MS_MIN, MAX_QPS_SETTING, NamedConversation,
@@ -85,6 +87,8 @@ pub struct Config {
     pub archive: Option<PathBuf>,
     /// Conversations the user named.
     pub conversations: Vec<NamedConversation>,
+    /// The browser's sections (`[keys]`, `[theme]`, `copy_command`) with their positions.
+    pub browser: BrowserConfig,
     /// The file's credential entries, for [`resolve_credentials`].
     pub(crate) credentials: FileCredentials,
 }
@@ -127,10 +131,11 @@ impl Config {
             app_id,
             archive,
             conversations,
-            // The browser reads its own sections (tui::settings).
+            // Their general shape is checked; the browser reads them from `browser`.
             keys: _,
             theme: _,
             copy_command: _,
+            browser,
         } = file;
         Config {
             path,
@@ -156,6 +161,7 @@ impl Config {
             app_id,
             archive,
             conversations,
+            browser,
             credentials: FileCredentials {
                 access_key_id,
                 secret_access_key,
@@ -197,6 +203,12 @@ impl Config {
             warn_if_readable_by_others(&path);
         }
         Ok(Config::from_file(Some(path), file))
+    }
+
+    /// The configuration that `text`, the content of the file at `path`, gives.
+    pub fn from_text(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let file = file::parse(path, text)?;
+        Ok(Config::from_file(Some(path.to_path_buf()), file))
     }
 
     /// Finds a configured conversation by name.

@@ -7,8 +7,27 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use super::walk::WalkEvent;
-use crate::model::Message;
+use super::outcome::ExportError;
+use crate::model::{Cursor, Message, UserId};
+
+/// What a walk hands to the writer.
+pub(crate) enum WalkEvent {
+    /// The next page's new messages, and the cursor to resume from once they are written.
+    Page {
+        messages: Vec<Message>,
+        resume_after: Cursor,
+        skipped: u64,
+        /// Display names of the page's senders.
+        names: Vec<(UserId, String)>,
+    },
+    /// Something the walk had to judge for itself (the end of history, say), for the
+    /// user: said once, before the page it came with.
+    Warning(String),
+    /// The walk ended well.
+    Finished { reached_max: bool },
+    /// The walk failed; nothing more will come.
+    Failed(ExportError),
+}
 
 /// What a page is taken to hold besides its messages' received JSON: the event
 /// itself and its vector, counted so that pages of nothing still count.
@@ -94,7 +113,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::model::Cursor;
 
     fn page(messages: usize, text_bytes: usize) -> WalkEvent {
         let text = "x".repeat(text_bytes);

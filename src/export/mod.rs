@@ -2,13 +2,12 @@
 //! `volc-im export`, usable in-process by tests and benchmarks.
 //!
 //! The walk of each conversation is driven by a [`Pager`](crate::pager::Pager), one
-//! task per conversation, all sharing one [`PageSource`] (and so one rate limit).
+//! task per conversation, all sharing one [`Source`](crate::source::Source) (and so one rate limit).
 //! What is fetched goes through a [`format`](mod@format) writer to the output, flushed page by
 //! page, so that a failed or interrupted export keeps everything it wrote and can be
 //! resumed from a [`ResumePoint`] with no gap and no duplicate. See [`export()`]
 //! for how several conversations share one output.
 
-mod archived;
 pub mod existing;
 pub mod format;
 mod handoff;
@@ -21,14 +20,8 @@ mod terminal;
 mod walk;
 
 use std::fmt;
-use std::future::Future;
 
-use crate::api::ApiError;
-use crate::api::calls::Waiting;
-use crate::api::wire::Page;
-use crate::api::wire::{BatchGetUserRequest, USER_BATCH_LIMIT};
-use crate::model::{AppId, ConversationId, UserId};
-use crate::pager::PageRequest;
+use crate::model::{AppId, ConversationId};
 
 pub use existing::{ExistingOutput, ExistingOutputError, Repair};
 pub use format::{MessageWriter, new_writer};
@@ -96,93 +89,6 @@ impl ConversationTarget {
             app,
             conversation,
             live: false,
-        }
-    }
-}
-
-/// Request counters of a page source, shown in the progress display.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SourceStats {
-    /// Requests sent, retries included.
-    pub requests: u64,
-    /// Requests that were attempts after a failure.
-    pub retries: u64,
-    /// Answers that said the caller was throttled.
-    pub throttled: u64,
-}
-
-/// Where pages come from: the API client in the program, an in-memory fake in tests.
-/// A fetch is expected to have done its own retrying: an error here ends the walk.
-pub trait PageSource: Clone + Send + Sync + 'static {
-    /// One page of `conversation`'s history, as `req` asks.
-    fn fetch_page(
-        &self,
-        app: AppId,
-        conversation: ConversationId,
-        req: &PageRequest,
-    ) -> impl Future<Output = Result<Page, ApiError>> + Send;
-
-    /// The source's request counters so far (shared by every walk using it).
-    fn stats(&self) -> SourceStats;
-
-    /// What the longest request out is waiting for, once it is slow (for the
-    /// progress display). A source that cannot tell answers with none.
-    fn waiting(&self) -> Option<Waiting> {
-        None
-    }
-
-    /// Display names of `users` (those that have one), for transcripts. A source
-    /// that knows no names answers with none.
-    fn user_names(
-        &self,
-        app: AppId,
-        users: &[UserId],
-    ) -> impl Future<Output = Result<Vec<(UserId, String)>, ApiError>> + Send {
-        let _ = (app, users);
-        std::future::ready(Ok(Vec::new()))
-    }
-}
-
-impl PageSource for crate::api::client::Client {
-    fn fetch_page(
-        &self,
-        app: AppId,
-        conversation: ConversationId,
-        req: &PageRequest,
-    ) -> impl Future<Output = Result<Page, ApiError>> + Send {
-        crate::api::client::Client::fetch_page(self, app, conversation, req)
-    }
-
-    async fn user_names(
-        &self,
-        app: AppId,
-        users: &[UserId],
-    ) -> Result<Vec<(UserId, String)>, ApiError> {
-        let mut names = Vec::new();
-        for batch in users.chunks(USER_BATCH_LIMIT) {
-            let req = BatchGetUserRequest {
-                app_id: app,
-                user_ids: batch.to_vec(),
-            };
-            let found = self.batch_get_user(&req).await?;
-            names.extend(found.users.into_iter().filter_map(|user| {
-                let name = user.nick_name.filter(|n| !n.trim().is_empty())?;
-                Some((user.user_id, name))
-            }));
-        }
-        Ok(names)
-    }
-
-    fn waiting(&self) -> Option<Waiting> {
-        self.calls().slow()
-    }
-
-    fn stats(&self) -> SourceStats {
-        let stats = crate::api::client::Client::stats(self);
-        SourceStats {
-            requests: stats.requests,
-            retries: stats.retries,
-            throttled: stats.throttled,
         }
     }
 }

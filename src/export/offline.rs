@@ -2,12 +2,12 @@
 
 use std::future::Future;
 
-use super::{PageSource, SourceStats};
 use crate::api::ApiError;
 use crate::api::wire::Page;
 use crate::archive::{Archive, OlderEdge, SharedArchive};
 use crate::model::{AppId, ConversationId, UserId};
-use crate::pager::{Direction, PageRequest};
+use crate::paging::PageRequest;
+use crate::source::Source;
 
 /// Serves an export from the archive alone: no request leaves the machine.
 #[derive(Clone, Debug)]
@@ -15,30 +15,21 @@ pub struct ArchivePages {
     pub archive: SharedArchive,
 }
 
-impl PageSource for ArchivePages {
+impl Source for ArchivePages {
     fn fetch_page(
         &self,
         app: AppId,
         conversation: ConversationId,
-        req: &PageRequest,
+        req: PageRequest,
     ) -> impl Future<Output = Result<Page, ApiError>> + Send {
-        let req = *req;
         let archive = self.archive.clone();
         async move {
-            let direction = if req.reverse == 1 {
-                Direction::NewestFirst
-            } else {
-                Direction::OldestFirst
-            };
+            let direction = req.direction();
             archive
                 .with(move |a| a.archived_page(app, conversation, req.cursor, direction, req.limit))
                 .await
                 .map_err(|e| ApiError::Request(e.to_string()))
         }
-    }
-
-    fn stats(&self) -> SourceStats {
-        SourceStats::default()
     }
 
     async fn user_names(

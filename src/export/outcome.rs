@@ -3,11 +3,13 @@
 use std::io;
 use std::time::Duration;
 
+use super::ConversationTarget;
 use super::existing::ExistingOutputError;
-use super::{ConversationTarget, SourceStats};
 use crate::api::ApiError;
 use crate::model::Cursor;
-use crate::pager::{Direction, PagingError};
+use crate::pager::PagingError;
+use crate::paging::Direction;
+use crate::source::SourceStats;
 
 /// Why an export stopped early.
 #[derive(Debug, thiserror::Error)]

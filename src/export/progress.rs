@@ -10,8 +10,8 @@ use indicatif::{
     HumanCount, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle,
 };
 
-use super::SourceStats;
 use crate::model::safe_text::escape_controls;
+use crate::source::SourceStats;
 
 /// How often the spinners redraw on their own (so the rate keeps moving while a
 /// request waits).

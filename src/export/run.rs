@@ -10,17 +10,18 @@ use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, info_span};
 
 use super::format::new_writer;
-use super::handoff;
+use super::handoff::{self, WalkEvent};
 use super::outcome::{
     ConversationSummary, ExportError, ExportFailure, ExportSummary, ResumePoint, check_direction,
     conversation_name,
 };
 use super::output::Output;
 use super::progress::Progress;
-use super::walk::{SenderNames, Walk, WalkEvent};
-use super::{ConversationTarget, Format, PageSource};
+use super::walk::{SenderNames, Walk};
+use super::{ConversationTarget, Format};
 use crate::model::Cursor;
-use crate::pager::Direction;
+use crate::paging::Direction;
+use crate::source::Source;
 
 /// How much a conversation waiting for its turn in the output may fetch ahead and
 /// hold in memory, in bytes of received JSON (each message also counts its typed
@@ -102,7 +103,7 @@ impl Drop for Walks {
 /// boundary, and nothing of the later ones is written. [`ExportFailure::resume`] says
 /// where that is; exporting again from there with the output appended to completes it,
 /// and messages the output already holds are never written twice.
-pub async fn export<S: PageSource>(
+pub async fn export<S: Source>(
     source: &S,
     targets: &[ConversationTarget],
     options: &ExportOptions,

@@ -4,31 +4,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::handoff::PageSender;
+use super::ConversationTarget;
+use super::handoff::{PageSender, WalkEvent};
 use super::outcome::{ExportError, conversation_name};
 use super::progress::ConversationProgress;
-use super::{ConversationTarget, PageSource};
 use crate::model::{AppId, Cursor, Message, MessageKey, UserId};
-use crate::pager::{Accepted, Direction, Pager, PagerState};
-
-/// What a walk hands to the writer.
-pub(crate) enum WalkEvent {
-    /// The next page's new messages, and the cursor to resume from once they are written.
-    Page {
-        messages: Vec<Message>,
-        resume_after: Cursor,
-        skipped: u64,
-        /// Display names of the page's senders.
-        names: Vec<(UserId, String)>,
-    },
-    /// Something the walk had to judge for itself (the end of history, say), for the
-    /// user: said once, before the page it came with.
-    Warning(String),
-    /// The walk ended well.
-    Finished { reached_max: bool },
-    /// The walk failed; nothing more will come.
-    Failed(ExportError),
-}
+use crate::pager::{Accepted, Pager, PagerState};
+use crate::paging::Direction;
+use crate::source::Source;
 
 /// One conversation's walk, run as its own task.
 pub(crate) struct Walk<S> {
@@ -62,7 +45,7 @@ struct NameBook {
 
 impl SenderNames {
     /// The names of this page's senders, asking for those not asked for yet.
-    async fn of<S: PageSource>(
+    async fn of<S: Source>(
         &self,
         source: &S,
         app: AppId,
@@ -98,7 +81,7 @@ impl SenderNames {
     }
 }
 
-impl<S: PageSource> Walk<S> {
+impl<S: Source> Walk<S> {
     pub(crate) async fn run(mut self) {
         let event = self.pages().await;
         if matches!(event, WalkEvent::Finished { .. }) {
@@ -118,7 +101,7 @@ impl<S: PageSource> Walk<S> {
         while let Some(req) = pager.next_request() {
             let fetched = self
                 .source
-                .fetch_page(self.target.app, self.target.conversation, &req)
+                .fetch_page(self.target.app, self.target.conversation, req)
                 .await;
             let page = match fetched {
                 Ok(page) => page,

@@ -105,3 +105,15 @@ pub struct User {
     #[serde(default)]
     pub ext: Option<BTreeMap<String, String>>,
 }
+
+impl User {
+    /// A user known by a display name alone.
+    pub fn named(user_id: UserId, name: impl Into<String>) -> User {
+        User {
+            user_id,
+            nick_name: Some(name.into()),
+            portrait: None,
+            ext: None,
+        }
+    }
+}

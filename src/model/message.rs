@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod lenient;
+
 use super::content::{DecodedContent, decode_content};
 use super::ids::{ConversationId, MessageId, UserId};
 
@@ -238,7 +240,7 @@ impl Message {
                 let defects = missing_fields(&body);
                 (body, defects)
             }
-            Err(_) => super::lenient::lenient_body(raw.get()),
+            Err(_) => lenient::lenient_body(raw.get()),
         };
         Message { raw, body, defects }
     }

@@ -5,7 +5,6 @@ mod content;
 mod conversation;
 mod ids;
 mod key;
-mod lenient;
 mod message;
 pub mod safe_text;
 mod scan;

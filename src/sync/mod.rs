@@ -19,9 +19,10 @@ pub use names::{NameLookup, look_up_names};
 use crate::api::ApiError;
 use crate::api::wire::PAGE_LIMIT;
 use crate::archive::{ArchiveError, PageFetch, SharedArchive};
-use crate::export::PageSource;
 use crate::model::{AppId, ConversationId, Cursor};
-use crate::pager::{Direction, MAX_FRUITLESS_PAGES, PageRequest};
+use crate::pager::MAX_FRUITLESS_PAGES;
+use crate::paging::{Direction, PageRequest};
+use crate::source::Source;
 
 /// A conversation to sync.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +96,7 @@ pub enum SyncError {
 
 /// Syncs one conversation into `archive` through `source`; `on_page` is told the
 /// tally after every stored page. On failure, the tally so far comes with the error.
-pub async fn sync_conversation<S: PageSource>(
+pub async fn sync_conversation<S: Source>(
     source: &S,
     archive: &SharedArchive,
     target: &SyncTarget,
@@ -120,7 +121,7 @@ pub async fn sync_conversation<S: PageSource>(
             limit: PAGE_LIMIT,
         };
         let page = match source
-            .fetch_page(target.app, target.conversation, &req)
+            .fetch_page(target.app, target.conversation, req)
             .await
         {
             Ok(page) => page,

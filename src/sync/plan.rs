@@ -4,7 +4,7 @@
 
 use crate::archive::{NewerEdge, OlderEdge, Stretch};
 use crate::model::Cursor;
-use crate::pager::Direction;
+use crate::paging::Direction;
 
 /// The next page to fetch below the newest stretch, if anything is missing.
 ///

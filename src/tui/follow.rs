@@ -12,6 +12,9 @@
 use std::time::Duration;
 
 use crate::api::ApiError;
+use crate::archive::Position;
+
+use super::action::ViewId;
 
 use crate::config::{DEFAULT_FOLLOW_INTERVAL_MS, FOLLOW_INTERVAL_MS_MAX, FOLLOW_INTERVAL_MS_MIN};
 
@@ -155,6 +158,138 @@ impl Follow {
     /// When the next poll is due.
     pub fn next_due(&self) -> Duration {
         self.next_due
+    }
+}
+
+/// The follow state of the app: the open view's poll timing, reachability, and what
+/// arrived below a reader scrolled up.
+#[derive(Clone, Debug)]
+pub struct Live {
+    /// `--offline`: nothing is ever asked of the service.
+    offline_only: bool,
+    base: Duration,
+    /// The poll timing of the open view.
+    follow: Option<(ViewId, Follow)>,
+    reach: Reach,
+    /// Messages that arrived below the selection since the reader last was at the newest.
+    unseen: usize,
+    /// More arrived than one page holds, or the window is elsewhere in history: the
+    /// newest stretch is not in the view.
+    beyond: bool,
+    /// The newest message the polls have seen (where G goes when it is not in view).
+    newest_polled: Option<Position>,
+}
+
+impl Live {
+    /// Following every `base` (unless `offline_only`).
+    pub fn new(base: Duration, offline_only: bool) -> Live {
+        Live {
+            offline_only,
+            base,
+            follow: None,
+            reach: if offline_only {
+                Reach::Offline
+            } else {
+                Reach::Unknown
+            },
+            unseen: 0,
+            beyond: false,
+            newest_polled: None,
+        }
+    }
+
+    /// True when the status bar says `offline`: with `--offline`, or while the
+    /// service cannot be reached.
+    pub fn is_offline(&self) -> bool {
+        self.reach == Reach::Offline
+    }
+
+    /// True with `--offline`.
+    pub fn is_offline_only(&self) -> bool {
+        self.offline_only
+    }
+
+    /// How many messages arrived below a reader scrolled up; with
+    /// [`Live::is_beyond`], at least that many.
+    pub fn unseen(&self) -> usize {
+        self.unseen
+    }
+
+    /// True when more arrived than one page holds (G opens the newest again).
+    pub fn is_beyond(&self) -> bool {
+        self.beyond
+    }
+
+    /// The poll timing of the open view, for tests and the status bar.
+    pub fn follow(&self) -> Option<&Follow> {
+        self.follow.as_ref().map(|(_, f)| f)
+    }
+
+    /// The newest message the polls have seen (where G goes when it is not in view).
+    pub(crate) fn newest_polled(&self) -> Option<Position> {
+        self.newest_polled
+    }
+
+    /// A poll saw messages up to `newest`.
+    pub(crate) fn saw_newest(&mut self, newest: Option<Position>) {
+        self.newest_polled = self.newest_polled.max(newest);
+    }
+
+    /// Messages joined the end below a reader scrolled up.
+    pub(crate) fn arrived_below(&mut self, n: usize) {
+        self.unseen += n;
+    }
+
+    /// At least `n` arrived that the view does not hold.
+    pub(crate) fn arrived_beyond(&mut self, n: usize) {
+        self.unseen = self.unseen.max(n);
+        self.beyond = true;
+    }
+
+    /// A key was pressed: a reader is here.
+    pub(crate) fn touched(&mut self, now: Duration) {
+        if let Some((_, f)) = self.follow.as_mut() {
+            f.touched(now);
+        }
+    }
+
+    /// The poll timing of `view`, when it is the one followed.
+    pub(crate) fn follow_of(&mut self, view: ViewId) -> Option<&mut Follow> {
+        self.follow
+            .as_mut()
+            .filter(|(id, _)| *id == view)
+            .map(|(_, f)| f)
+    }
+
+    /// A conversation was opened (its first page asks for the newest already).
+    pub(crate) fn opened(&mut self, view: ViewId, now: Duration) {
+        self.follow = (!self.offline_only).then(|| (view, Follow::new(self.base, now)));
+        self.unseen = 0;
+        self.beyond = false;
+        self.newest_polled = None;
+    }
+
+    /// Back to the picker: nothing is followed.
+    pub(crate) fn closed(&mut self) {
+        self.follow = None;
+        self.unseen = 0;
+        self.beyond = false;
+        self.newest_polled = None;
+    }
+
+    /// The outcome of any call to the service; true when it ends an offline spell.
+    pub(crate) fn reached(&mut self, outcome: Result<(), &ApiError>) -> bool {
+        if self.offline_only {
+            return false;
+        }
+        self.reach.after(outcome)
+    }
+
+    /// The reader is at the newest message: nothing is unseen.
+    pub(crate) fn caught_up(&mut self) {
+        if !self.beyond {
+            self.unseen = 0;
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use super::prompt::{Prompt, Purpose};
 
 impl App {
     /// Following the open conversation, and whether the service is reachable.
-    pub fn live(&self) -> &super::live::Live {
+    pub fn live(&self) -> &super::follow::Live {
         &self.live
     }
 

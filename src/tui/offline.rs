@@ -9,10 +9,10 @@ use crate::api::wire::{
 };
 use crate::archive::{ArchiveError, SharedArchive};
 use crate::model::{AppId, ConversationId, ConversationInfo, Message, MessageKey, User};
-use crate::pager::{Direction, PageRequest};
+use crate::paging::PageRequest;
 
-use super::worker::Source;
 use super::{Start, Target, settings::UiSettings};
+use crate::source::Source;
 
 /// Answers the browser from the archive alone.
 #[derive(Clone, Debug)]
@@ -31,11 +31,7 @@ impl Source for ArchiveOnly {
         conversation: ConversationId,
         request: PageRequest,
     ) -> Result<Page, ApiError> {
-        let direction = if request.reverse == 1 {
-            Direction::NewestFirst
-        } else {
-            Direction::OldestFirst
-        };
+        let direction = request.direction();
         self.archive
             .with(move |a| {
                 a.archived_page(app, conversation, request.cursor, direction, request.limit)
@@ -117,37 +113,6 @@ impl Source for ArchiveOnly {
     }
 }
 
-/// An export started from the view (`x`) writes from the archive too.
-impl crate::export::PageSource for ArchiveOnly {
-    fn fetch_page(
-        &self,
-        app: AppId,
-        conversation: ConversationId,
-        req: &PageRequest,
-    ) -> impl std::future::Future<Output = Result<Page, ApiError>> + Send {
-        let pages = crate::export::ArchivePages {
-            archive: self.archive.clone(),
-        };
-        let req = *req;
-        async move { crate::export::PageSource::fetch_page(&pages, app, conversation, &req).await }
-    }
-
-    fn stats(&self) -> crate::export::SourceStats {
-        crate::export::SourceStats::default()
-    }
-
-    async fn user_names(
-        &self,
-        app: AppId,
-        users: &[crate::model::UserId],
-    ) -> Result<Vec<(crate::model::UserId, String)>, ApiError> {
-        let pages = crate::export::ArchivePages {
-            archive: self.archive.clone(),
-        };
-        crate::export::PageSource::user_names(&pages, app, users).await
-    }
-}
-
 /// What the browser needs with `--offline`: no client, the archive alone.
 #[derive(Clone, Debug)]
 pub struct ArchiveOnlyOptions {
@@ -189,6 +154,7 @@ mod tests {
     use super::*;
     use crate::archive::{Archive, PageFetch};
     use crate::model::{Cursor, MessageId, UserId};
+    use crate::paging::Direction;
     use serde_json::json;
 
     const APP: AppId = AppId(7);

@@ -53,7 +53,7 @@ mod tests {
     use crate::archive::PageFetch;
     use crate::archive::Place;
     use crate::model::{Cursor, Message};
-    use crate::pager::Direction;
+    use crate::paging::Direction;
     use serde_json::json;
 
     #[test]

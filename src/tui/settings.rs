@@ -1,14 +1,10 @@
 //! The browser's part of the configuration file: `[keys]`, `[theme]` and
-//! `copy_command`, read with their positions so that an error names the file, the
-//! line and the key.
+//! `copy_command`, as the configuration read them (with their positions, so that an
+//! error names the file, the line and the key).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-use toml::Spanned;
-
-use crate::config::ConfigError;
+use crate::config::{BrowserConfig, Config, ConfigError};
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -93,15 +89,6 @@ pub fn write_history(path: &Path, history: &[String]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct Sections {
-    #[serde(default)]
-    keys: BTreeMap<Spanned<String>, Spanned<Vec<Spanned<String>>>>,
-    #[serde(default)]
-    theme: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    copy_command: Option<Spanned<String>>,
-}
-
 /// Where in a theme a `[theme]` style goes.
 type StyleSlot = fn(&mut Theme) -> &mut Style;
 
@@ -164,38 +151,33 @@ pub fn parse_style(s: &str, colours: bool) -> Result<Style, String> {
     Ok(style)
 }
 
-/// Reads the browser's settings from the configuration file, when there is one.
-pub fn load(path: Option<&Path>) -> Result<UiSettings, ConfigError> {
+/// The browser's settings from the configuration (and the `NO_COLOR` variable).
+pub fn from_config(config: &Config) -> Result<UiSettings, ConfigError> {
     let no_color = std::env::var("NO_COLOR").ok();
-    let Some(path) = path else {
+    let Some(path) = config.path.as_deref() else {
         return Ok(UiSettings {
             theme: Theme::for_environment(no_color.as_deref()),
             ..UiSettings::default()
         });
     };
-    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    parse(path, &text, no_color.as_deref())
+    read(path, &config.browser, no_color.as_deref())
 }
 
-/// The line (from 1) of a byte offset.
-fn line_of(text: &str, at: usize) -> usize {
-    text[..at.min(text.len())].matches('\n').count() + 1
-}
-
-/// Parses the browser's settings from the file's text (the rest of the file is the
-/// general configuration's business, already checked). `no_color` is the
-/// `NO_COLOR` variable's value.
-pub fn parse(path: &Path, text: &str, no_color: Option<&str>) -> Result<UiSettings, ConfigError> {
+/// Gives the browser's sections of the file at `path` their meaning (the rest of
+/// the file is the general configuration's business, already checked). `no_color`
+/// is the `NO_COLOR` variable's value.
+fn read(
+    path: &Path,
+    browser: &BrowserConfig,
+    no_color: Option<&str>,
+) -> Result<UiSettings, ConfigError> {
     let invalid = |at: usize, key: &str, message: String| ConfigError::Invalid {
         path: path.to_path_buf(),
-        line: line_of(text, at),
+        line: browser.line_of(at),
         key: key.to_owned(),
         message,
     };
-    let sections: Sections = toml::from_str(text).map_err(|e| {
+    let sections = browser.sections.as_ref().map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
         invalid(
             at,
@@ -258,7 +240,7 @@ pub fn parse(path: &Path, text: &str, no_color: Option<&str>) -> Result<UiSettin
         };
         *slot(&mut theme) = parse_style(text, colours).map_err(err)?;
     }
-    let copy_command = match sections.copy_command {
+    let copy_command = match &sections.copy_command {
         Some(c) if c.get_ref().trim().is_empty() => {
             return Err(invalid(
                 c.span().start,
@@ -274,7 +256,7 @@ pub fn parse(path: &Path, text: &str, no_color: Option<&str>) -> Result<UiSettin
                     "unbalanced quotes".into(),
                 ));
             }
-            Some(c.into_inner())
+            Some(c.get_ref().clone())
         }
         None => None,
     };
@@ -294,6 +276,12 @@ mod tests {
     use super::*;
     use crate::tui::keys::Op;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    /// The settings a file at `path` holding `text` gives, read as the program reads it.
+    fn parse(path: &Path, text: &str, no_color: Option<&str>) -> Result<UiSettings, ConfigError> {
+        let config = Config::from_text(path, text)?;
+        read(path, &config.browser, no_color)
+    }
 
     fn parsed(text: &str) -> Result<UiSettings, String> {
         parse(Path::new("/home/u/.config/volc-im/config.toml"), text, None)

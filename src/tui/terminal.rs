@@ -25,7 +25,8 @@ use super::app::{App, Settings};
 use super::overview::Overview;
 use super::{handover, settings, ui, worker};
 use crate::archive::SharedArchive;
-use crate::export::{ExportOptions, Output, PageSource, export};
+use crate::export::{ExportOptions, Output, export};
+use crate::source::Source;
 
 /// How often time passes for the UI (spinner frames, settling the selection).
 pub const TICK: Duration = Duration::from_millis(100);
@@ -105,8 +106,8 @@ pub struct Archives {
     pub writes: Option<SharedArchive>,
 }
 
-/// Runs the browser on the real terminal with a [`worker::Source`].
-pub async fn run<S: worker::Source + PageSource>(
+/// Runs the browser on the real terminal with a [`Source`].
+pub async fn run<S: Source>(
     source: S,
     settings: Settings,
     archives: Archives,
@@ -179,7 +180,7 @@ impl Drop for Input {
     }
 }
 
-async fn event_loop<S: worker::Source + PageSource>(
+async fn event_loop<S: Source>(
     screen: &mut Screen,
     source: S,
     settings: Settings,
@@ -393,7 +394,7 @@ fn spawn_archive_read(
 /// Runs an export started from the view in its own task, with the engine and the
 /// guarantees of `volc-im export` (a page at a time, flushed, a clean prefix on
 /// failure); its outcome comes back as [`Action::ExportEnded`].
-fn spawn_export<S: PageSource>(source: &S, job: ExportJob, tx: mpsc::UnboundedSender<Action>) {
+fn spawn_export<S: Source>(source: &S, job: ExportJob, tx: mpsc::UnboundedSender<Action>) {
     let source = source.clone();
     tokio::spawn(async move {
         let name = job.path.display().to_string();
@@ -501,11 +502,7 @@ async fn read_input(tx: mpsc::UnboundedSender<Action>) {
 
 /// Time passing, and with it what a slow call is waiting for (sent when that changes).
 /// Time stands still while another program has the terminal.
-async fn tick<S: worker::Source>(
-    tx: mpsc::UnboundedSender<Action>,
-    source: S,
-    paused: Arc<AtomicBool>,
-) {
+async fn tick<S: Source>(tx: mpsc::UnboundedSender<Action>, source: S, paused: Arc<AtomicBool>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut shown = None;

@@ -1,135 +1,13 @@
 //! Carrying out commands: each one in its own task, its answer sent back as an action.
-//! The network sits behind [`Source`], so the rest of the UI can be tested without it.
-
-use std::future::Future;
+//! The network sits behind a [`Source`], so the rest of the UI can be tested without it.
 
 use tokio::sync::mpsc::UnboundedSender;
 use tracing::Instrument;
 
-use crate::api::ApiError;
-use crate::api::calls::Waiting;
-use crate::api::client::Client;
-use crate::api::wire::{
-    BatchGetConversationsRequest, BatchGetUserRequest, ConversationsResult, GetMessagesRequest,
-    Page, UsersResult,
-};
-use crate::model::{AppId, ConversationId, Message};
-use crate::pager::PageRequest;
+use crate::api::wire::{BatchGetConversationsRequest, BatchGetUserRequest, GetMessagesRequest};
+use crate::source::Source;
 
 use super::action::{Action, Command};
-
-/// Where the UI's data comes from: the API client, or a stand-in in tests.
-pub trait Source: Clone + Send + Sync + 'static {
-    /// One page of history.
-    fn fetch_page(
-        &self,
-        app: AppId,
-        conversation: ConversationId,
-        request: PageRequest,
-    ) -> impl Future<Output = Result<Page, ApiError>> + Send;
-    /// Messages by id.
-    fn get_messages(
-        &self,
-        request: GetMessagesRequest,
-    ) -> impl Future<Output = Result<Vec<Message>, ApiError>> + Send;
-    /// Display names.
-    fn batch_get_user(
-        &self,
-        request: BatchGetUserRequest,
-    ) -> impl Future<Output = Result<UsersResult, ApiError>> + Send;
-    /// Conversation descriptions.
-    fn batch_get_conversations(
-        &self,
-        request: BatchGetConversationsRequest,
-    ) -> impl Future<Output = Result<ConversationsResult, ApiError>> + Send;
-    /// The call that has been waiting long enough to say so, if any.
-    fn waiting(&self) -> Option<Waiting> {
-        None
-    }
-}
-
-impl Source for Client {
-    fn fetch_page(
-        &self,
-        app: AppId,
-        conversation: ConversationId,
-        request: PageRequest,
-    ) -> impl Future<Output = Result<Page, ApiError>> + Send {
-        let client = self.clone();
-        async move { client.fetch_page(app, conversation, &request).await }
-    }
-
-    fn get_messages(
-        &self,
-        request: GetMessagesRequest,
-    ) -> impl Future<Output = Result<Vec<Message>, ApiError>> + Send {
-        let client = self.clone();
-        async move { client.get_messages(&request).await }
-    }
-
-    fn batch_get_user(
-        &self,
-        request: BatchGetUserRequest,
-    ) -> impl Future<Output = Result<UsersResult, ApiError>> + Send {
-        let client = self.clone();
-        async move { client.batch_get_user(&request).await }
-    }
-
-    fn batch_get_conversations(
-        &self,
-        request: BatchGetConversationsRequest,
-    ) -> impl Future<Output = Result<ConversationsResult, ApiError>> + Send {
-        let client = self.clone();
-        async move { client.batch_get_conversations(&request).await }
-    }
-
-    fn waiting(&self) -> Option<Waiting> {
-        self.calls().slow()
-    }
-}
-
-/// The browser's source with an archive: every answer is also kept there.
-impl<S: Source> Source for crate::archive::Archiving<S> {
-    async fn fetch_page(
-        &self,
-        app: AppId,
-        conversation: ConversationId,
-        request: PageRequest,
-    ) -> Result<Page, ApiError> {
-        let page = self.inner.fetch_page(app, conversation, request).await?;
-        self.keep_page(app, conversation, &request, &page).await;
-        Ok(page)
-    }
-
-    async fn get_messages(&self, request: GetMessagesRequest) -> Result<Vec<Message>, ApiError> {
-        let (app, conversation) = (request.app_id, request.conversation_short_id);
-        let messages = self.inner.get_messages(request).await?;
-        self.keep_messages(app, conversation, &messages).await;
-        Ok(messages)
-    }
-
-    async fn batch_get_user(&self, request: BatchGetUserRequest) -> Result<UsersResult, ApiError> {
-        let app = request.app_id;
-        let users = self.inner.batch_get_user(request).await?;
-        self.keep_users(app, &users.users).await;
-        Ok(users)
-    }
-
-    async fn batch_get_conversations(
-        &self,
-        request: BatchGetConversationsRequest,
-    ) -> Result<ConversationsResult, ApiError> {
-        let app = request.app_id;
-        let found = self.inner.batch_get_conversations(request).await?;
-        self.keep_conversations(app, &found.conversation_core_infos)
-            .await;
-        Ok(found)
-    }
-
-    fn waiting(&self) -> Option<Waiting> {
-        self.inner.waiting()
-    }
-}
 
 /// Carries out one command; the action that reports its outcome (none for `Quit`).
 pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> {
@@ -240,7 +118,9 @@ pub fn spawn<S: Source>(source: &S, command: Command, tx: UnboundedSender<Action
 mod tests {
     use super::*;
     use crate::api::ApiError;
-    use crate::model::{Cursor, MessageId, User, UserId};
+    use crate::api::wire::{ConversationsResult, Page, UsersResult};
+    use crate::model::{AppId, ConversationId, Cursor, Message, MessageId, User, UserId};
+    use crate::paging::PageRequest;
     use crate::tui::action::ViewId;
     use crate::tui::fixtures;
 
@@ -280,12 +160,7 @@ mod tests {
                 users: request
                     .user_ids
                     .iter()
-                    .map(|&user_id| User {
-                        user_id,
-                        nick_name: Some(format!("user {user_id}")),
-                        portrait: None,
-                        ext: None,
-                    })
+                    .map(|&user_id| User::named(user_id, format!("user {user_id}")))
                     .collect(),
                 not_found_users: vec![],
             })

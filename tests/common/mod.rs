@@ -2,8 +2,10 @@
 //! with a clean home, the demo data, and readers for each output format.
 #![allow(dead_code)]
 
+pub mod scripted;
 pub mod search;
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 
@@ -45,6 +47,16 @@ pub async fn run(cmd: &mut Command, args: &[String]) -> Ran {
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Serves `app` on a loopback port of its own for the rest of the test; its endpoint.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    endpoint
 }
 
 /// `["--flag", "value", ...]` from string slices.

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use volc_im::api::wire::Page;
 use volc_im::archive::{Archive, PageFetch, SearchQuery};
 use volc_im::model::{AppId, ConversationId, ConversationInfo, Cursor, Message, User, UserId};
-use volc_im::pager::Direction;
+use volc_im::paging::Direction;
 
 pub const APP: i64 = 100001;
 pub const OTHER_APP: i64 = 200002;
@@ -136,12 +136,7 @@ impl Fixture {
         archive.store_conversations(AppId(APP), &infos).unwrap();
         let users: Vec<User> = [(1, "Alice"), (2, "Bob"), (3, "Carol")]
             .iter()
-            .map(|(id, name)| User {
-                user_id: UserId(*id),
-                nick_name: Some((*name).to_owned()),
-                portrait: None,
-                ext: None,
-            })
+            .map(|(id, name)| User::named(UserId(*id), *name))
             .collect();
         archive.store_users(AppId(APP), &users).unwrap();
         Fixture { archive, path, dir }

@@ -3,6 +3,7 @@
 //! its own process. Waits for text on screen with a deadline, never with fixed sleeps.
 #![allow(dead_code)]
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -139,29 +140,8 @@ impl Tui {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(args);
-        cmd.cwd(home);
-        cmd.env("HOME", home);
-        for var in [
-            "XDG_CONFIG_HOME",
-            "XDG_STATE_HOME",
-            "XDG_DATA_HOME",
-            "XDG_CACHE_HOME",
-        ] {
-            cmd.env(var, home.join(var.to_lowercase()));
-        }
-        cmd.env("VOLC_ACCESSKEY", DEMO_ACCESS_KEY);
-        cmd.env("VOLC_SECRETKEY", DEMO_SECRET_KEY);
-        cmd.env_remove("VOLC_SESSION_TOKEN");
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("TZ", "UTC");
-        cmd.env_remove("NO_COLOR");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
         let started = Instant::now();
-        let child = pair.slave.spawn_command(cmd).unwrap();
+        let child = pair.slave.spawn_command(command(args, home, env)).unwrap();
         let slave = open_slave(&*pair.master);
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -308,6 +288,86 @@ impl Tui {
 impl Drop for Tui {
     fn drop(&mut self) {
         let _ = self.child.kill();
+    }
+}
+
+/// The binary with `args` as the harness runs it: in `home`, with its config, state,
+/// data and cache under it, the demo key pair, UTC, a colour terminal, and `env` on top.
+fn command<S: AsRef<OsStr>>(args: &[S], home: &Path, env: &[(&str, &str)]) -> CommandBuilder {
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.args(args);
+    cmd.cwd(home);
+    cmd.env("HOME", home);
+    for var in [
+        "XDG_CONFIG_HOME",
+        "XDG_STATE_HOME",
+        "XDG_DATA_HOME",
+        "XDG_CACHE_HOME",
+    ] {
+        cmd.env(var, home.join(var.to_lowercase()));
+    }
+    cmd.env("VOLC_ACCESSKEY", DEMO_ACCESS_KEY);
+    cmd.env("VOLC_SECRETKEY", DEMO_SECRET_KEY);
+    cmd.env_remove("VOLC_SESSION_TOKEN");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("TZ", "UTC");
+    cmd.env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// What a command run in a pseudo-terminal to its end left.
+pub struct Printed {
+    /// Its exit code.
+    pub code: u32,
+    /// Everything it printed, control sequences and all.
+    pub text: String,
+}
+
+/// Runs the binary with `args` (and `env`) in a pseudo-terminal `cols` wide to its
+/// end, which must come within [`DEADLINE`]: for commands that print and exit, to
+/// see what a person at a terminal sees.
+pub fn run_in_terminal<S: AsRef<OsStr> + std::fmt::Debug>(
+    args: &[S],
+    home: &Path,
+    cols: u16,
+    env: &[(&str, &str)],
+) -> Printed {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut child = pair.slave.spawn_command(command(args, home, env)).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 8192];
+        // The terminal reports an end (or an error) once the program has exited
+        // and so closed it.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        let _ = tx.send(all);
+    });
+    let Ok(output) = rx.recv_timeout(DEADLINE) else {
+        let _ = child.kill();
+        panic!("volc-im {args:?} did not end within {DEADLINE:?}");
+    };
+    let status = child.wait().unwrap();
+    Printed {
+        code: status.exit_code(),
+        text: String::from_utf8_lossy(&output).into_owned(),
     }
 }
 

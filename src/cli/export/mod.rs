@@ -17,7 +17,6 @@ use crate::cli::browse::resolve_conversation;
 use crate::cli::report::Exit;
 use crate::cli::stop::{StopSignal, StopSignals};
 use crate::config::{Config, NamedConversation};
-use crate::export::PageSource;
 use crate::export::progress::summary_line;
 use crate::export::{
     ArchivePages, ConversationTarget, ExportError, ExportFailure, ExportOptions, Format, Output,
@@ -25,8 +24,9 @@ use crate::export::{
 };
 use crate::model::safe_text::escape_controls;
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
-use crate::pager::Direction;
+use crate::paging::Direction;
 use crate::session::{ConnectArgs, DemoFallback, demo_conversations};
+use crate::source::Source;
 
 /// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
 #[derive(clap::Args, Clone, Debug)]
@@ -156,7 +156,7 @@ fn resolve_targets(
 /// Writes `targets` from `source` into the output `args` name, until done or
 /// stopped by a signal; the summary on a terminal, or the error with its resume
 /// command.
-async fn write<S: PageSource>(
+async fn write<S: Source>(
     args: &ExportArgs,
     given: &[String],
     targets: &[ConversationTarget],

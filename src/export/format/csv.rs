@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+mod read;
+
 use super::{MessageWriter, Sink};
 use crate::export::ConversationTarget;
 use crate::model::Message;
@@ -48,7 +50,7 @@ impl CsvWriter {
 /// One row, quoted and with its line end, ready to be written in one go (the csv
 /// writer itself writes a long row in pieces, and a stop between two would leave a
 /// cut row).
-pub(crate) fn encode<I, T>(record: I) -> io::Result<Vec<u8>>
+fn encode<I, T>(record: I) -> io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,

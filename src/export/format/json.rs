@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+mod read;
+
 use super::jsonl::one_line;
 use super::{MessageWriter, Sink};
 use crate::export::ConversationTarget;

@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+mod read;
+
 use super::{MessageWriter, Sink};
 use crate::export::ConversationTarget;
 use crate::model::Message;
@@ -28,7 +30,7 @@ impl JsonlWriter {
 }
 
 /// The raw JSON on one line.
-pub(crate) fn one_line(raw: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn one_line(raw: &str) -> std::borrow::Cow<'_, str> {
     if memchr::memchr2(b'\n', b'\r', raw.as_bytes()).is_some() {
         raw.replace(['\n', '\r'], " ").into()
     } else {

@@ -5,30 +5,24 @@ use std::io::{self, Write};
 
 use jiff::Timestamp;
 
+mod read;
+
 use super::{MessageWriter, Sink};
 use crate::export::ConversationTarget;
+use crate::export::existing::MarkdownPosition;
 use crate::model::safe_text::strip_controls;
 use crate::model::{ConversationId, Message, MessageStatus, MsgType, UserId};
 
 /// The marker that ends a conversation heading; `--append` reads it back.
-pub(crate) const CONVERSATION_MARKER: &str = "<!-- volc-im:conversation ";
+const CONVERSATION_MARKER: &str = "<!-- volc-im:conversation ";
 /// The marker that ends a message's first line; `--append` reads it back.
-pub(crate) const MESSAGE_MARKER: &str = "<!-- volc-im:message ";
+pub(super) const MESSAGE_MARKER: &str = "<!-- volc-im:message ";
 /// What a day heading starts with.
-pub(crate) const DAY_HEADING: &str = "### ";
+const DAY_HEADING: &str = "### ";
 
 /// The title every transcript starts with; `--append` refuses a file without it.
-pub(crate) const TITLE: &str = "# volc-im export\n\n\
+const TITLE: &str = "# volc-im export\n\n\
 Times are UTC. This transcript is for reading: the lossless formats are jsonl, json and csv.\n";
-
-/// Where an existing transcript ended: the conversation and day of its last heading.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MarkdownPosition {
-    /// The last conversation heading's conversation.
-    pub conversation: Option<ConversationId>,
-    /// The last day heading under it.
-    pub day: Option<String>,
-}
 
 /// Writes a heading per conversation, a heading per day, and per message
 /// `**sender** HH:MM` (the sender's display name once learned, else the id), the quoted message (`> ↪ hint`) and the text. Media show as

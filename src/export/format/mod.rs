@@ -7,19 +7,20 @@
 mod csv;
 mod json;
 mod jsonl;
-pub(crate) mod markdown;
+mod markdown;
+mod read;
 
 use std::io::{self, Write};
 
 use super::existing::ExistingOutput;
+pub use super::existing::MarkdownPosition;
 use super::{ConversationTarget, Format};
 use crate::model::{Message, UserId};
 
-pub(crate) use self::csv::encode as encode_csv_row;
 pub use self::csv::{CSV_HEADER, CsvWriter};
 pub use self::json::JsonWriter;
 pub use self::jsonl::JsonlWriter;
-pub use self::markdown::{MarkdownPosition, MarkdownWriter};
+pub use self::markdown::MarkdownWriter;
 
 /// Where a writer writes: stdout, a file, or memory.
 pub type Sink = Box<dyn Write + Send>;

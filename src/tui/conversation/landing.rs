@@ -4,7 +4,7 @@
 //! stopping it.
 
 use crate::model::MessageId;
-use crate::pager::Direction;
+use crate::paging::Direction;
 
 use super::super::action::Command;
 use super::super::seek::{GOTO_PAGE_BUDGET, Goal, Note, Toward};

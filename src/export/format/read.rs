@@ -1,95 +1,10 @@
-//! What an output file already holds, for `--append`: which messages (so that a
-//! resumed export writes none twice) and where the format left off (an open JSON
-//! array, a CSV header, the last markdown headings).
+//! Reading back an output for `--append`: the file goes to its format's reader
+//! (each beside its writer, in `FORMAT/read.rs`), which fills in an [`ExistingOutput`].
 
-use std::collections::{HashMap, HashSet};
-
-use serde_json::value::RawValue;
-
-use super::Format;
-use super::format::CSV_HEADER;
-use super::format::encode_csv_row as encode;
-use super::format::markdown::{
-    CONVERSATION_MARKER, DAY_HEADING, MESSAGE_MARKER, MarkdownPosition, TITLE,
-};
-use crate::model::{ConversationId, Message, MessageId, MessageKey};
-
-mod csv;
-mod json;
-mod jsonl;
-mod markdown;
-
-/// Why an existing output cannot be appended to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExistingOutputError {
-    /// The file does not read as the format asked for.
-    #[error("it does not read as {format} output ({problem})")]
-    NotThisFormat { format: Format, problem: String },
-    /// The last record was cut off (the writer was killed mid-write, or the disk filled).
-    /// Everything before byte `offset` is whole.
-    #[error(
-        "its last {format} record, from byte {offset} on, is cut off ({problem}); \
-         nothing was changed: cut the file back to its first {offset} bytes \
-         (`truncate -s {offset} FILE`) and resume again"
-    )]
-    Truncated {
-        format: Format,
-        offset: u64,
-        problem: String,
-    },
-    /// A JSON array that is already closed cannot take more messages.
-    #[error("its JSON array is already closed with `]`: that export completed")]
-    Complete,
-}
-
-/// A harmless defect at the end of an output that `--append` mends before writing
-/// (see [`Output::append`](super::Output::append)).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Repair {
-    /// The last record is whole but lacks its line end: one is added.
-    EndLastLine,
-    /// The JSON array ends in a `,` that no element follows: the file is cut back to
-    /// its first `keep` bytes (the last element's end), dropping only the comma and
-    /// white space, so that the next element gets one comma.
-    DropDanglingComma { keep: u64 },
-}
-
-impl std::fmt::Display for Repair {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Repair::EndLastLine => f.write_str(
-                "its last record was whole but had no line end (a write was cut short): added one",
-            ),
-            Repair::DropDanglingComma { keep } => write!(
-                f,
-                "its JSON array ended in a `,` with no element after it (a write was cut short): \
-                 removed it, cutting the file back to its first {keep} bytes"
-            ),
-        }
-    }
-}
-
-/// What an output already holds.
-#[derive(Clone, Debug, Default)]
-pub struct ExistingOutput {
-    fresh: bool,
-    repair: Option<Repair>,
-    keys: HashMap<Option<ConversationId>, HashSet<MessageKey>>,
-    counts: HashMap<Option<ConversationId>, u64>,
-    messages: u64,
-    json_elements: u64,
-    markdown: MarkdownPosition,
-}
+use crate::export::Format;
+use crate::export::existing::{ExistingOutput, ExistingOutputError};
 
 impl ExistingOutput {
-    /// An output with nothing in it yet.
-    pub fn fresh() -> Self {
-        ExistingOutput {
-            fresh: true,
-            ..ExistingOutput::default()
-        }
-    }
-
     /// Reads what `bytes` (a file's content) holds as `format` output. An empty file is fresh.
     pub fn scan(format: Format, bytes: &[u8]) -> Result<Self, ExistingOutputError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -127,88 +42,16 @@ impl ExistingOutput {
         }
         Ok(found)
     }
-
-    /// What must be mended at the output's end before more is written to it.
-    pub fn repair(&self) -> Option<Repair> {
-        self.repair
-    }
-
-    /// True when the output holds nothing: a writer starts it (header, `[`, title).
-    pub fn is_fresh(&self) -> bool {
-        self.fresh
-    }
-
-    /// How many messages the output holds.
-    pub fn messages(&self) -> u64 {
-        self.messages
-    }
-
-    /// How many messages of `conversation` the output holds.
-    pub fn count(&self, conversation: ConversationId) -> u64 {
-        self.counts.get(&Some(conversation)).copied().unwrap_or(0)
-    }
-
-    /// The identities of the messages already written for `conversation`, with the
-    /// ids of messages that named no conversation (they may belong to it). An index
-    /// or a digest identifies a message within its conversation only, so those of
-    /// unnamed messages are left out.
-    pub fn known_keys(&self, conversation: ConversationId) -> HashSet<MessageKey> {
-        let mut keys = self
-            .keys
-            .get(&Some(conversation))
-            .cloned()
-            .unwrap_or_default();
-        if let Some(unnamed) = self.keys.get(&None) {
-            keys.extend(unnamed.iter().filter(|k| matches!(k, MessageKey::Id(_))));
-        }
-        keys
-    }
-
-    /// For json: `None` for a fresh output, else how many elements the open array holds.
-    pub fn json_elements(&self) -> Option<u64> {
-        (!self.fresh).then_some(self.json_elements)
-    }
-
-    /// For markdown: `None` for a fresh output, else where the transcript ended.
-    pub fn markdown_position(&self) -> Option<MarkdownPosition> {
-        (!self.fresh).then(|| self.markdown.clone())
-    }
-
-    fn note(&mut self, conversation: Option<ConversationId>, key: Option<MessageKey>) {
-        self.messages += 1;
-        *self.counts.entry(conversation).or_default() += 1;
-        if let Some(key) = key {
-            self.keys.entry(conversation).or_default().insert(key);
-        }
-    }
-
-    fn note_message(&mut self, message: &Message) {
-        self.note(message.body.conversation_short_id, Some(message.key()));
-    }
-}
-
-/// True when `raw` is a JSON object with a field every message of the service has
-/// (read from the text, so that a message with odd fields still counts).
-fn looks_like_message(raw: &RawValue) -> bool {
-    let raw = raw.get();
-    raw.starts_with('{')
-        && [
-            "\"MessageId\"",
-            "\"ConversationShortId\"",
-            "\"IndexInConversation\"",
-            "\"CreateTime\"",
-            "\"Sender\"",
-            "\"MsgType\"",
-        ]
-        .iter()
-        .any(|field| raw.contains(field))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::existing::{MarkdownPosition, Repair};
     use crate::export::format::fixtures::{SharedBuf, odd_messages, target};
+    use crate::export::format::markdown::MESSAGE_MARKER;
     use crate::export::format::new_writer;
+    use crate::model::{MessageId, MessageKey};
 
     fn written(format: Format, finish: bool) -> String {
         let buf = SharedBuf::default();

@@ -1,9 +1,16 @@
 //! Reading back a JSON Lines output: one message a line.
 
-use super::*;
+use serde_json::value::RawValue;
+
+use crate::export::Format;
+use crate::export::existing::{ExistingOutput, ExistingOutputError, Repair, looks_like_message};
+use crate::model::Message;
 
 impl ExistingOutput {
-    pub(super) fn scan_jsonl(&mut self, text: &str) -> Result<(), ExistingOutputError> {
+    pub(in crate::export::format) fn scan_jsonl(
+        &mut self,
+        text: &str,
+    ) -> Result<(), ExistingOutputError> {
         let format = Format::Jsonl;
         let mut offset = 0;
         for (n, line) in text.split_inclusive('\n').enumerate() {
@@ -24,7 +31,7 @@ impl ExistingOutput {
                 Ok(raw) => {
                     self.note_message(&Message::from_raw(raw));
                     if !ended {
-                        self.repair = Some(Repair::EndLastLine);
+                        self.mend(Repair::EndLastLine);
                     }
                 }
                 // Only the last line can lack its line end.

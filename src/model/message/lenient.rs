@@ -6,9 +6,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::ids::{ConversationId, MessageId, UserId};
-use super::message::{FieldDefect, MessageBody, RefMsgInfo, missing_fields};
-use super::scan::{self, Kind};
+use super::{FieldDefect, MessageBody, RefMsgInfo, missing_fields};
+use crate::model::ids::{ConversationId, MessageId, UserId};
+use crate::model::scan::{self, Kind};
 
 /// The typed view of a message the strict reading refused, and what was wrong.
 pub(super) fn lenient_body(raw: &str) -> (MessageBody, Vec<FieldDefect>) {

@@ -1,9 +1,16 @@
 //! Reading back a JSON output: one array of messages, open or closed.
 
-use super::*;
+use serde_json::value::RawValue;
+
+use crate::export::Format;
+use crate::export::existing::{ExistingOutput, ExistingOutputError, Repair, looks_like_message};
+use crate::model::Message;
 
 impl ExistingOutput {
-    pub(super) fn scan_json(&mut self, text: &str) -> Result<(), ExistingOutputError> {
+    pub(in crate::export::format) fn scan_json(
+        &mut self,
+        text: &str,
+    ) -> Result<(), ExistingOutputError> {
         let format = Format::Json;
         let not_json = |problem: String| ExistingOutputError::NotThisFormat { format, problem };
         let body = text
@@ -22,16 +29,19 @@ impl ExistingOutput {
             if rest.starts_with(']') {
                 return Err(ExistingOutputError::Complete);
             }
-            if self.json_elements > 0 {
+            if self.json_elements_read() > 0 {
                 rest = rest
                     .strip_prefix(',')
                     .ok_or_else(|| {
-                        not_json(format!("expected `,` after element {}", self.json_elements))
+                        not_json(format!(
+                            "expected `,` after element {}",
+                            self.json_elements_read()
+                        ))
                     })?
                     .trim_start();
                 if rest.is_empty() {
                     // The separator made it to the file, the element did not.
-                    self.repair = Some(Repair::DropDanglingComma { keep: whole });
+                    self.mend(Repair::DropDanglingComma { keep: whole });
                     return Ok(());
                 }
             }
@@ -40,12 +50,11 @@ impl ExistingOutput {
                 Some(Ok(raw)) if !looks_like_message(&raw) => {
                     return Err(not_json(format!(
                         "element {} is not a message",
-                        self.json_elements + 1
+                        self.json_elements_read() + 1
                     )));
                 }
                 Some(Ok(raw)) => {
-                    self.note_message(&Message::from_raw(raw));
-                    self.json_elements += 1;
+                    self.note_json_element(&Message::from_raw(raw));
                     rest = &rest[stream.byte_offset()..];
                     whole = at(rest);
                 }
@@ -53,11 +62,14 @@ impl ExistingOutput {
                     return Err(ExistingOutputError::Truncated {
                         format,
                         offset: whole,
-                        problem: format!("element {}: {e}", self.json_elements + 1),
+                        problem: format!("element {}: {e}", self.json_elements_read() + 1),
                     });
                 }
                 Some(Err(e)) => {
-                    return Err(not_json(format!("element {}: {e}", self.json_elements + 1)));
+                    return Err(not_json(format!(
+                        "element {}: {e}",
+                        self.json_elements_read() + 1
+                    )));
                 }
                 None => return Ok(()),
             }

@@ -1,13 +1,16 @@
 //! Reading back a Markdown transcript: its title, headings and message markers.
 
-use super::*;
+use super::{CONVERSATION_MARKER, DAY_HEADING, MESSAGE_MARKER, TITLE};
+use crate::export::Format;
+use crate::export::existing::{ExistingOutput, ExistingOutputError};
+use crate::model::{ConversationId, MessageId, MessageKey};
 
 impl ExistingOutput {
     /// A transcript: volc-im's title, then headings and messages. Each message ends
     /// with its marker line, so a transcript is whole up to the end of its last
     /// heading or marker line; anything after that but white space is the start of
     /// a record that was cut off (`cut_in_char`: a character cut off after the text).
-    pub(super) fn scan_markdown(
+    pub(in crate::export::format) fn scan_markdown(
         &mut self,
         text: &str,
         cut_in_char: bool,
@@ -34,10 +37,7 @@ impl ExistingOutput {
                 break;
             };
             if let Some(rest) = marker(line, CONVERSATION_MARKER) {
-                self.markdown = MarkdownPosition {
-                    conversation: rest.trim().parse().ok().map(ConversationId),
-                    day: None,
-                };
+                self.markdown_conversation(rest.trim().parse().ok().map(ConversationId));
                 whole = offset;
             } else if let Some(rest) = line
                 .strip_prefix(MESSAGE_MARKER)
@@ -52,7 +52,7 @@ impl ExistingOutput {
                 self.note(conversation, id.map(MessageKey::Id));
                 whole = offset;
             } else if let Some(day) = line.strip_prefix(DAY_HEADING) {
-                self.markdown.day = Some(day.trim().to_owned());
+                self.markdown_day(day.trim().to_owned());
                 whole = offset;
             }
         }

@@ -1,9 +1,17 @@
 //! Reading back a CSV output: volc-im's header, then one row a message.
 
-use super::*;
+use serde_json::value::RawValue;
+
+use super::{CSV_HEADER, encode};
+use crate::export::Format;
+use crate::export::existing::{ExistingOutput, ExistingOutputError, Repair};
+use crate::model::{ConversationId, Message, MessageId, MessageKey};
 
 impl ExistingOutput {
-    pub(super) fn scan_csv(&mut self, text: &str) -> Result<(), ExistingOutputError> {
+    pub(in crate::export::format) fn scan_csv(
+        &mut self,
+        text: &str,
+    ) -> Result<(), ExistingOutputError> {
         let format = Format::Csv;
         let mut reader = ::csv::ReaderBuilder::new()
             .flexible(true)
@@ -84,7 +92,7 @@ impl ExistingOutput {
             self.note(number(0).map(ConversationId), Some(key));
         }
         if !text.ends_with('\n') {
-            self.repair = Some(Repair::EndLastLine);
+            self.mend(Repair::EndLastLine);
         }
         Ok(())
     }
