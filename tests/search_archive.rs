@@ -243,7 +243,8 @@ fn an_archive_written_before_the_index_existed_is_indexed_when_opened() {
             "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_update;
              DROP TRIGGER messages_search_delete; DROP TABLE message_search;
              DROP TABLE message_grams; DROP TABLE message_search_pending;
-             DROP TABLE reading; PRAGMA user_version = 1;",
+             DROP TABLE reading; DROP TABLE conversation_figures; DROP TABLE figures_state;
+             PRAGMA user_version = 1;",
         )
         .unwrap();
     }

@@ -490,3 +490,37 @@ fn s_opens_a_result_at_once_from_the_archive() {
         "{after:?}"
     );
 }
+
+#[test]
+fn far_back_in_the_archive_new_messages_are_counted_and_g_opens_the_newest() {
+    let history = fixtures::History::new(3_000, fixtures::message);
+    let archive = fixtures::ArchiveFixture::walked(&history);
+    let (mut app, _) = App::new(archive.settings(Start::Newest), W, H);
+    app.update(key('t'));
+    let commands = type_in(&mut app, &time_of(100));
+    from_archive(&mut app, &archive, &commands);
+    assert_eq!(selected_number(&app), 100);
+    let poll = |app: &mut App, top: i64| {
+        let (view, _) = tick_until_poll(app);
+        let page = fixtures::page((top - 19..=top).rev(), true, top - 20);
+        let request = volc_im::paging::PageRequest {
+            seq: 0,
+            cursor: Cursor::NEWEST,
+            reverse: 1,
+            limit: 20,
+        };
+        archive.keep(CONVERSATION, &request, &page);
+        app.update(Action::Polled {
+            view,
+            result: Ok(page),
+        })
+    };
+    poll(&mut app, 3_000);
+    poll(&mut app, 3_004);
+    assert_eq!(selected_number(&app), 100, "the reader far back stays put");
+    let status = status_line(&mut app);
+    assert!(status.contains(" 4+ new messages · G to jump "), "{status}");
+    app.update(key('G'));
+    assert_eq!(selected_number(&app), 3_004, "G opens at the newest");
+    assert!(!status_line(&mut app).contains("new messages"));
+}

@@ -564,7 +564,8 @@ impl App {
             self.show_archive_in(&mut view, None);
         }
         tracing::info!(conversation = %view.target().conversation, %direction, "opened");
-        self.live.opened(view.id(), self.clock());
+        let conversation = (view.target().app_id, view.target().conversation);
+        self.live.opened(view.id(), conversation, self.clock());
         self.view = Some(view);
         self.screen = Screen::Conversation;
         self.focus = Focus::List;

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::api::ApiError;
 use crate::archive::Position;
+use crate::model::{AppId, ConversationId};
 
 use super::action::ViewId;
 
@@ -178,6 +179,8 @@ pub struct Live {
     beyond: bool,
     /// The newest message the polls have seen (where G goes when it is not in view).
     newest_polled: Option<Position>,
+    /// The conversation `newest_polled` is of: kept while it is reopened (G, a jump).
+    polled_of: Option<(AppId, ConversationId)>,
 }
 
 impl Live {
@@ -195,6 +198,7 @@ impl Live {
             unseen: 0,
             beyond: false,
             newest_polled: None,
+            polled_of: None,
         }
     }
 
@@ -262,11 +266,19 @@ impl Live {
     }
 
     /// A conversation was opened (its first page asks for the newest already).
-    pub(crate) fn opened(&mut self, view: ViewId, now: Duration) {
+    pub(crate) fn opened(
+        &mut self,
+        view: ViewId,
+        conversation: (AppId, ConversationId),
+        now: Duration,
+    ) {
         self.follow = (!self.offline_only).then(|| (view, Follow::new(self.base, now)));
         self.unseen = 0;
         self.beyond = false;
-        self.newest_polled = None;
+        if self.polled_of != Some(conversation) {
+            self.newest_polled = None;
+            self.polled_of = Some(conversation);
+        }
     }
 
     /// Back to the picker: nothing is followed.
@@ -275,6 +287,7 @@ impl Live {
         self.unseen = 0;
         self.beyond = false;
         self.newest_polled = None;
+        self.polled_of = None;
     }
 
     /// The outcome of any call to the service; true when it ends an offline spell.

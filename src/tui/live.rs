@@ -77,6 +77,9 @@ impl App {
         if back_online && v.failed() {
             commands.extend(v.retry());
         }
+        // On the newest message shown, with a stretch missing after it: the reader
+        // wants the newest, so it opens there.
+        let mut jump = false;
         let (new, senders) = match v.take_newest(page, known, &tz, &self.names) {
             Newest::Joined {
                 messages,
@@ -90,6 +93,11 @@ impl App {
             }
             Newest::Beyond(n) => {
                 self.live.arrived_beyond(n);
+                jump = v.is_at_window_end();
+                (n, Vec::new())
+            }
+            Newest::Elsewhere(n) => {
+                self.live.arrived_beyond(n);
                 (n, Vec::new())
             }
             Newest::Nothing => (0, Vec::new()),
@@ -98,9 +106,7 @@ impl App {
         if let Some(f) = self.live.follow_of(view) {
             f.answered(now, new);
         }
-        if self.live.is_beyond() && self.view.as_ref().is_some_and(|v| v.is_at_window_end()) {
-            // On the newest message shown with a stretch missing after it: the
-            // reader wants the newest, so it opens there.
+        if jump {
             commands.extend(self.open_newest());
             return commands;
         }

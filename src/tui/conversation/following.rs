@@ -25,6 +25,8 @@ pub enum Newest {
     /// More arrived than one page holds: a stretch between the loaded newest and the
     /// page is not loaded. At least this many are new.
     Beyond(usize),
+    /// The window is elsewhere in history: these many arrived past what it shows.
+    Elsewhere(usize),
     /// Nothing new, or the view does not reach the newest message yet (its own walk
     /// will bring them).
     Nothing,
@@ -82,9 +84,12 @@ impl ConversationView {
             return Newest::Nothing;
         }
         let page_limit = crate::api::wire::PAGE_LIMIT as usize;
-        // A full page of nothing but new messages may not reach the loaded ones; and
-        // a window elsewhere has no end for them to join.
-        if elsewhere || (full && newest.is_some() && fresh.len() >= page_limit) {
+        // A window elsewhere has no end for them to join; a full page of nothing but
+        // new messages may not reach the loaded ones.
+        if elsewhere {
+            return Newest::Elsewhere(fresh.len());
+        }
+        if full && newest.is_some() && fresh.len() >= page_limit {
             return Newest::Beyond(fresh.len());
         }
         fresh.sort_by_key(Message::order_key);
