@@ -1,6 +1,7 @@
 //! What the browser looks up in the archive besides pages: the search across every
 //! conversation (`S`) and its results screen, the jump to a time (`t`), and the
-//! picker's figures. Each is a command for the worker and an answer back.
+//! picker's figures. Each is a command the terminal loop carries out on the archive
+//! (beside the view's window reads) and an answer back as an action.
 
 use crate::archive::{SearchHit, TimeLanding};
 use crate::model::Message;

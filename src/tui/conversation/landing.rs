@@ -15,6 +15,9 @@ impl ConversationView {
     pub fn go_to_message(&mut self, id: MessageId) -> Option<Command> {
         self.cancel_quietly();
         let from = self.selected().and_then(|e| e.message.id());
+        if from == Some(id) {
+            return None;
+        }
         if let Some(pos) = self.store().position(id) {
             self.push_jump(from);
             self.jump_to(pos);
