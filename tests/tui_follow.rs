@@ -524,3 +524,37 @@ fn far_back_in_the_archive_new_messages_are_counted_and_g_opens_the_newest() {
     assert_eq!(selected_number(&app), 3_004, "G opens at the newest");
     assert!(!status_line(&mut app).contains("new messages"));
 }
+
+#[test]
+fn a_poll_refused_by_the_service_is_said_once_and_slows_down() {
+    let mut app = open_ten();
+    let refused = || ApiError::Service {
+        action: "GetConversationMessages".into(),
+        status: 429,
+        code: "FlowLimitExceeded".into(),
+        code_n: None,
+        message: "too many requests".into(),
+        request_id: None,
+    };
+    let (view, _) = tick_until_poll(&mut app);
+    app.update(Action::Polled {
+        view,
+        result: Err(refused()),
+    });
+    let status = status_line(&mut app);
+    assert!(
+        status.contains("looking for new messages failed: FlowLimitExceeded"),
+        "{status}"
+    );
+    assert!(
+        !status.contains("offline"),
+        "an answer, even a refusal, is not offline"
+    );
+    assert_eq!(app.live().follow().unwrap().interval().as_secs(), 4);
+    let (view, _) = tick_until_poll(&mut app);
+    app.update(Action::Polled {
+        view,
+        result: Err(refused()),
+    });
+    assert_eq!(app.live().follow().unwrap().interval().as_secs(), 8);
+}

@@ -151,6 +151,11 @@ impl Follow {
         self.next_due = self.next_due.min(now);
     }
 
+    /// Failed polls since the last answer.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
     /// The wait between the last poll and the next.
     pub fn interval(&self) -> Duration {
         self.interval

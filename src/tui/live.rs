@@ -60,8 +60,21 @@ impl App {
             Ok(page) => page,
             Err(e) => {
                 tracing::debug!(error = %e, "looking for new messages failed");
-                if let Some(f) = self.live.follow_of(view) {
+                let first = self.live.follow_of(view).is_some_and(|f| {
                     f.failed(now);
+                    f.failures() == 1
+                });
+                // Unreachable is the offline marker's to say; another failure is said
+                // once, when it begins.
+                let ticks = self.ticks;
+                if first
+                    && !super::follow::is_unreachable(&e)
+                    && let Some(v) = self.view.as_mut().filter(|v| v.id() == view)
+                {
+                    v.set_notice(
+                        &format!("looking for new messages failed: {}", e.short()),
+                        ticks,
+                    );
                 }
                 return Vec::new();
             }
