@@ -1,0 +1,83 @@
+//! End to end: where each conversation was read, kept by the real binary in the
+//! archive, with the demo server as its own process. Waits for text, never sleeps.
+
+mod tui_support;
+
+use tui_support::{DemoProcess, Tui, group_newest_first, recognisable};
+
+use volc_im::demo::{DEMO_APP_ID, DEMO_GROUP};
+
+/// The detail pane's line with a message's id: what tells which message is selected.
+fn id_line(id: i64) -> String {
+    format!("MessageId     {id}")
+}
+
+#[test]
+fn a_restart_returns_to_the_message_last_read() {
+    let demo = DemoProcess::start();
+    let home = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", demo.port);
+    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
+    let args = [
+        "--endpoint",
+        &endpoint,
+        "--app-id",
+        &app,
+        "--conversation",
+        &group,
+    ];
+    let newest = group_newest_first();
+    let mut tui = Tui::start(&args, home.path());
+    tui.wait_for(&recognisable(&newest[0].decoded_content().summary()));
+    for _ in 0..12 {
+        tui.send("k");
+    }
+    let place = newest[12].id().expect("demo messages have ids").0;
+    tui.wait_for(&id_line(place));
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+
+    let again = Tui::start(&args, home.path());
+    let took = again.wait_for(&id_line(place));
+    eprintln!("reopened on the last-read message after {took:?}");
+}
+
+/// The id of the message the detail pane shows.
+fn selected_id(tui: &Tui) -> Option<String> {
+    tui.contents()
+        .lines()
+        .find_map(|l| l.split("MessageId").nth(1).map(str::to_owned))
+        .and_then(|rest| rest.split_whitespace().next().map(str::to_owned))
+}
+
+#[test]
+fn switching_conversations_and_back_keeps_the_selection() {
+    let home = tempfile::tempdir().unwrap();
+    // The built-in demo opens the picker of its conversations.
+    let mut tui = Tui::start(&["--demo"], home.path());
+    tui.wait_for("Enter opens");
+    tui.send("\r");
+    tui.wait_until("a message selected", || selected_id(&tui).is_some());
+    // Up two messages, each move seen to land.
+    let mut place = selected_id(&tui).unwrap();
+    for _ in 0..2 {
+        let before = place.clone();
+        tui.send("k");
+        tui.wait_until("the selection to move up", || {
+            selected_id(&tui).is_some_and(|id| id != before)
+        });
+        place = selected_id(&tui).unwrap();
+    }
+    tui.send("\x1b");
+    tui.wait_for("Enter opens");
+    tui.send("j\r");
+    tui.wait_until("the other conversation", || {
+        selected_id(&tui).is_some_and(|id| id != place)
+    });
+    tui.send("\x1b");
+    tui.wait_for("Enter opens");
+    tui.send("k\r");
+    tui.wait_for(&format!("MessageId     {place}"));
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
