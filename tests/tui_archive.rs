@@ -237,3 +237,81 @@ fn the_new_since_row_sits_above_the_first_new_message() {
     assert!(lines[at + 1].contains("message 501"), "{lines:#?}");
     insta::assert_snapshot!("new_since_row", t.backend());
 }
+
+fn typed(app: &mut App, text: &str) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for c in text.chars() {
+        commands.extend(app.update(key(c)));
+    }
+    commands.extend(app.update(code(KeyCode::Enter)));
+    commands
+}
+
+#[test]
+fn a_search_finds_archived_messages_far_from_the_window_at_once() {
+    let history = History::new(6_000, |n| match n {
+        40 | 2_500 => fixtures::text_message(n, "the launch window opens"),
+        _ => fixtures::message(n),
+    });
+    let archive = ArchiveFixture::walked(&history);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &history, commands, 10);
+    app.update(key('/'));
+    let commands = typed(&mut app, "launch");
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::SearchArchive { query, .. } if query == "launch"))
+    );
+    let rest = serve(&mut app, &archive, &history, commands, 10);
+    assert!(
+        page_requests(&rest).is_empty(),
+        "nothing fetched from the server"
+    );
+    assert_eq!(
+        selected_number(&app),
+        2_500,
+        "the nearest match, 3,500 messages up"
+    );
+    let search = app.view().unwrap().search().unwrap();
+    assert_eq!(search.count(), 2, "matches counted over the whole archive");
+    assert_eq!(search.rank(), Some(1));
+    // n walks on to the next one, N back, ' back to where the search started.
+    let commands = app.update(key('n'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 40);
+    let commands = app.update(key('N'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 2_500);
+    // G goes to the newest of the whole history, g to the oldest.
+    let commands = app.update(key('G'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 6_000);
+    let commands = app.update(key('g'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 1);
+    assert_eq!(app.view().unwrap().model().top, Some(EdgeRow::Beginning));
+}
+
+#[test]
+fn a_quoted_message_in_the_archive_is_landed_on_at_once() {
+    let history = History::new(4_000, |n| match n {
+        3_990 => fixtures::reply(n, 120, 0),
+        _ => fixtures::message(n),
+    });
+    let archive = ArchiveFixture::walked(&history);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &history, commands, 10);
+    for _ in 0..10 {
+        app.update(key('k'));
+    }
+    assert_eq!(selected_number(&app), 3_990);
+    let commands = app.update(key('o'));
+    let rest = serve(&mut app, &archive, &history, commands, 10);
+    assert!(page_requests(&rest).is_empty());
+    assert_eq!(selected_number(&app), 120);
+    // ' goes back to the reply, through the archive too.
+    let commands = app.update(key('\''));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 3_990);
+}

@@ -16,7 +16,7 @@ use crate::pager::{Direction, PageRequest};
 
 use super::action::{Action, Command, ViewId};
 use super::archived::{self, WindowAnswer, WindowRead};
-use super::conversation::ConversationView;
+use super::conversation::{ConversationView, Landing};
 use super::keys::KeyMap;
 use super::layout::{self, Areas};
 use super::names::{Name, Names, known_name};
@@ -64,6 +64,15 @@ pub enum Screen {
 pub enum Focus {
     List,
     Detail,
+}
+
+/// Where in a conversation's archive to show it.
+#[derive(Clone, Copy, Debug)]
+enum Archived {
+    /// Where it was last read, else at the newest.
+    Remembered,
+    /// At this message (the first at or after it), or at the newest.
+    At(Option<Position>),
 }
 
 /// The picker's selection and scroll offset.
@@ -271,6 +280,15 @@ impl App {
             }
             Action::InputClosed => return self.quitting(),
             Action::ArchiveRead { view, read, result } => self.archive_loaded(view, &read, result),
+            Action::ArchiveSearched {
+                view,
+                query,
+                result,
+            } => self
+                .view_mut(view)
+                .and_then(|v| v.archive_searched(&query, result))
+                .into_iter()
+                .collect(),
             Action::ExportProgress(written) => {
                 self.export_written = written;
                 Vec::new()
@@ -292,8 +310,54 @@ impl App {
                 Vec::new()
             }
         };
+        commands.extend(self.land());
         commands.extend(self.settle());
         commands.append(&mut self.outbox);
+        commands
+    }
+
+    /// Carries out a landing the view asked for: shows the archive around its message.
+    fn land(&mut self) -> Vec<Command> {
+        let Some((landing, from)) = self.view.as_mut().and_then(|v| v.take_landing()) else {
+            return Vec::new();
+        };
+        let Some(mut view) = self.view.take() else {
+            return Vec::new();
+        };
+        let (app, conversation) = (view.target().app_id, view.target().conversation);
+        let target = self.archive.as_ref().map(|archive| {
+            let reader = archive.lock();
+            match landing {
+                Landing::Match(at) => Ok(Some(Some(at))),
+                Landing::Quote(id, _) | Landing::Jump(id) => {
+                    archived::place_of(&reader, app, conversation, id)
+                        .map(|p| p.map(|p| Some((p.idx, p.create_time, p.message_id))))
+                }
+                Landing::Newest => Ok(Some(None)),
+                Landing::Oldest => {
+                    let first = (
+                        None,
+                        Some(i64::MIN),
+                        Some(crate::model::MessageId(i64::MIN)),
+                    );
+                    archived::place_at(&reader, app, conversation, first)
+                        .map(|p| p.map(|p| Some((p.idx, p.create_time, p.message_id))))
+                }
+            }
+        });
+        let commands = match target {
+            Some(Ok(Some(at))) => {
+                self.show_archive_at(&mut view, Archived::At(at));
+                view.landed(landing, from);
+                Vec::new()
+            }
+            Some(Err(e)) => {
+                view.set_notice(&format!("the archive could not be read: {e}"), self.ticks);
+                view.not_landed(landing, from).into_iter().collect()
+            }
+            _ => view.not_landed(landing, from).into_iter().collect(),
+        };
+        self.view = Some(view);
         commands
     }
 
@@ -509,10 +573,19 @@ impl App {
         self.relayout();
     }
 
-    /// Shows what the archive holds of the view's conversation: from `at`, else from
-    /// where it was last read, else its newest messages. A bounded read on this thread
-    /// (see [`super::archived`]).
+    /// Shows what the archive holds of the view's conversation where it was last read
+    /// (else its newest messages), or at `at`.
     fn show_archive_in(&mut self, view: &mut ConversationView, at: Option<Position>) {
+        let place = match at {
+            Some(at) => Archived::At(Some(at)),
+            None => Archived::Remembered,
+        };
+        self.show_archive_at(view, place);
+    }
+
+    /// Shows what the archive holds of the view's conversation around a message. A
+    /// bounded read on this thread (see [`super::archived`]).
+    fn show_archive_at(&mut self, view: &mut ConversationView, place: Archived) {
         let Some(archive) = &self.archive else {
             return;
         };
@@ -523,13 +596,16 @@ impl App {
             None => archived::last_reading(&reader, app, conversation),
         };
         let opened = remembered.and_then(|remembered| {
-            let (place, seen) = match remembered {
-                Some((place, seen)) => (Some(place), seen),
+            let (last, seen) = match remembered {
+                Some((last, seen)) => (Some(last), seen),
                 None => (None, None),
             };
-            let place = match at {
-                Some(position) => archived::place_at(&reader, app, conversation, position)?,
-                None => place,
+            let place = match place {
+                Archived::Remembered => last,
+                Archived::At(None) => None,
+                Archived::At(Some(position)) => {
+                    archived::place_at(&reader, app, conversation, position)?
+                }
             };
             archived::opening(&reader, app, conversation, place.as_ref(), seen)
         });

@@ -100,7 +100,8 @@ pub fn restore() {
 pub struct Archives {
     /// Read-only: stretches of conversations.
     pub reads: Option<SharedArchive>,
-    /// Where the reading places are kept.
+    /// Where the reading places are kept, and what searches the archive (it indexes
+    /// the messages queued for the search index first).
     pub writes: Option<SharedArchive>,
 }
 
@@ -272,6 +273,12 @@ async fn event_loop<S: worker::Source + PageSource>(
                         Command::ReadArchive { view, read } => {
                             spawn_archive_read(&archives, view, read, tx.clone());
                         }
+                        Command::SearchArchive {
+                            view,
+                            app,
+                            conversation,
+                            query,
+                        } => spawn_archive_search(&archives, view, (app, conversation), query, tx.clone()),
                         Command::SaveReading {
                             app,
                             conversation,
@@ -330,6 +337,33 @@ fn spawn_archive_read(
             .await
             .map_err(|e| e.to_string());
         let _ = tx.send(Action::ArchiveRead { view, read, result });
+    });
+}
+
+/// Searches a conversation's archive off the UI thread; the answer comes back as
+/// [`Action::ArchiveSearched`].
+fn spawn_archive_search(
+    archives: &Archives,
+    view: super::ViewId,
+    (app, conversation): (crate::model::AppId, crate::model::ConversationId),
+    query: String,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    // The writing connection: it indexes what is queued before it searches.
+    let Some(archive) = archives.writes.clone() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let asked = query.clone();
+        let result = archive
+            .with(move |a| super::archived::search_conversation(a, app, conversation, &asked))
+            .await
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Action::ArchiveSearched {
+            view,
+            query,
+            result,
+        });
     });
 }
 

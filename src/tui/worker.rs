@@ -186,6 +186,7 @@ pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> 
         Command::Quit
         | Command::Outside(_)
         | Command::ReadArchive { .. }
+        | Command::SearchArchive { .. }
         | Command::SaveReading { .. } => return None,
     })
 }
@@ -199,6 +200,7 @@ fn kind(command: &Command) -> &'static str {
         Command::FetchConversations { .. } => "fetch_conversations",
         Command::ReadArchive { .. } => "read_archive",
         Command::SaveReading { .. } => "save_reading",
+        Command::SearchArchive { .. } => "search_archive",
         Command::Outside(_) => "outside",
         Command::Quit => "quit",
     }

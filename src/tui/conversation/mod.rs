@@ -29,6 +29,7 @@ use super::viewport::{EdgeRow, Gravity, ListModel, Scroll};
 
 pub use pane::PaneMove;
 pub use quotes::{REF_FETCH_DELAY_TICKS, RefLookup};
+pub use seeking::Landing;
 use seeking::Navigation;
 pub use shelf::{WINDOW_KEEP, WINDOW_MAX};
 use window::{Edges, Window};

@@ -5,7 +5,8 @@
 //! runs out. Keys keep working meanwhile; Esc stops it. Also the jump list that `'`
 //! walks back along.
 
-use crate::model::{AppId, MessageId};
+use crate::archive::Position;
+use crate::model::{AppId, MessageId, MessageStatus};
 use crate::pager::Direction;
 
 use super::super::action::Command;
@@ -15,6 +16,22 @@ use super::super::seek::{Goal, Jumps, Note, QUOTE_PAGE_BUDGET, SEARCH_PAGE_BUDGE
 use super::super::store::{Entry, MessageStore, OrderKey};
 use super::ConversationView;
 
+/// A place in the archive the view asks to be taken to: only the app reads the
+/// archive, so it carries the landing out ([`ConversationView::take_landing`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Landing {
+    /// A search match that is archived but not loaded.
+    Match(Position),
+    /// The message a reply quotes, when the archive has it.
+    Quote(MessageId, MessageStatus),
+    /// The newest archived message.
+    Newest,
+    /// The oldest archived message.
+    Oldest,
+    /// A place of the jump list that is no longer in the window.
+    Jump(MessageId),
+}
+
 /// The active search, the seek under way, the last remark and the jump list.
 #[derive(Debug, Default)]
 pub(super) struct Navigation {
@@ -23,6 +40,12 @@ pub(super) struct Navigation {
     /// What came of the last search step or jump, and the selection it was made at.
     note: Option<(Note, u64)>,
     jumps: Jumps,
+    /// A landing asked for, and where the jump to it starts.
+    landing: Option<(Landing, Option<MessageId>)>,
+    /// The archive is searching for the active search's query.
+    archive_searching: bool,
+    /// A step waits for the archive's matches: its way and whether the selection counts.
+    awaiting: Option<(Toward, bool)>,
 }
 
 impl Navigation {
@@ -87,15 +110,12 @@ impl ConversationView {
     }
 
     /// Searches for `query` (a non-empty one) and goes to the nearest match at or
-    /// above the selection, fetching older history when none is loaded.
-    pub fn start_search(
-        &mut self,
-        query: &str,
-        names: &Names,
-        names_version: u64,
-    ) -> Option<Command> {
+    /// above the selection. With an archive, the conversation's whole archive is
+    /// searched too (the step waits for it when nothing loaded matches); without, older
+    /// history is fetched until a match turns up.
+    pub fn start_search(&mut self, query: &str, names: &Names, names_version: u64) -> Vec<Command> {
         if query.is_empty() {
-            return None;
+            return Vec::new();
         }
         let app = self.target.app_id;
         self.nav.search = Some(Search::new(
@@ -105,7 +125,90 @@ impl ConversationView {
             app,
             names_version,
         ));
-        self.search_step(Toward::Older, true)
+        let mut commands = Vec::new();
+        self.nav.archive_searching = self.shelf.is_some();
+        self.nav.awaiting = None;
+        if self.nav.archive_searching {
+            commands.push(Command::SearchArchive {
+                view: self.id,
+                app,
+                conversation: self.target.conversation,
+                query: query.to_owned(),
+            });
+        }
+        commands.extend(self.search_step(Toward::Older, true));
+        commands
+    }
+
+    /// Takes the archive's matches for a query; a step waiting for them is taken now.
+    pub fn archive_searched(
+        &mut self,
+        query: &str,
+        result: Result<Vec<Position>, String>,
+    ) -> Option<Command> {
+        let search = self.nav.search.as_mut().filter(|s| s.query() == query)?;
+        self.nav.archive_searching = false;
+        match result {
+            Ok(keys) => search.add_archived(keys),
+            Err(e) => tracing::warn!(error = %e, "searching the archive failed"),
+        }
+        let (toward, inclusive) = self.nav.awaiting.take()?;
+        self.search_step(toward, inclusive)
+    }
+
+    /// The landing asked for, once: where to, and where the jump starts.
+    pub fn take_landing(&mut self) -> Option<(Landing, Option<MessageId>)> {
+        self.nav.landing.take()
+    }
+
+    /// The app showed the archive at a landing: the jump is remembered and a search
+    /// step counts as landed.
+    pub fn landed(&mut self, landing: Landing, from: Option<MessageId>) {
+        let jumped = matches!(landing, Landing::Jump(_));
+        if !jumped && from != self.selected().and_then(|e| e.message.id()) {
+            self.push_jump(from);
+        }
+        if let (Landing::Match(_), Some(search)) = (landing, self.nav.search.as_mut()) {
+            search.land();
+        }
+    }
+
+    /// The archive did not have the landing's message: a quoted message is then
+    /// looked for by paging, as without an archive.
+    pub fn not_landed(&mut self, landing: Landing, from: Option<MessageId>) -> Option<Command> {
+        match landing {
+            Landing::Quote(id, status) => {
+                self.seek_more(Goal::Quote(id, status), QUOTE_PAGE_BUDGET, from)
+            }
+            Landing::Jump(_) => {
+                self.set_note(Note::NoJumpBack);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Goes to the oldest (`Toward::Older`) or newest message of the whole history:
+    /// of the window when it holds that end, else through the archive.
+    pub fn go_to_end(&mut self, toward: Toward) {
+        let beyond = match (toward, &self.shelf) {
+            (Toward::Older, Some(s)) => s.older,
+            (Toward::Newer, Some(s)) => s.newer,
+            (_, None) => false,
+        };
+        if beyond {
+            let from = self.selected().and_then(|e| e.message.id());
+            let landing = match toward {
+                Toward::Older => Landing::Oldest,
+                Toward::Newer => Landing::Newest,
+            };
+            self.nav.landing = Some((landing, from));
+            return;
+        }
+        match toward {
+            Toward::Older => self.select_first(),
+            Toward::Newer => self.select_last(),
+        }
     }
 
     /// Ends the active search; false when there was none.
@@ -115,6 +218,8 @@ impl ConversationView {
         }
         self.nav.search = None;
         self.nav.note = None;
+        self.nav.awaiting = None;
+        self.nav.archive_searching = false;
         true
     }
 
@@ -143,6 +248,15 @@ impl ConversationView {
             self.jump_to(pos);
             return None;
         }
+        if let Some(key) = found {
+            // Archived, not in the window: the app shows the archive there.
+            self.nav.landing = Some((Landing::Match(key), if first { from } else { None }));
+            return None;
+        }
+        if self.nav.archive_searching {
+            self.nav.awaiting = Some((toward, inclusive));
+            return None;
+        }
         let from = if first { from } else { None };
         self.seek_more(Goal::Match(toward), SEARCH_PAGE_BUDGET, from)
     }
@@ -166,6 +280,11 @@ impl ConversationView {
             self.jump_to(pos);
             return None;
         }
+        if self.shelf.is_some() {
+            // Perhaps archived: the app looks there first.
+            self.nav.landing = Some((Landing::Quote(id, status), from));
+            return None;
+        }
         self.seek_more(Goal::Quote(id, status), QUOTE_PAGE_BUDGET, from)
     }
 
@@ -175,7 +294,9 @@ impl ConversationView {
         self.nav.note = None;
         let here = self.selected().and_then(|e| e.message.id());
         let store = self.window.store();
-        match self.nav.jumps.back(here, |id| store.position(id).is_some()) {
+        let archived = self.shelf.is_some();
+        let reachable = |id| archived || store.position(id).is_some();
+        match self.nav.jumps.back(here, reachable) {
             Some(id) => self.jump_to_id(id),
             None => self.set_note(Note::NoJumpBack),
         }
@@ -186,19 +307,19 @@ impl ConversationView {
         self.nav.note = None;
         let here = self.selected().and_then(|e| e.message.id());
         let store = self.window.store();
-        match self
-            .nav
-            .jumps
-            .forward(here, |id| store.position(id).is_some())
-        {
+        let archived = self.shelf.is_some();
+        let reachable = |id| archived || store.position(id).is_some();
+        match self.nav.jumps.forward(here, reachable) {
             Some(id) => self.jump_to_id(id),
             None => self.set_note(Note::NoJumpForward),
         }
     }
 
+    /// Goes to a place of the jump list: in the window, or through the archive.
     fn jump_to_id(&mut self, id: MessageId) {
-        if let Some(pos) = self.store().position(id) {
-            self.jump_to(pos);
+        match self.store().position(id) {
+            Some(pos) => self.jump_to(pos),
+            None => self.nav.landing = Some((Landing::Jump(id), None)),
         }
     }
 
