@@ -81,3 +81,79 @@ fn switching_conversations_and_back_keeps_the_selection() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// A word of one of the oldest messages of the demo group found in no other message,
+/// and that message's text.
+fn word_of_an_old_message() -> (String, String) {
+    let messages = group_newest_first();
+    let shown = |m: &volc_im::model::Message| m.decoded_content().summary().to_lowercase();
+    for (i, m) in messages.iter().enumerate().rev() {
+        let text = m.decoded_content().summary();
+        for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
+            let word = word.to_lowercase();
+            let elsewhere = messages
+                .iter()
+                .enumerate()
+                .any(|(j, o)| j != i && shown(o).contains(&word));
+            if word.len() >= 7 && !elsewhere {
+                return (word, text);
+            }
+        }
+    }
+    panic!("the demo group has no word of its own to search for");
+}
+
+#[test]
+fn a_search_finds_an_archived_message_far_from_the_view_without_paging() {
+    let demo = DemoProcess::start();
+    let home = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://127.0.0.1:{}", demo.port);
+    let archive = home.path().join("archive.sqlite3");
+    let archive = archive.to_str().unwrap();
+    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
+    let synced = std::process::Command::new(tui_support::BIN)
+        .args(["sync", "--endpoint", &endpoint, "--app-id", &app])
+        .args(["--archive", archive, "--conversation", &group])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("VOLC_ACCESSKEY", volc_im::demo::DEMO_ACCESS_KEY)
+        .env("VOLC_SECRETKEY", volc_im::demo::DEMO_SECRET_KEY)
+        .output()
+        .expect("sync runs");
+    assert!(
+        synced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synced.stderr)
+    );
+    let synced_pages = demo.logged("GetConversationMessages").len();
+
+    let args = [
+        "--endpoint",
+        &endpoint,
+        "--app-id",
+        &app,
+        "--conversation",
+        &group,
+        "--archive",
+        archive,
+    ];
+    let mut tui = Tui::start(&args, home.path());
+    let newest = group_newest_first();
+    tui.wait_for(&recognisable(&newest[0].decoded_content().summary()));
+    let (word, text) = word_of_an_old_message();
+    tui.send("/");
+    tui.wait_for("Enter searches");
+    tui.send(&word);
+    tui.send("\r");
+    let seen = recognisable(&text);
+    tui.wait_until(&format!("{seen:?} selected and \"match 1/1\""), || {
+        let screen = tui.contents();
+        screen.contains("match 1/1") && screen.contains(&seen)
+    });
+    // Only the check for newer messages asked the server for history.
+    let asked = demo.logged("GetConversationMessages").len() - synced_pages;
+    assert!(asked <= 1, "{asked} pages fetched");
+    tui.send("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
