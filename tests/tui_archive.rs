@@ -315,3 +315,79 @@ fn a_quoted_message_in_the_archive_is_landed_on_at_once() {
     serve(&mut app, &archive, &history, commands, 10);
     assert_eq!(selected_number(&app), 3_990);
 }
+
+#[test]
+fn reading_far_past_the_archived_edge_keeps_the_window_bounded() {
+    let server = History::new(6_000, fixtures::message);
+    let archive = ArchiveFixture::walked_pages(&server, 10);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &server, commands, 10);
+    let mut largest = 0;
+    for _ in 0..3_000 {
+        let commands = app.update(code(KeyCode::PageUp));
+        serve(&mut app, &archive, &server, commands, 10);
+        largest = largest.max(app.view().unwrap().store().len());
+        if app.view().unwrap().model().top == Some(EdgeRow::Beginning) {
+            break;
+        }
+    }
+    assert_eq!(numbers(&app)[0], 1, "the beginning was reached");
+    assert!(
+        largest <= WINDOW_MAX,
+        "the window stayed bounded: {largest}"
+    );
+    assert!(contiguous(&numbers(&app)));
+}
+
+/// Answers the archive's reads among `commands` and those that follow; returns the
+/// pages asked for, unanswered.
+fn reads_only(
+    app: &mut App,
+    archive: &ArchiveFixture,
+    commands: Vec<Command>,
+) -> Vec<(volc_im::tui::ViewId, volc_im::pager::PageRequest)> {
+    let mut pending = commands;
+    let mut pages = Vec::new();
+    while let Some(command) = pending.pop() {
+        match command {
+            Command::ReadArchive { view, read } => {
+                let result = volc_im::tui::archived::read_window(&archive.reads.lock(), &read)
+                    .map_err(|e| e.to_string());
+                pending.extend(app.update(volc_im::tui::Action::ArchiveRead {
+                    view,
+                    read,
+                    result,
+                }));
+            }
+            Command::FetchPage { view, request, .. } => pages.push((view, request)),
+            _ => {}
+        }
+    }
+    pages
+}
+
+#[test]
+fn a_page_on_its_way_when_the_window_moves_elsewhere_is_not_shown_there() {
+    // More archived than a window holds: at the archived edge the newest are not in it.
+    let server = History::new(4_000, fixtures::message);
+    let archive = ArchiveFixture::walked_pages(&server, 150);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &server, commands, 10);
+    // Up to the archived edge, until a page is asked for from the server.
+    let mut asked = Vec::new();
+    for _ in 0..1_000 {
+        let commands = app.update(code(KeyCode::PageUp));
+        asked = reads_only(&mut app, &archive, commands);
+        if !asked.is_empty() {
+            break;
+        }
+    }
+    let (view, request) = *asked.first().expect("a page asked for");
+    // G before it comes: the window moves to the newest; then the page arrives.
+    assert!(numbers(&app)[0] <= 1_001 && !numbers(&app).contains(&4_000));
+    app.update(key('G'));
+    assert_eq!(selected_number(&app), 4_000);
+    app.update(fixtures::loaded(view, request, server.answer(&request)));
+    assert!(contiguous(&numbers(&app)), "{:?}", numbers(&app));
+    assert_eq!(selected_number(&app), 4_000);
+}

@@ -343,7 +343,7 @@ impl ConversationView {
 
     /// Forgets the side of a window grown past [`WINDOW_MAX`] away from `toward`
     /// (where the selection is heading), never the selection itself.
-    fn trim(&mut self, toward: Side) {
+    pub(super) fn trim(&mut self, toward: Side) {
         let len = self.store().len();
         if len <= WINDOW_MAX || self.shelf.is_none() {
             return;
