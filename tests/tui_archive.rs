@@ -391,3 +391,33 @@ fn a_page_on_its_way_when_the_window_moves_elsewhere_is_not_shown_there() {
     assert!(contiguous(&numbers(&app)), "{:?}", numbers(&app));
     assert_eq!(selected_number(&app), 4_000);
 }
+
+#[test]
+fn g_goes_on_past_the_archive_to_the_first_message_and_esc_stops_it() {
+    let server = History::new(3_000, fixtures::message);
+    let archive = ArchiveFixture::walked_pages(&server, 10);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &server, commands, 10);
+    // Stopped on the way: Esc.
+    let commands = app.update(key('g'));
+    assert_eq!(
+        page_requests(&commands).len(),
+        1,
+        "the walk goes on from the server"
+    );
+    serve(&mut app, &archive, &server, commands, 3);
+    assert!(app.view().unwrap().seek().is_some(), "still on its way");
+    app.update(code(KeyCode::Esc));
+    assert!(app.view().unwrap().seek().is_none());
+    assert_eq!(
+        fixtures::note(&app),
+        Some(volc_im::tui::seek::Note::FirstCancelled)
+    );
+    // Again, to the end this time.
+    let commands = app.update(key('g'));
+    let rest = serve(&mut app, &archive, &server, commands, 1_000);
+    assert!(page_requests(&rest).is_empty());
+    assert_eq!(selected_number(&app), 1);
+    assert_eq!(app.view().unwrap().model().top, Some(EdgeRow::Beginning));
+    assert!(app.view().unwrap().store().len() <= WINDOW_MAX);
+}

@@ -348,8 +348,7 @@ impl App {
         let commands = match target {
             Some(Ok(Some(at))) => {
                 self.show_archive_at(&mut view, Archived::At(at));
-                view.landed(landing, from);
-                Vec::new()
+                view.landed(landing, from).into_iter().collect()
             }
             Some(Err(e)) => {
                 view.set_notice(&format!("the archive could not be read: {e}"), self.ticks);

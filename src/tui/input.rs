@@ -277,8 +277,8 @@ impl App {
             Op::HalfPageUp => view.page(-half),
             Op::PageDown => view.page(full),
             Op::PageUp => view.page(-full),
-            Op::First => view.go_to_end(Toward::Older),
-            Op::Last => view.go_to_end(Toward::Newer),
+            Op::First => commands.extend(view.go_to_end(Toward::Older)),
+            Op::Last => commands.extend(view.go_to_end(Toward::Newer)),
             _ => {}
         }
         commands

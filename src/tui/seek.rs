@@ -10,6 +10,9 @@ use crate::pager::Direction;
 pub const SEARCH_PAGE_BUDGET: u32 = 25;
 /// The most pages fetched looking for a quoted message.
 pub const QUOTE_PAGE_BUDGET: u32 = 50;
+/// The most pages (or archive reads) `g` goes through toward the first message before
+/// it stops and says so (`g` goes on).
+pub const FIRST_PAGE_BUDGET: u32 = 5_000;
 /// The most jumps remembered for `'`.
 pub const JUMP_STACK_MAX: usize = 32;
 
@@ -55,6 +58,8 @@ pub enum Goal {
     Match(Toward),
     /// A quoted message, with the status its reply gives it.
     Quote(MessageId, MessageStatus),
+    /// The first message of the conversation (`g` past what is archived).
+    First,
 }
 
 /// A search for a message in history not loaded yet.
@@ -95,6 +100,11 @@ pub enum Note {
     NoJumpBack,
     /// Ctrl-i with nothing to go forward to.
     NoJumpForward,
+    /// Going to the first message stopped: more history could not be loaded.
+    FirstStopped,
+    FirstCancelled,
+    /// The page budget ran out on the way to the first message; `g` goes on.
+    FirstNotWithin(usize),
 }
 
 /// Where jumps started (for `'`) and where jumping back came from (for Ctrl-i), as in

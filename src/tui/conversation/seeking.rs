@@ -12,7 +12,9 @@ use crate::pager::Direction;
 use super::super::action::Command;
 use super::super::names::Names;
 use super::super::search::Search;
-use super::super::seek::{Goal, Jumps, Note, QUOTE_PAGE_BUDGET, SEARCH_PAGE_BUDGET, Seek, Toward};
+use super::super::seek::{
+    FIRST_PAGE_BUDGET, Goal, Jumps, Note, QUOTE_PAGE_BUDGET, SEARCH_PAGE_BUDGET, Seek, Toward,
+};
 use super::super::store::{Entry, MessageStore, OrderKey};
 use super::ConversationView;
 
@@ -163,7 +165,7 @@ impl ConversationView {
 
     /// The app showed the archive at a landing: the jump is remembered and a search
     /// step counts as landed.
-    pub fn landed(&mut self, landing: Landing, from: Option<MessageId>) {
+    pub fn landed(&mut self, landing: Landing, from: Option<MessageId>) -> Option<Command> {
         let jumped = matches!(landing, Landing::Jump(_));
         if !jumped && from != self.selected().and_then(|e| e.message.id()) {
             self.push_jump(from);
@@ -171,6 +173,10 @@ impl ConversationView {
         if let (Landing::Match(_), Some(search)) = (landing, self.nav.search.as_mut()) {
             search.land();
         }
+        if landing == Landing::Oldest {
+            return self.walk_to_first();
+        }
+        None
     }
 
     /// The archive did not have the landing's message: a quoted message is then
@@ -189,8 +195,9 @@ impl ConversationView {
     }
 
     /// Goes to the oldest (`Toward::Older`) or newest message of the whole history:
-    /// of the window when it holds that end, else through the archive.
-    pub fn go_to_end(&mut self, toward: Toward) {
+    /// of the window when it holds that end, else through the archive, then on to the
+    /// first message from the server when the archive does not reach it.
+    pub fn go_to_end(&mut self, toward: Toward) -> Option<Command> {
         let beyond = match (toward, &self.shelf) {
             (Toward::Older, Some(s)) => s.older,
             (Toward::Newer, Some(s)) => s.newer,
@@ -203,12 +210,27 @@ impl ConversationView {
                 Toward::Newer => Landing::Newest,
             };
             self.nav.landing = Some((landing, from));
-            return;
+            return None;
         }
         match toward {
-            Toward::Older => self.select_first(),
-            Toward::Newer => self.select_last(),
+            Toward::Older => self.walk_to_first(),
+            Toward::Newer => {
+                self.select_last();
+                None
+            }
         }
+    }
+
+    /// At the oldest archived message (or the oldest loaded, without an archive):
+    /// with an archive, history the server still has beyond it is fetched page by
+    /// page until the first message, the status bar counting them; Esc stops it.
+    fn walk_to_first(&mut self) -> Option<Command> {
+        self.select_first();
+        if self.shelf.is_none() || !self.more_that_way() {
+            return None;
+        }
+        let from = self.selected().and_then(|e| e.message.id());
+        self.seek_more(Goal::First, FIRST_PAGE_BUDGET, from)
     }
 
     /// Ends the active search; false when there was none.
@@ -331,6 +353,7 @@ impl ConversationView {
         self.set_note(match seek.goal {
             Goal::Match(_) => Note::SearchCancelled,
             Goal::Quote(..) => Note::QuoteCancelled,
+            Goal::First => Note::FirstCancelled,
         });
         true
     }
@@ -347,12 +370,21 @@ impl ConversationView {
         let nearest = match goal {
             Goal::Match(Toward::Older) => new_hits.iter().max(),
             Goal::Match(Toward::Newer) => new_hits.iter().min(),
-            Goal::Quote(..) => None,
+            Goal::Quote(..) | Goal::First => None,
         };
         let found = match goal {
             Goal::Match(_) => nearest.and_then(|&k| self.store().position_of_key(k)),
             Goal::Quote(id, _) => self.store().position(id),
+            Goal::First => (!self.more_that_way()).then_some(0),
         };
+        if goal == Goal::First {
+            // The selection goes along with the walk, so the window's far side can go.
+            self.select_first();
+            if found.is_some() {
+                self.nav.seek = None;
+                return None;
+            }
+        }
         if let Some(pos) = found {
             self.nav.seek = None;
             self.push_jump(from);
@@ -372,6 +404,7 @@ impl ConversationView {
             self.set_note(match goal {
                 Goal::Match(toward) => Note::NotWithin(toward, messages),
                 Goal::Quote(_, status) => Note::QuoteNotWithin(messages, status),
+                Goal::First => Note::FirstNotWithin(messages),
             });
             return None;
         }
@@ -384,6 +417,7 @@ impl ConversationView {
             self.set_note(match seek.goal {
                 Goal::Match(_) => Note::SearchStopped,
                 Goal::Quote(..) => Note::QuoteStopped,
+                Goal::First => Note::FirstStopped,
             });
         }
     }
@@ -392,12 +426,13 @@ impl ConversationView {
     fn seek_more(&mut self, goal: Goal, budget: u32, from: Option<MessageId>) -> Option<Command> {
         let toward = match goal {
             Goal::Match(t) => t,
-            Goal::Quote(..) => Toward::Older,
+            Goal::Quote(..) | Goal::First => Toward::Older,
         };
         if toward != Toward::of_walk(self.direction()) {
             self.set_note(match goal {
                 Goal::Match(t) => Note::NoFurther(t),
                 Goal::Quote(_, status) => Note::QuoteNotLoaded(status),
+                Goal::First => Note::FirstStopped,
             });
             return None;
         }
@@ -421,11 +456,14 @@ impl ConversationView {
             (Goal::Match(t), false) => Note::NoFurther(t),
             (Goal::Quote(..), true) => Note::QuoteStopped,
             (Goal::Quote(_, status), false) => Note::QuoteNotInHistory(status),
+            (Goal::First, _) => Note::FirstStopped,
         }
     }
 
     /// The next page, unless one is on its way already (then its answer counts).
     fn fetch_for_seek(&mut self) -> Option<Command> {
+        // Past the archived edge the walk goes on from the cursor the archive ends at.
+        self.resume_older();
         if self.older_archived() {
             if self.is_reading_archive() {
                 return None;

@@ -54,6 +54,10 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
         let text = match seek.goal {
             Goal::Match(toward) => format!("searching {} messages… {query}", toward.word()),
             Goal::Quote(..) => "finding the quoted message…".to_owned(),
+            Goal::First => format!(
+                "going to the first message… {} loaded; Esc stops",
+                seek.messages
+            ),
         };
         return Some((text, true));
     }
@@ -94,6 +98,14 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
             Note::QuoteCancelled => "stopped finding the quoted message".into(),
             Note::NoJumpBack => "no jump to go back from".into(),
             Note::NoJumpForward => "no jump to go forward to".into(),
+            Note::FirstStopped => {
+                "stopped on the way to the first message: more history could not be loaded; g tries again"
+                    .into()
+            }
+            Note::FirstCancelled => "stopped on the way to the first message".into(),
+            Note::FirstNotWithin(n) => {
+                format!("not at the first message after {n} more messages; g goes on")
+            }
         };
         return Some((text, false));
     }
