@@ -7,19 +7,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
 
-use crate::api::ApiError;
 use crate::api::calls::Waiting;
-use crate::api::wire::{ConversationsResult, Page, USER_BATCH_LIMIT, UsersResult};
+use crate::api::wire::Page;
 use crate::archive::{Place, Position, SharedArchive};
 use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
 use crate::pager::{Direction, PageRequest};
 
 use super::action::{Action, Command, ViewId};
-use super::archived::{self, WindowAnswer, WindowRead};
-use super::conversation::{ConversationView, Landing};
+use super::conversation::ConversationView;
 use super::keys::KeyMap;
 use super::layout::{self, Areas};
-use super::names::{Name, Names, known_name};
+use super::names::{Names, known_name};
 use super::prompt::Prompt;
 use super::settings::UiSettings;
 use super::{Start, Target};
@@ -64,15 +62,6 @@ pub enum Screen {
 pub enum Focus {
     List,
     Detail,
-}
-
-/// Where in a conversation's archive to show it.
-#[derive(Clone, Copy, Debug)]
-enum Archived {
-    /// Where it was last read, else at the newest.
-    Remembered,
-    /// At this message (the first at or after it), or at the newest.
-    At(Option<Position>),
 }
 
 /// The picker's selection and scroll offset.
@@ -127,12 +116,12 @@ pub struct App {
     pub(crate) next_view: u64,
     pub(crate) quit: bool,
     /// The archive, for reading.
-    archive: Option<SharedArchive>,
+    pub(super) archive: Option<SharedArchive>,
     /// Where each conversation was read this run (and what had been seen of it), so
     /// that coming back is instant whatever the archive is doing.
-    places: HashMap<(AppId, ConversationId), (Place, Option<Position>)>,
+    pub(super) places: HashMap<(AppId, ConversationId), (Place, Option<Position>)>,
     /// Commands made where no command could be returned (opening, closing).
-    outbox: Vec<Command>,
+    pub(super) outbox: Vec<Command>,
 }
 
 impl App {
@@ -313,50 +302,6 @@ impl App {
         commands.extend(self.land());
         commands.extend(self.settle());
         commands.append(&mut self.outbox);
-        commands
-    }
-
-    /// Carries out a landing the view asked for: shows the archive around its message.
-    fn land(&mut self) -> Vec<Command> {
-        let Some((landing, from)) = self.view.as_mut().and_then(|v| v.take_landing()) else {
-            return Vec::new();
-        };
-        let Some(mut view) = self.view.take() else {
-            return Vec::new();
-        };
-        let (app, conversation) = (view.target().app_id, view.target().conversation);
-        let target = self.archive.as_ref().map(|archive| {
-            let reader = archive.lock();
-            match landing {
-                Landing::Match(at) => Ok(Some(Some(at))),
-                Landing::Quote(id, _) | Landing::Jump(id) => {
-                    archived::place_of(&reader, app, conversation, id)
-                        .map(|p| p.map(|p| Some((p.idx, p.create_time, p.message_id))))
-                }
-                Landing::Newest => Ok(Some(None)),
-                Landing::Oldest => {
-                    let first = (
-                        None,
-                        Some(i64::MIN),
-                        Some(crate::model::MessageId(i64::MIN)),
-                    );
-                    archived::place_at(&reader, app, conversation, first)
-                        .map(|p| p.map(|p| Some((p.idx, p.create_time, p.message_id))))
-                }
-            }
-        });
-        let commands = match target {
-            Some(Ok(Some(at))) => {
-                self.show_archive_at(&mut view, Archived::At(at));
-                view.landed(landing, from).into_iter().collect()
-            }
-            Some(Err(e)) => {
-                view.set_notice(&format!("the archive could not be read: {e}"), self.ticks);
-                view.not_landed(landing, from).into_iter().collect()
-            }
-            _ => view.not_landed(landing, from).into_iter().collect(),
-        };
-        self.view = Some(view);
         commands
     }
 
@@ -572,214 +517,11 @@ impl App {
         self.relayout();
     }
 
-    /// Shows what the archive holds of the view's conversation where it was last read
-    /// (else its newest messages), or at `at`.
-    fn show_archive_in(&mut self, view: &mut ConversationView, at: Option<Position>) {
-        let place = match at {
-            Some(at) => Archived::At(Some(at)),
-            None => Archived::Remembered,
-        };
-        self.show_archive_at(view, place);
-    }
-
-    /// Shows what the archive holds of the view's conversation around a message. A
-    /// bounded read on this thread (see [`super::archived`]).
-    fn show_archive_at(&mut self, view: &mut ConversationView, place: Archived) {
-        let Some(archive) = &self.archive else {
-            return;
-        };
-        let (app, conversation) = (view.target().app_id, view.target().conversation);
-        let reader = archive.lock();
-        let remembered = match self.places.get(&(app, conversation)) {
-            Some(found) => Ok(Some(found.clone())),
-            None => archived::last_reading(&reader, app, conversation),
-        };
-        let opened = remembered.and_then(|remembered| {
-            let (last, seen) = match remembered {
-                Some((last, seen)) => (Some(last), seen),
-                None => (None, None),
-            };
-            let place = match place {
-                Archived::Remembered => last,
-                Archived::At(None) => None,
-                Archived::At(Some(position)) => {
-                    archived::place_at(&reader, app, conversation, position)?
-                }
-            };
-            archived::opening(&reader, app, conversation, place.as_ref(), seen)
-        });
-        drop(reader);
-        match opened {
-            Ok(opening) => view.show_archived(opening, &self.tz),
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the archive failed");
-                view.set_notice(&format!("the archive could not be read: {e}"), self.ticks);
-            }
-        }
-    }
-
-    /// Opens a target at a message of its archived history (a search result, the
-    /// first message of a date, where it was last read): the view shows the archived
-    /// messages around it at once, with it selected. Without an archive, or for a
-    /// message it does not hold, the conversation opens as [`Self::open`] does.
-    pub fn open_at(&mut self, index: usize, at: Position) -> Vec<Command> {
-        self.open(index);
-        let same = self.view.take();
-        if let Some(mut view) = same {
-            if view.direction() == Direction::NewestFirst {
-                self.show_archive_in(&mut view, Some(at));
-            }
-            self.view = Some(view);
-        }
-        let mut commands = self.settle();
-        commands.append(&mut self.outbox);
-        commands
-    }
-
-    /// Keeps where the open view was read, for coming back to it (this run, and the
-    /// next through the archive).
-    fn leave_view(&mut self) {
-        let Some(view) = self.view.as_ref() else {
-            return;
-        };
-        let Some((last_read, newest_seen)) = view.reading_place() else {
-            return;
-        };
-        let (app, conversation) = (view.target().app_id, view.target().conversation);
-        let seen = Some((
-            newest_seen.idx,
-            newest_seen.create_time,
-            newest_seen.message_id,
-        ));
-        self.places
-            .insert((app, conversation), (last_read.clone(), seen));
-        if self.archive.is_some() {
-            self.outbox.push(Command::SaveReading {
-                app,
-                conversation,
-                last_read,
-                newest_seen,
-            });
-        }
-    }
-
-    /// Takes an archive read for the open view.
-    fn archive_loaded(
-        &mut self,
-        view: ViewId,
-        read: &WindowRead,
-        result: Result<WindowAnswer, String>,
-    ) -> Vec<Command> {
-        let tz = self.tz.clone();
-        let now = self.ticks;
-        let names = &self.names;
-        let Some(v) = self.view.as_mut().filter(|v| v.id() == view) else {
-            return Vec::new();
-        };
-        let app = v.target().app_id;
-        let mut commands = Vec::new();
-        let senders = match v.archive_loaded(read, result, &tz, names, now) {
-            Some(arrival) => {
-                commands.extend(v.seek_after_page(&arrival.hits, arrival.messages));
-                arrival.senders
-            }
-            None => Vec::new(),
-        };
-        commands.extend(self.request_names(app, senders));
-        commands
-    }
-
     /// Back to the picker; answers for the closed view will be dropped.
     pub(crate) fn close(&mut self) {
         self.leave_view();
         self.view = None;
         self.screen = Screen::Picker;
         self.focus = Focus::List;
-    }
-
-    fn request_names(&mut self, app: AppId, senders: Vec<UserId>) -> Vec<Command> {
-        let new: Vec<UserId> = senders
-            .into_iter()
-            .filter(|id| !self.names.contains_key(&(app, *id)))
-            .collect();
-        for id in &new {
-            self.names.insert((app, *id), Name::Requested);
-        }
-        let commands: Vec<Command> = new
-            .chunks(USER_BATCH_LIMIT)
-            .map(|ids| Command::FetchUsers {
-                app,
-                ids: ids.to_vec(),
-            })
-            .collect();
-        self.users_in_flight += commands.len();
-        commands
-    }
-
-    fn users_loaded(&mut self, app: AppId, ids: &[UserId], result: Result<UsersResult, ApiError>) {
-        self.users_in_flight = self.users_in_flight.saturating_sub(1);
-        match result {
-            Ok(r) => {
-                for user in r.users {
-                    let name = match user.nick_name {
-                        Some(n) if !n.trim().is_empty() => Name::Known(n),
-                        _ => Name::Unknown,
-                    };
-                    self.names.insert((app, user.user_id), name);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "fetching display names failed");
-                // Said once; then user ids stand in for the names without more ado.
-                let now = self.ticks;
-                if !self.names_failure_told
-                    && let Some(view) = self.view.as_mut()
-                {
-                    self.names_failure_told = true;
-                    view.set_notice(
-                        &format!(
-                            "display names could not be loaded ({}): user ids are shown",
-                            e.short()
-                        ),
-                        now,
-                    );
-                }
-            }
-        }
-        for id in ids {
-            let name = self.names.entry((app, *id)).or_insert(Name::Unknown);
-            if *name == Name::Requested {
-                *name = Name::Unknown;
-            }
-        }
-        self.names_version += 1;
-    }
-
-    fn conversations_loaded(
-        &mut self,
-        app: AppId,
-        ids: &[ConversationId],
-        result: Result<ConversationsResult, ApiError>,
-    ) {
-        self.infos_settled.extend(ids.iter().map(|id| (app, *id)));
-        match result {
-            Ok(r) => {
-                for info in r.conversation_core_infos {
-                    self.infos.insert((app, info.conversation_short_id), info);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, ?ids, "fetching conversation descriptions failed");
-            }
-        }
-        // A live group opened oldest-first would only earn a server error: reopen it.
-        let reopen = self.view.as_ref().is_some_and(|v| {
-            v.direction() == Direction::OldestFirst
-                && self.kind_of(v.target()) == Some(ConversationKind::LiveGroup)
-        });
-        if reopen {
-            let index = self.picker.selected;
-            self.open(index);
-        }
     }
 }
