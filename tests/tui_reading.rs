@@ -37,9 +37,18 @@ fn a_restart_returns_to_the_message_last_read() {
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
 
-    let again = Tui::start(&args, home.path());
+    let mut again = Tui::start(&args, home.path());
     let took = again.wait_for(&id_line(place));
     eprintln!("reopened on the last-read message after {took:?}");
+
+    // Stopped by a signal, it keeps the place too.
+    again.send("k");
+    let place = newest[13].id().unwrap().0;
+    again.wait_for(&id_line(place));
+    again.signal(libc::SIGTERM);
+    assert_eq!(again.wait_exit(), 128 + libc::SIGTERM as u32);
+    let last = Tui::start(&args, home.path());
+    last.wait_for(&id_line(place));
 }
 
 /// The id of the message the detail pane shows.

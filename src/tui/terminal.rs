@@ -218,6 +218,12 @@ async fn event_loop<S: worker::Source + PageSource>(
                         n => {
                             tracing::info!(signal = n, "stopped by a signal");
                             restore();
+                            // Where the conversation was read is kept on this way out too.
+                            for command in app.quitting() {
+                                if let Command::SaveReading { .. } = command {
+                                    save_reading(&archives, command).await;
+                                }
+                            }
                             return Err(Signalled(n).into());
                         }
                     }
@@ -279,23 +285,9 @@ async fn event_loop<S: worker::Source + PageSource>(
                             conversation,
                             query,
                         } => spawn_archive_search(&archives, view, (app, conversation), query, tx.clone()),
-                        Command::SaveReading {
-                            app,
-                            conversation,
-                            last_read,
-                            newest_seen,
-                        } => {
-                            // Awaited: quitting right after must not lose it.
-                            if let Some(archive) = &archives.writes {
-                                let saved = archive
-                                    .with(move |a| {
-                                        a.store_reading(app, conversation, &last_read, &newest_seen)
-                                    })
-                                    .await;
-                                if let Err(e) = saved {
-                                    tracing::warn!(error = %e, "where the conversation was read is not kept");
-                                }
-                            }
+                        // Awaited: quitting right after must not lose it.
+                        command @ Command::SaveReading { .. } => {
+                            save_reading(&archives, command).await;
                         }
                         command => worker::spawn(&source, command, tx.clone()),
                     }
@@ -313,6 +305,28 @@ async fn event_loop<S: worker::Source + PageSource>(
     .await;
     ticker.abort();
     result
+}
+
+/// Keeps where a conversation was read ([`Command::SaveReading`]) in the archive; a
+/// failure is logged, never fatal.
+async fn save_reading(archives: &Archives, command: Command) {
+    let Command::SaveReading {
+        app,
+        conversation,
+        last_read,
+        newest_seen,
+    } = command
+    else {
+        return;
+    };
+    if let Some(archive) = &archives.writes {
+        let saved = archive
+            .with(move |a| a.store_reading(app, conversation, &last_read, &newest_seen))
+            .await;
+        if let Err(e) = saved {
+            tracing::warn!(error = %e, "where the conversation was read is not kept");
+        }
+    }
 }
 
 /// Reads a stretch of a conversation from the archive off the UI thread; the answer
