@@ -237,3 +237,187 @@ fn the_new_since_row_sits_above_the_first_new_message() {
     assert!(lines[at + 1].contains("message 501"), "{lines:#?}");
     insta::assert_snapshot!("new_since_row", t.backend());
 }
+
+fn typed(app: &mut App, text: &str) -> Vec<Command> {
+    let mut commands = Vec::new();
+    for c in text.chars() {
+        commands.extend(app.update(key(c)));
+    }
+    commands.extend(app.update(code(KeyCode::Enter)));
+    commands
+}
+
+#[test]
+fn a_search_finds_archived_messages_far_from_the_window_at_once() {
+    let history = History::new(6_000, |n| match n {
+        40 | 2_500 => fixtures::text_message(n, "the launch window opens"),
+        _ => fixtures::message(n),
+    });
+    let archive = ArchiveFixture::walked(&history);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &history, commands, 10);
+    app.update(key('/'));
+    let commands = typed(&mut app, "launch");
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::SearchArchive { query, .. } if query == "launch"))
+    );
+    let rest = serve(&mut app, &archive, &history, commands, 10);
+    assert!(
+        page_requests(&rest).is_empty(),
+        "nothing fetched from the server"
+    );
+    assert_eq!(
+        selected_number(&app),
+        2_500,
+        "the nearest match, 3,500 messages up"
+    );
+    let search = app.view().unwrap().search().unwrap();
+    assert_eq!(search.count(), 2, "matches counted over the whole archive");
+    assert_eq!(search.rank(), Some(1));
+    // n walks on to the next one, N back, ' back to where the search started.
+    let commands = app.update(key('n'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 40);
+    let commands = app.update(key('N'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 2_500);
+    // G goes to the newest of the whole history, g to the oldest.
+    let commands = app.update(key('G'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 6_000);
+    let commands = app.update(key('g'));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 1);
+    assert_eq!(app.view().unwrap().model().top, Some(EdgeRow::Beginning));
+}
+
+#[test]
+fn a_quoted_message_in_the_archive_is_landed_on_at_once() {
+    let history = History::new(4_000, |n| match n {
+        3_990 => fixtures::reply(n, 120, 0),
+        _ => fixtures::message(n),
+    });
+    let archive = ArchiveFixture::walked(&history);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &history, commands, 10);
+    for _ in 0..10 {
+        app.update(key('k'));
+    }
+    assert_eq!(selected_number(&app), 3_990);
+    let commands = app.update(key('o'));
+    let rest = serve(&mut app, &archive, &history, commands, 10);
+    assert!(page_requests(&rest).is_empty());
+    assert_eq!(selected_number(&app), 120);
+    // ' goes back to the reply, through the archive too.
+    let commands = app.update(key('\''));
+    serve(&mut app, &archive, &history, commands, 10);
+    assert_eq!(selected_number(&app), 3_990);
+}
+
+#[test]
+fn reading_far_past_the_archived_edge_keeps_the_window_bounded() {
+    let server = History::new(6_000, fixtures::message);
+    let archive = ArchiveFixture::walked_pages(&server, 10);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &server, commands, 10);
+    let mut largest = 0;
+    for _ in 0..3_000 {
+        let commands = app.update(code(KeyCode::PageUp));
+        serve(&mut app, &archive, &server, commands, 10);
+        largest = largest.max(app.view().unwrap().store().len());
+        if app.view().unwrap().model().top == Some(EdgeRow::Beginning) {
+            break;
+        }
+    }
+    assert_eq!(numbers(&app)[0], 1, "the beginning was reached");
+    assert!(
+        largest <= WINDOW_MAX,
+        "the window stayed bounded: {largest}"
+    );
+    assert!(contiguous(&numbers(&app)));
+}
+
+/// Answers the archive's reads among `commands` and those that follow; returns the
+/// pages asked for, unanswered.
+fn reads_only(
+    app: &mut App,
+    archive: &ArchiveFixture,
+    commands: Vec<Command>,
+) -> Vec<(volc_im::tui::ViewId, volc_im::pager::PageRequest)> {
+    let mut pending = commands;
+    let mut pages = Vec::new();
+    while let Some(command) = pending.pop() {
+        match command {
+            Command::ReadArchive { view, read } => {
+                let result = volc_im::tui::archived::read_window(&archive.reads.lock(), &read)
+                    .map_err(|e| e.to_string());
+                pending.extend(app.update(volc_im::tui::Action::ArchiveRead {
+                    view,
+                    read,
+                    result,
+                }));
+            }
+            Command::FetchPage { view, request, .. } => pages.push((view, request)),
+            _ => {}
+        }
+    }
+    pages
+}
+
+#[test]
+fn a_page_on_its_way_when_the_window_moves_elsewhere_is_not_shown_there() {
+    // More archived than a window holds: at the archived edge the newest are not in it.
+    let server = History::new(4_000, fixtures::message);
+    let archive = ArchiveFixture::walked_pages(&server, 150);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &server, commands, 10);
+    // Up to the archived edge, until a page is asked for from the server.
+    let mut asked = Vec::new();
+    for _ in 0..1_000 {
+        let commands = app.update(code(KeyCode::PageUp));
+        asked = reads_only(&mut app, &archive, commands);
+        if !asked.is_empty() {
+            break;
+        }
+    }
+    let (view, request) = *asked.first().expect("a page asked for");
+    // G before it comes: the window moves to the newest; then the page arrives.
+    assert!(numbers(&app)[0] <= 1_001 && !numbers(&app).contains(&4_000));
+    app.update(key('G'));
+    assert_eq!(selected_number(&app), 4_000);
+    app.update(fixtures::loaded(view, request, server.answer(&request)));
+    assert!(contiguous(&numbers(&app)), "{:?}", numbers(&app));
+    assert_eq!(selected_number(&app), 4_000);
+}
+
+#[test]
+fn g_goes_on_past_the_archive_to_the_first_message_and_esc_stops_it() {
+    let server = History::new(3_000, fixtures::message);
+    let archive = ArchiveFixture::walked_pages(&server, 10);
+    let (mut app, commands) = App::new(archive.settings(Start::Newest), W, H);
+    serve(&mut app, &archive, &server, commands, 10);
+    // Stopped on the way: Esc.
+    let commands = app.update(key('g'));
+    assert_eq!(
+        page_requests(&commands).len(),
+        1,
+        "the walk goes on from the server"
+    );
+    serve(&mut app, &archive, &server, commands, 3);
+    assert!(app.view().unwrap().seek().is_some(), "still on its way");
+    app.update(code(KeyCode::Esc));
+    assert!(app.view().unwrap().seek().is_none());
+    assert_eq!(
+        fixtures::note(&app),
+        Some(volc_im::tui::seek::Note::FirstCancelled)
+    );
+    // Again, to the end this time.
+    let commands = app.update(key('g'));
+    let rest = serve(&mut app, &archive, &server, commands, 1_000);
+    assert!(page_requests(&rest).is_empty());
+    assert_eq!(selected_number(&app), 1);
+    assert_eq!(app.view().unwrap().model().top, Some(EdgeRow::Beginning));
+    assert!(app.view().unwrap().store().len() <= WINDOW_MAX);
+}

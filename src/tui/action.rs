@@ -6,7 +6,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::ApiError;
 use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, Page, UsersResult};
-use crate::archive::{Place, SearchHit, SearchQuery, TimeLanding};
+use crate::archive::{Place, Position, SearchHit, SearchQuery, TimeLanding};
 use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
 use crate::pager::PageRequest;
 
@@ -84,6 +84,12 @@ pub enum Action {
         read: WindowRead,
         result: Result<WindowAnswer, String>,
     },
+    /// The archive's search found a query's matches in a conversation (or failed).
+    ArchiveSearched {
+        view: ViewId,
+        query: String,
+        result: Result<Vec<Position>, String>,
+    },
     /// What the longest call out is waiting for, once it is slow (`None`: nothing is).
     Waiting(Option<Waiting>),
     /// The terminal's input ended; nothing more can be asked of the user.
@@ -142,6 +148,13 @@ pub enum Command {
     },
     /// Read a stretch of the conversation from the archive.
     ReadArchive { view: ViewId, read: WindowRead },
+    /// Search a conversation's whole archive for what `/` was given.
+    SearchArchive {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        query: String,
+    },
     /// Keep where a conversation was read, for the next time it is opened.
     SaveReading {
         app: AppId,

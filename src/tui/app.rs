@@ -7,21 +7,19 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
 
-use crate::api::ApiError;
 use crate::api::calls::Waiting;
-use crate::api::wire::{ConversationsResult, Page, USER_BATCH_LIMIT, UsersResult};
+use crate::api::wire::Page;
 use crate::archive::{Place, Position, SharedArchive};
 use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
 use crate::pager::{Direction, PageRequest};
 
 use super::action::{Action, Command, ViewId};
-use super::archived::{self, WindowAnswer, WindowRead};
 use super::conversation::ConversationView;
 use super::everywhere::Everywhere;
 use super::follow::Live;
 use super::keys::KeyMap;
 use super::layout::{self, Areas};
-use super::names::{Name, Names, known_name};
+use super::names::{Names, known_name};
 use super::overview::Overview;
 use super::prompt::Prompt;
 use super::settings::UiSettings;
@@ -138,12 +136,12 @@ pub struct App {
     /// A message to go to once its view has a first page (a search result opened).
     pub(crate) pending_landing: Option<(ViewId, crate::model::MessageId)>,
     /// The archive, for reading.
-    archive: Option<SharedArchive>,
+    pub(super) archive: Option<SharedArchive>,
     /// Where each conversation was read this run (and what had been seen of it), so
     /// that coming back is instant whatever the archive is doing.
-    places: HashMap<(AppId, ConversationId), (Place, Option<Position>)>,
+    pub(super) places: HashMap<(AppId, ConversationId), (Place, Option<Position>)>,
     /// Commands made where no command could be returned (opening, closing).
-    outbox: Vec<Command>,
+    pub(super) outbox: Vec<Command>,
 }
 
 impl App {
@@ -327,6 +325,15 @@ impl App {
             }
             Action::InputClosed => return self.quitting(),
             Action::ArchiveRead { view, read, result } => self.archive_loaded(view, &read, result),
+            Action::ArchiveSearched {
+                view,
+                query,
+                result,
+            } => self
+                .view_mut(view)
+                .and_then(|v| v.archive_searched(&query, result))
+                .into_iter()
+                .collect(),
             Action::ExportProgress(written) => {
                 self.export_written = written;
                 Vec::new()
@@ -352,6 +359,7 @@ impl App {
             // Back at the picker: what was read changes its figures.
             commands.push(Command::LoadOverview);
         }
+        commands.extend(self.land());
         commands.extend(self.settle());
         self.settle_live();
         commands.append(&mut self.outbox);
@@ -573,111 +581,6 @@ impl App {
         self.relayout();
     }
 
-    /// Shows what the archive holds of the view's conversation: from `at`, else from
-    /// where it was last read, else its newest messages. A bounded read on this thread
-    /// (see [`super::archived`]).
-    fn show_archive_in(&mut self, view: &mut ConversationView, at: Option<Position>) {
-        let Some(archive) = &self.archive else {
-            return;
-        };
-        let (app, conversation) = (view.target().app_id, view.target().conversation);
-        let reader = archive.lock();
-        let remembered = match self.places.get(&(app, conversation)) {
-            Some(found) => Ok(Some(found.clone())),
-            None => archived::last_reading(&reader, app, conversation),
-        };
-        let opened = remembered.and_then(|remembered| {
-            let (place, seen) = match remembered {
-                Some((place, seen)) => (Some(place), seen),
-                None => (None, None),
-            };
-            let place = match at {
-                Some(position) => archived::place_at(&reader, app, conversation, position)?,
-                None => place,
-            };
-            archived::opening(&reader, app, conversation, place.as_ref(), seen)
-        });
-        drop(reader);
-        match opened {
-            Ok(opening) => view.show_archived(opening, &self.tz),
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the archive failed");
-                view.set_notice(&format!("the archive could not be read: {e}"), self.ticks);
-            }
-        }
-    }
-
-    /// Opens a target at a message of its archived history (a search result, the
-    /// first message of a date, where it was last read): the view shows the archived
-    /// messages around it at once, with it selected. Without an archive, or for a
-    /// message it does not hold, the conversation opens as [`Self::open`] does.
-    pub fn open_at(&mut self, index: usize, at: Position) -> Vec<Command> {
-        self.open(index);
-        let same = self.view.take();
-        if let Some(mut view) = same {
-            if view.direction() == Direction::NewestFirst {
-                self.show_archive_in(&mut view, Some(at));
-            }
-            self.view = Some(view);
-        }
-        let mut commands = self.settle();
-        commands.append(&mut self.outbox);
-        commands
-    }
-
-    /// Keeps where the open view was read, for coming back to it (this run, and the
-    /// next through the archive).
-    fn leave_view(&mut self) {
-        let Some(view) = self.view.as_ref() else {
-            return;
-        };
-        let Some((last_read, newest_seen)) = view.reading_place() else {
-            return;
-        };
-        let (app, conversation) = (view.target().app_id, view.target().conversation);
-        let seen = Some((
-            newest_seen.idx,
-            newest_seen.create_time,
-            newest_seen.message_id,
-        ));
-        self.places
-            .insert((app, conversation), (last_read.clone(), seen));
-        if self.archive.is_some() {
-            self.outbox.push(Command::SaveReading {
-                app,
-                conversation,
-                last_read,
-                newest_seen,
-            });
-        }
-    }
-
-    /// Takes an archive read for the open view.
-    fn archive_loaded(
-        &mut self,
-        view: ViewId,
-        read: &WindowRead,
-        result: Result<WindowAnswer, String>,
-    ) -> Vec<Command> {
-        let tz = self.tz.clone();
-        let now = self.ticks;
-        let names = &self.names;
-        let Some(v) = self.view.as_mut().filter(|v| v.id() == view) else {
-            return Vec::new();
-        };
-        let app = v.target().app_id;
-        let mut commands = Vec::new();
-        let senders = match v.archive_loaded(read, result, &tz, names, now) {
-            Some(arrival) => {
-                commands.extend(v.seek_after_page(&arrival.hits, arrival.messages));
-                arrival.senders
-            }
-            None => Vec::new(),
-        };
-        commands.extend(self.request_names(app, senders));
-        commands
-    }
-
     /// Back to the picker; answers for the closed view will be dropped.
     pub(crate) fn close(&mut self) {
         self.live.closed();
@@ -685,91 +588,5 @@ impl App {
         self.view = None;
         self.screen = Screen::Picker;
         self.focus = Focus::List;
-    }
-
-    pub(crate) fn request_names(&mut self, app: AppId, senders: Vec<UserId>) -> Vec<Command> {
-        let new: Vec<UserId> = senders
-            .into_iter()
-            .filter(|id| !self.names.contains_key(&(app, *id)))
-            .collect();
-        for id in &new {
-            self.names.insert((app, *id), Name::Requested);
-        }
-        let commands: Vec<Command> = new
-            .chunks(USER_BATCH_LIMIT)
-            .map(|ids| Command::FetchUsers {
-                app,
-                ids: ids.to_vec(),
-            })
-            .collect();
-        self.users_in_flight += commands.len();
-        commands
-    }
-
-    fn users_loaded(&mut self, app: AppId, ids: &[UserId], result: Result<UsersResult, ApiError>) {
-        self.users_in_flight = self.users_in_flight.saturating_sub(1);
-        match result {
-            Ok(r) => {
-                for user in r.users {
-                    let name = match user.nick_name {
-                        Some(n) if !n.trim().is_empty() => Name::Known(n),
-                        _ => Name::Unknown,
-                    };
-                    self.names.insert((app, user.user_id), name);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "fetching display names failed");
-                // Said once; then user ids stand in for the names without more ado.
-                let now = self.ticks;
-                if !self.names_failure_told
-                    && let Some(view) = self.view.as_mut()
-                {
-                    self.names_failure_told = true;
-                    view.set_notice(
-                        &format!(
-                            "display names could not be loaded ({}): user ids are shown",
-                            e.short()
-                        ),
-                        now,
-                    );
-                }
-            }
-        }
-        for id in ids {
-            let name = self.names.entry((app, *id)).or_insert(Name::Unknown);
-            if *name == Name::Requested {
-                *name = Name::Unknown;
-            }
-        }
-        self.names_version += 1;
-    }
-
-    fn conversations_loaded(
-        &mut self,
-        app: AppId,
-        ids: &[ConversationId],
-        result: Result<ConversationsResult, ApiError>,
-    ) {
-        self.infos_settled.extend(ids.iter().map(|id| (app, *id)));
-        match result {
-            Ok(r) => {
-                for info in r.conversation_core_infos {
-                    self.infos.insert((app, info.conversation_short_id), info);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, ?ids, "fetching conversation descriptions failed");
-            }
-        }
-        // A live group opened oldest-first would only earn a server error: reopen it.
-        let reopen = self.view.as_ref().is_some_and(|v| {
-            v.direction() == Direction::OldestFirst
-                && self.kind_of(v.target()) == Some(ConversationKind::LiveGroup)
-        });
-        if reopen {
-            let index = self.picker.selected;
-            self.open(index);
-        }
     }
 }

@@ -8,6 +8,46 @@
 use crate::archive::{Archive, ArchiveError, OlderEdge, Place, Position, Side};
 use crate::model::{AppId, ConversationId, Message, MessageKey};
 
+/// The most matches of `/` taken from the archive's search of a conversation.
+pub const ARCHIVE_SEARCH_MAX: usize = 5_000;
+
+/// Where the archive's search finds `query` in a conversation: the positions of its
+/// matches (the newest [`ARCHIVE_SEARCH_MAX`]).
+pub fn search_conversation(
+    archive: &Archive,
+    app: AppId,
+    conversation: ConversationId,
+    query: &str,
+) -> Result<Vec<Position>, ArchiveError> {
+    let query = crate::archive::SearchQuery {
+        words: crate::archive::SearchQuery::words_of(query),
+        conversations: vec![(Some(app), conversation)],
+        limit: ARCHIVE_SEARCH_MAX,
+        ..Default::default()
+    };
+    Ok(archive
+        .search(&query)?
+        .into_iter()
+        .filter_map(|hit| {
+            let raw = serde_json::value::RawValue::from_string(hit.raw).ok()?;
+            Some(Message::from_raw(raw).order_key())
+        })
+        .collect())
+}
+
+/// The archived message with this id, as a place to open at.
+pub fn place_of(
+    archive: &Archive,
+    app: AppId,
+    conversation: ConversationId,
+    id: crate::model::MessageId,
+) -> Result<Option<Place>, ArchiveError> {
+    let key = MessageKey::Id(id).to_string();
+    Ok(archive
+        .message_by_key(app, conversation, &key)?
+        .map(|m| Place::of(&m.message)))
+}
+
 /// Messages read from the archive at a time when the view nears an edge of its window.
 pub const ARCHIVE_READ: usize = 200;
 /// Messages read around the place a conversation opens at.
@@ -164,11 +204,15 @@ pub fn place_at(
     // Just before it: the read after that starts with it.
     let before = match (idx, time, id) {
         (Some(i), _, _) => (
-            Some(i - 1),
+            Some(i.saturating_sub(1)),
             Some(i64::MAX),
             Some(crate::model::MessageId(i64::MAX)),
         ),
-        (None, t, m) => (None, t, m.map(|m| crate::model::MessageId(m.0 - 1))),
+        (None, t, m) => (
+            None,
+            t,
+            m.map(|m| crate::model::MessageId(m.0.saturating_sub(1))),
+        ),
     };
     Ok(archive
         .window(app, conversation, Some(before), Side::After, 1)?

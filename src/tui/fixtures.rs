@@ -447,6 +447,25 @@ pub fn serve(
                     .map_err(|e| e.to_string());
                 Action::ArchiveRead { view, read, result }
             }
+            Command::SearchArchive {
+                view,
+                app: a,
+                conversation,
+                query,
+            } => {
+                let result = super::archived::search_conversation(
+                    &archive.writes.lock(),
+                    a,
+                    conversation,
+                    &query,
+                )
+                .map_err(|e| e.to_string());
+                Action::ArchiveSearched {
+                    view,
+                    query,
+                    result,
+                }
+            }
             Command::SaveReading {
                 app: a,
                 conversation,

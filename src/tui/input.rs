@@ -309,8 +309,8 @@ impl App {
             Op::HalfPageUp => view.page(-half),
             Op::PageDown => view.page(full),
             Op::PageUp => view.page(-full),
-            Op::First => view.select_first(),
-            Op::Last => view.select_last(),
+            Op::First => commands.extend(view.go_to_end(Toward::Older)),
+            Op::Last => commands.extend(view.go_to_end(Toward::Newer)),
             _ => {}
         }
         commands

@@ -11,6 +11,7 @@ pub mod archived;
 pub mod conversation;
 pub mod detail;
 pub mod everywhere;
+mod finding;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod follow;
@@ -22,6 +23,7 @@ pub mod live;
 mod lookups;
 pub mod names;
 pub mod offline;
+mod opening;
 pub mod overview;
 pub mod prompt;
 pub mod search;

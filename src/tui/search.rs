@@ -155,6 +155,23 @@ impl Search {
         found
     }
 
+    /// Takes the matches the archive's search found (by position), loaded or not.
+    pub fn add_archived(&mut self, keys: impl IntoIterator<Item = OrderKey>) {
+        let before = self.hits.len();
+        for key in keys {
+            self.text_hits.insert(key);
+            self.hits.insert(key);
+        }
+        if self.hits.len() != before {
+            self.version += 1;
+        }
+    }
+
+    /// True when `key` is a match, loaded or not.
+    pub fn has_hit(&self, key: OrderKey) -> bool {
+        self.hits.contains(&key)
+    }
+
     /// Looks at the senders' names again after names arrived: only names are compared,
     /// each sender once, so no message is decoded again.
     pub fn rescan_names(

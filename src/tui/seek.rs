@@ -13,6 +13,9 @@ pub const QUOTE_PAGE_BUDGET: u32 = 50;
 /// The most pages fetched going to a message found in the archive or to a time
 /// (`t`): far, since that is what was asked; Esc stops it, and the status bar counts.
 pub const GOTO_PAGE_BUDGET: u32 = 500;
+/// The most pages (or archive reads) `g` goes through toward the first message before
+/// it stops and says so (`g` goes on).
+pub const FIRST_PAGE_BUDGET: u32 = 5_000;
 /// The most jumps remembered for `'`.
 pub const JUMP_STACK_MAX: usize = 32;
 
@@ -62,6 +65,8 @@ pub enum Goal {
     Message(MessageId),
     /// The first message at or after a time (ms), fetching that way.
     Time(i64, Toward),
+    /// The first message of the conversation (`g` past what is archived).
+    First,
 }
 
 /// A search for a message in history not loaded yet.
@@ -112,6 +117,11 @@ pub enum Note {
     NoJumpBack,
     /// Ctrl-i with nothing to go forward to.
     NoJumpForward,
+    /// Going to the first message stopped: more history could not be loaded.
+    FirstStopped,
+    FirstCancelled,
+    /// The page budget ran out on the way to the first message; `g` goes on.
+    FirstNotWithin(usize),
 }
 
 /// Where jumps started (for `'`) and where jumping back came from (for Ctrl-i), as in

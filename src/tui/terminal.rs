@@ -102,7 +102,8 @@ pub fn restore() {
 pub struct Archives {
     /// Read-only: stretches of conversations.
     pub reads: Option<SharedArchive>,
-    /// Where the reading places are kept.
+    /// Where the reading places are kept, and what searches the archive (it indexes
+    /// the messages queued for the search index first).
     pub writes: Option<SharedArchive>,
 }
 
@@ -219,6 +220,12 @@ async fn event_loop<S: Source>(
                         n => {
                             tracing::info!(signal = n, "stopped by a signal");
                             restore();
+                            // Where the conversation was read is kept on this way out too.
+                            for command in app.quitting() {
+                                if let Command::SaveReading { .. } = command {
+                                    save_reading(&archives, command).await;
+                                }
+                            }
                             return Err(Signalled(n).into());
                         }
                     }
@@ -306,23 +313,15 @@ async fn event_loop<S: Source>(
                             let archive = archives.writes.clone().or(archives.reads.clone());
                             spawn_lookup(archive, tx.clone(), Overview::read, Action::OverviewLoaded);
                         }
-                        Command::SaveReading {
+                        Command::SearchArchive {
+                            view,
                             app,
                             conversation,
-                            last_read,
-                            newest_seen,
-                        } => {
-                            // Awaited: quitting right after must not lose it.
-                            if let Some(archive) = &archives.writes {
-                                let saved = archive
-                                    .with(move |a| {
-                                        a.store_reading(app, conversation, &last_read, &newest_seen)
-                                    })
-                                    .await;
-                                if let Err(e) = saved {
-                                    tracing::warn!(error = %e, "where the conversation was read is not kept");
-                                }
-                            }
+                            query,
+                        } => spawn_archive_search(&archives, view, (app, conversation), query, tx.clone()),
+                        // Awaited: quitting right after must not lose it.
+                        command @ Command::SaveReading { .. } => {
+                            save_reading(&archives, command).await;
                         }
                         command => worker::spawn(&source, command, tx.clone()),
                     }
@@ -366,6 +365,28 @@ fn spawn_lookup<T: Send + 'static>(
     });
 }
 
+/// Keeps where a conversation was read ([`Command::SaveReading`]) in the archive; a
+/// failure is logged, never fatal.
+async fn save_reading(archives: &Archives, command: Command) {
+    let Command::SaveReading {
+        app,
+        conversation,
+        last_read,
+        newest_seen,
+    } = command
+    else {
+        return;
+    };
+    if let Some(archive) = &archives.writes {
+        let saved = archive
+            .with(move |a| a.store_reading(app, conversation, &last_read, &newest_seen))
+            .await;
+        if let Err(e) = saved {
+            tracing::warn!(error = %e, "where the conversation was read is not kept");
+        }
+    }
+}
+
 /// Reads a stretch of a conversation from the archive off the UI thread; the answer
 /// comes back as [`Action::ArchiveRead`].
 fn spawn_archive_read(
@@ -388,6 +409,33 @@ fn spawn_archive_read(
             .await
             .map_err(|e| e.to_string());
         let _ = tx.send(Action::ArchiveRead { view, read, result });
+    });
+}
+
+/// Searches a conversation's archive off the UI thread; the answer comes back as
+/// [`Action::ArchiveSearched`].
+fn spawn_archive_search(
+    archives: &Archives,
+    view: super::ViewId,
+    (app, conversation): (crate::model::AppId, crate::model::ConversationId),
+    query: String,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    // The writing connection: it indexes what is queued before it searches.
+    let Some(archive) = archives.writes.clone() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let asked = query.clone();
+        let result = archive
+            .with(move |a| super::archived::search_conversation(a, app, conversation, &asked))
+            .await
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Action::ArchiveSearched {
+            view,
+            query,
+            result,
+        });
     });
 }
 

@@ -73,6 +73,7 @@ pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> 
         Command::Quit
         | Command::Outside(_)
         | Command::ReadArchive { .. }
+        | Command::SearchArchive { .. }
         | Command::SaveReading { .. }
         | Command::SearchEverywhere { .. }
         | Command::LoadOverview
@@ -90,6 +91,7 @@ fn kind(command: &Command) -> &'static str {
         Command::Poll { .. } => "poll",
         Command::ReadArchive { .. } => "read_archive",
         Command::SaveReading { .. } => "save_reading",
+        Command::SearchArchive { .. } => "search_archive",
         Command::SearchEverywhere { .. } => "search_everywhere",
         Command::LoadOverview => "load_overview",
         Command::FindTime { .. } => "find_time",

@@ -33,6 +33,7 @@ pub use following::Newest;
 pub use landing::goal_note_text;
 pub use pane::PaneMove;
 pub use quotes::{REF_FETCH_DELAY_TICKS, RefLookup};
+pub use seeking::Landing;
 use seeking::Navigation;
 pub use shelf::{WINDOW_KEEP, WINDOW_MAX};
 use window::{Edges, Window};
@@ -321,10 +322,15 @@ impl ConversationView {
         match self.checked_page(&messages) {
             // The window is elsewhere: the page is archived, not shown.
             Some(None) => Some(Arrival::default()),
-            Some(Some(follow)) => Some(self.take_messages(messages, tz, names, follow)),
+            Some(Some(follow)) => {
+                let arrival = self.take_messages(messages, tz, names, follow);
+                self.trim(crate::archive::Side::After);
+                Some(arrival)
+            }
             None => {
                 let arrival = self.take_messages(messages, tz, names, false);
                 self.fetched_older();
+                self.trim(crate::archive::Side::Before);
                 Some(arrival)
             }
         }

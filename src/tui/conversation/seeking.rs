@@ -5,15 +5,34 @@
 //! runs out. Keys keep working meanwhile; Esc stops it. Also the jump list that `'`
 //! walks back along.
 
-use crate::model::{AppId, MessageId};
+use crate::archive::Position;
+use crate::model::{AppId, MessageId, MessageStatus};
 use crate::pager::Direction;
 
 use super::super::action::Command;
 use super::super::names::Names;
 use super::super::search::Search;
-use super::super::seek::{Goal, Jumps, Note, QUOTE_PAGE_BUDGET, SEARCH_PAGE_BUDGET, Seek, Toward};
+use super::super::seek::{
+    FIRST_PAGE_BUDGET, Goal, Jumps, Note, QUOTE_PAGE_BUDGET, SEARCH_PAGE_BUDGET, Seek, Toward,
+};
 use super::super::store::{Entry, MessageStore, OrderKey};
 use super::ConversationView;
+
+/// A place in the archive the view asks to be taken to: only the app reads the
+/// archive, so it carries the landing out ([`ConversationView::take_landing`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Landing {
+    /// A search match that is archived but not loaded.
+    Match(Position),
+    /// The message a reply quotes, when the archive has it.
+    Quote(MessageId, MessageStatus),
+    /// The newest archived message.
+    Newest,
+    /// The oldest archived message.
+    Oldest,
+    /// A place of the jump list that is no longer in the window.
+    Jump(MessageId),
+}
 
 /// The active search, the seek under way, the last remark and the jump list.
 #[derive(Debug, Default)]
@@ -23,6 +42,12 @@ pub(super) struct Navigation {
     /// What came of the last search step or jump, and the selection it was made at.
     note: Option<(Note, u64)>,
     jumps: Jumps,
+    /// A landing asked for, and where the jump to it starts.
+    landing: Option<(Landing, Option<MessageId>)>,
+    /// The archive is searching for the active search's query.
+    archive_searching: bool,
+    /// A step waits for the archive's matches: its way and whether the selection counts.
+    awaiting: Option<(Toward, bool)>,
 }
 
 impl Navigation {
@@ -91,15 +116,12 @@ impl ConversationView {
     }
 
     /// Searches for `query` (a non-empty one) and goes to the nearest match at or
-    /// above the selection, fetching older history when none is loaded.
-    pub fn start_search(
-        &mut self,
-        query: &str,
-        names: &Names,
-        names_version: u64,
-    ) -> Option<Command> {
+    /// above the selection. With an archive, the conversation's whole archive is
+    /// searched too (the step waits for it when nothing loaded matches); without, older
+    /// history is fetched until a match turns up.
+    pub fn start_search(&mut self, query: &str, names: &Names, names_version: u64) -> Vec<Command> {
         if query.is_empty() {
-            return None;
+            return Vec::new();
         }
         let app = self.target.app_id;
         self.nav.search = Some(Search::new(
@@ -109,7 +131,110 @@ impl ConversationView {
             app,
             names_version,
         ));
-        self.search_step(Toward::Older, true)
+        let mut commands = Vec::new();
+        self.nav.archive_searching = self.shelf.is_some();
+        self.nav.awaiting = None;
+        if self.nav.archive_searching {
+            commands.push(Command::SearchArchive {
+                view: self.id,
+                app,
+                conversation: self.target.conversation,
+                query: query.to_owned(),
+            });
+        }
+        commands.extend(self.search_step(Toward::Older, true));
+        commands
+    }
+
+    /// Takes the archive's matches for a query; a step waiting for them is taken now.
+    pub fn archive_searched(
+        &mut self,
+        query: &str,
+        result: Result<Vec<Position>, String>,
+    ) -> Option<Command> {
+        let search = self.nav.search.as_mut().filter(|s| s.query() == query)?;
+        self.nav.archive_searching = false;
+        match result {
+            Ok(keys) => search.add_archived(keys),
+            Err(e) => tracing::warn!(error = %e, "searching the archive failed"),
+        }
+        let (toward, inclusive) = self.nav.awaiting.take()?;
+        self.search_step(toward, inclusive)
+    }
+
+    /// The landing asked for, once: where to, and where the jump starts.
+    pub fn take_landing(&mut self) -> Option<(Landing, Option<MessageId>)> {
+        self.nav.landing.take()
+    }
+
+    /// The app showed the archive at a landing: the jump is remembered and a search
+    /// step counts as landed.
+    pub fn landed(&mut self, landing: Landing, from: Option<MessageId>) -> Option<Command> {
+        let jumped = matches!(landing, Landing::Jump(_));
+        if !jumped && from != self.selected().and_then(|e| e.message.id()) {
+            self.push_jump(from);
+        }
+        if let (Landing::Match(_), Some(search)) = (landing, self.nav.search.as_mut()) {
+            search.land();
+        }
+        if landing == Landing::Oldest {
+            return self.walk_to_first();
+        }
+        None
+    }
+
+    /// The archive did not have the landing's message: a quoted message is then
+    /// looked for by paging, as without an archive.
+    pub fn not_landed(&mut self, landing: Landing, from: Option<MessageId>) -> Option<Command> {
+        match landing {
+            Landing::Quote(id, status) => {
+                self.seek_more(Goal::Quote(id, status), QUOTE_PAGE_BUDGET, from)
+            }
+            Landing::Jump(_) => {
+                self.set_note(Note::NoJumpBack);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Goes to the oldest (`Toward::Older`) or newest message of the whole history:
+    /// of the window when it holds that end, else through the archive, then on to the
+    /// first message from the server when the archive does not reach it.
+    pub fn go_to_end(&mut self, toward: Toward) -> Option<Command> {
+        let beyond = match (toward, &self.shelf) {
+            (Toward::Older, Some(s)) => s.older,
+            (Toward::Newer, Some(s)) => s.newer,
+            (_, None) => false,
+        };
+        if beyond {
+            let from = self.selected().and_then(|e| e.message.id());
+            let landing = match toward {
+                Toward::Older => Landing::Oldest,
+                Toward::Newer => Landing::Newest,
+            };
+            self.nav.landing = Some((landing, from));
+            return None;
+        }
+        match toward {
+            Toward::Older => self.walk_to_first(),
+            Toward::Newer => {
+                self.select_last();
+                None
+            }
+        }
+    }
+
+    /// At the oldest archived message (or the oldest loaded, without an archive):
+    /// with an archive, history the server still has beyond it is fetched page by
+    /// page until the first message, the status bar counting them; Esc stops it.
+    fn walk_to_first(&mut self) -> Option<Command> {
+        self.select_first();
+        if self.shelf.is_none() || !self.more_that_way() {
+            return None;
+        }
+        let from = self.selected().and_then(|e| e.message.id());
+        self.seek_more(Goal::First, FIRST_PAGE_BUDGET, from)
     }
 
     /// Ends the active search; false when there was none.
@@ -119,6 +244,8 @@ impl ConversationView {
         }
         self.nav.search = None;
         self.nav.note = None;
+        self.nav.awaiting = None;
+        self.nav.archive_searching = false;
         true
     }
 
@@ -147,6 +274,15 @@ impl ConversationView {
             self.jump_to(pos);
             return None;
         }
+        if let Some(key) = found {
+            // Archived, not in the window: the app shows the archive there.
+            self.nav.landing = Some((Landing::Match(key), if first { from } else { None }));
+            return None;
+        }
+        if self.nav.archive_searching {
+            self.nav.awaiting = Some((toward, inclusive));
+            return None;
+        }
         let from = if first { from } else { None };
         self.seek_more(Goal::Match(toward), SEARCH_PAGE_BUDGET, from)
     }
@@ -170,6 +306,11 @@ impl ConversationView {
             self.jump_to(pos);
             return None;
         }
+        if self.shelf.is_some() {
+            // Perhaps archived: the app looks there first.
+            self.nav.landing = Some((Landing::Quote(id, status), from));
+            return None;
+        }
         self.seek_more(Goal::Quote(id, status), QUOTE_PAGE_BUDGET, from)
     }
 
@@ -179,7 +320,9 @@ impl ConversationView {
         self.nav.note = None;
         let here = self.selected().and_then(|e| e.message.id());
         let store = self.window.store();
-        match self.nav.jumps.back(here, |id| store.position(id).is_some()) {
+        let archived = self.shelf.is_some();
+        let reachable = |id| archived || store.position(id).is_some();
+        match self.nav.jumps.back(here, reachable) {
             Some(id) => self.jump_to_id(id),
             None => self.set_note(Note::NoJumpBack),
         }
@@ -190,19 +333,19 @@ impl ConversationView {
         self.nav.note = None;
         let here = self.selected().and_then(|e| e.message.id());
         let store = self.window.store();
-        match self
-            .nav
-            .jumps
-            .forward(here, |id| store.position(id).is_some())
-        {
+        let archived = self.shelf.is_some();
+        let reachable = |id| archived || store.position(id).is_some();
+        match self.nav.jumps.forward(here, reachable) {
             Some(id) => self.jump_to_id(id),
             None => self.set_note(Note::NoJumpForward),
         }
     }
 
+    /// Goes to a place of the jump list: in the window, or through the archive.
     fn jump_to_id(&mut self, id: MessageId) {
-        if let Some(pos) = self.store().position(id) {
-            self.jump_to(pos);
+        match self.store().position(id) {
+            Some(pos) => self.jump_to(pos),
+            None => self.nav.landing = Some((Landing::Jump(id), None)),
         }
     }
 
@@ -215,6 +358,7 @@ impl ConversationView {
             Goal::Match(_) => Note::SearchCancelled,
             Goal::Quote(..) => Note::QuoteCancelled,
             Goal::Message(_) | Goal::Time(..) => Note::GoalCancelled,
+            Goal::First => Note::FirstCancelled,
         });
         true
     }
@@ -237,7 +381,16 @@ impl ConversationView {
             Goal::Match(_) => nearest.and_then(|&k| self.store().position_of_key(k)),
             Goal::Quote(id, _) | Goal::Message(id) => self.store().position(id),
             Goal::Time(ms, _) => self.time_landing(ms),
+            Goal::First => (!self.more_that_way()).then_some(0),
         };
+        if goal == Goal::First {
+            // The selection goes along with the walk, so the window's far side can go.
+            self.select_first();
+            if found.is_some() {
+                self.nav.seek = None;
+                return None;
+            }
+        }
         if let Some(pos) = found {
             self.nav.seek = None;
             self.push_jump(from);
@@ -258,6 +411,7 @@ impl ConversationView {
                 Goal::Match(toward) => Note::NotWithin(toward, messages),
                 Goal::Quote(_, status) => Note::QuoteNotWithin(messages, status),
                 Goal::Message(_) | Goal::Time(..) => Note::GoalNotWithin(messages),
+                Goal::First => Note::FirstNotWithin(messages),
             });
             return None;
         }
@@ -271,6 +425,7 @@ impl ConversationView {
                 Goal::Match(_) => Note::SearchStopped,
                 Goal::Quote(..) => Note::QuoteStopped,
                 Goal::Message(_) | Goal::Time(..) => Note::GoalStopped,
+                Goal::First => Note::FirstStopped,
             });
         }
     }
@@ -284,7 +439,7 @@ impl ConversationView {
     ) -> Option<Command> {
         let toward = match goal {
             Goal::Match(t) | Goal::Time(_, t) => t,
-            Goal::Quote(..) | Goal::Message(_) => Toward::Older,
+            Goal::Quote(..) | Goal::Message(_) | Goal::First => Toward::Older,
         };
         if toward != Toward::of_walk(self.direction()) {
             self.set_note(match goal {
@@ -292,6 +447,7 @@ impl ConversationView {
                 Goal::Quote(_, status) => Note::QuoteNotLoaded(status),
                 Goal::Message(_) => Note::MessageNotInHistory,
                 Goal::Time(..) => Note::NothingAfterTime,
+                Goal::First => Note::FirstStopped,
             });
             return None;
         }
@@ -318,11 +474,14 @@ impl ConversationView {
             (Goal::Message(_) | Goal::Time(..), true) => Note::GoalStopped,
             (Goal::Message(_), false) => Note::MessageNotInHistory,
             (Goal::Time(..), false) => Note::NothingAfterTime,
+            (Goal::First, _) => Note::FirstStopped,
         }
     }
 
     /// The next page, unless one is on its way already (then its answer counts).
     fn fetch_for_seek(&mut self) -> Option<Command> {
+        // Past the archived edge the walk goes on from the cursor the archive ends at.
+        self.resume_older();
         if self.older_archived() {
             if self.is_reading_archive() {
                 return None;

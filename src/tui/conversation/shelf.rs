@@ -46,6 +46,9 @@ pub(super) struct Shelf {
     /// The check's pages move a selection on the newest message along (not when the
     /// view opened where it was read before).
     follow: bool,
+    /// The page on its way was asked for beside the window that was replaced: it is
+    /// archived when it comes, not shown.
+    pub(super) stray_page: bool,
 }
 
 impl Shelf {
@@ -86,6 +89,7 @@ impl ConversationView {
         };
         self.window.select(selected, row);
         let was = self.shelf.take().unwrap_or_default();
+        let stray_page = self.paging.is_in_flight() && !was.checking;
         self.shelf = Some(Shelf {
             older: opening.older,
             newer: opening.newer,
@@ -101,6 +105,7 @@ impl ConversationView {
                 .ends()
                 .and_then(|(_, n)| n.message.body.index_in_conversation),
             follow: !opening.restored,
+            stray_page,
         });
     }
 
@@ -189,11 +194,16 @@ impl ConversationView {
 
     /// Takes a page of the check for newer messages: `None` when no check is under
     /// way (the page is then the history walk's), `Some(None)` when the window is
-    /// elsewhere in history (the page is only archived), else whether the selection
+    /// elsewhere in history or was replaced since it was asked for (the page is only
+    /// archived), else whether the selection
     /// follows the page's messages into the window. The check ends once a page meets
     /// the archived messages.
     pub(super) fn checked_page(&mut self, messages: &[Message]) -> Option<Option<bool>> {
         let has_more = self.paging.has_more();
+        if let Some(shelf) = self.shelf.as_mut().filter(|s| s.stray_page) {
+            shelf.stray_page = false;
+            return Some(None);
+        }
         let shelf = self.shelf.as_mut().filter(|s| s.checking)?;
         if shelf.newer {
             shelf.checking = false;

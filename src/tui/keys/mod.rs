@@ -113,8 +113,8 @@ pub const BINDINGS: &[Binding] = &[
         "a page down",
     ),
     b(Op::PageUp, "page-up", &["pageup", "ctrl-b"], "a page up"),
-    b(Op::First, "first", &["g", "home"], "first loaded message"),
-    b(Op::Last, "last", &["G", "end"], "last loaded message"),
+    b(Op::First, "first", &["g", "home"], "oldest message"),
+    b(Op::Last, "last", &["G", "end"], "newest message"),
     b(
         Op::Focus,
         "focus",

@@ -60,6 +60,10 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
                 "going to the time… {} messages loaded on the way (Esc stops)",
                 seek.messages
             ),
+            Goal::First => format!(
+                "going to the first message… {} loaded; Esc stops",
+                seek.messages
+            ),
         };
         return Some((text, true));
     }
@@ -105,6 +109,14 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
             | Note::NothingAfterTime => goal_note_text(note).unwrap_or_default(),
             Note::NoJumpBack => "no jump to go back from".into(),
             Note::NoJumpForward => "no jump to go forward to".into(),
+            Note::FirstStopped => {
+                "stopped on the way to the first message: more history could not be loaded; g tries again"
+                    .into()
+            }
+            Note::FirstCancelled => "stopped on the way to the first message".into(),
+            Note::FirstNotWithin(n) => {
+                format!("not at the first message after {n} more messages; g goes on")
+            }
         };
         return Some((text, false));
     }
