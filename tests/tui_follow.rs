@@ -558,3 +558,21 @@ fn a_poll_refused_by_the_service_is_said_once_and_slows_down() {
     });
     assert_eq!(app.live().follow().unwrap().interval().as_secs(), 8);
 }
+
+#[test]
+fn r_looks_for_the_service_at_once_instead_of_after_the_back_off() {
+    let mut app = open_ten();
+    for _ in 0..3 {
+        let (view, _) = tick_until_poll(&mut app);
+        app.update(Action::Polled {
+            view,
+            result: Err(unreachable_error()),
+        });
+    }
+    assert!(status_line(&mut app).contains(" offline "));
+    let commands = app.update(key('r'));
+    assert!(
+        commands.iter().any(|c| matches!(c, Command::Poll { .. })),
+        "{commands:?}"
+    );
+}

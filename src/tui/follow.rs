@@ -262,6 +262,13 @@ impl Live {
         }
     }
 
+    /// The next poll goes out at once (`r`).
+    pub(crate) fn poll_now(&mut self, now: Duration) {
+        if let Some((_, f)) = self.follow.as_mut() {
+            f.now(now);
+        }
+    }
+
     /// The poll timing of `view`, when it is the one followed.
     pub(crate) fn follow_of(&mut self, view: ViewId) -> Option<&mut Follow> {
         self.follow

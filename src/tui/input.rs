@@ -268,12 +268,18 @@ impl App {
                 return Vec::new();
             }
             Op::Retry => {
-                return self
+                // Also looks for the service (and new messages) now, not after the
+                // back-off: offline, r is how to try again at once.
+                let now = self.clock();
+                self.live.poll_now(now);
+                let mut commands: Vec<Command> = self
                     .view
                     .as_mut()
                     .and_then(|v| v.retry())
                     .into_iter()
                     .collect();
+                commands.extend(self.due_poll());
+                return commands;
             }
             _ => {}
         }
