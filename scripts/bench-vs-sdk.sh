@@ -3,7 +3,7 @@
 # (`Service.json` in a `while HasMore` loop) against `volc-im demo-server` on
 # loopback. Creates a virtualenv holding the SDK on first use.
 #
-#   scripts/bench-vs-sdk.sh [--runs N] [--only p2|p3|start|limit|memory]... [--volc-im PATH]
+#   scripts/bench-vs-sdk.sh [--runs N] [--only p2|p3|start|limit|memory]... [--no-archive] [--volc-im PATH]
 #
 # Builds the release binary first unless --volc-im names one. Figures are medians
 # of interleaved runs; see scripts/bench_vs_sdk.py for what each one measures.

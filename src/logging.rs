@@ -44,24 +44,34 @@ fn log_dir() -> Option<PathBuf> {
     )
 }
 
-/// Starts logging to `volc-im.log` in [`log_dir`]. Returns the guard that flushes
-/// the log when dropped, or `None` when no log file could be opened (then nothing
-/// is logged: the screen is never used for logs).
-pub fn init() -> Option<WorkerGuard> {
+/// Starts logging to `volc-im.log` in [`log_dir`]. With `background`, lines are
+/// written by a thread of their own, so that the caller never waits for the disk
+/// (the browser, which draws between events); without, each line is written as it
+/// is logged, which for a command logging a handful of lines saves starting a
+/// thread. Returns the guard that flushes a background log when dropped; `None`
+/// without `background`, or when no log file could be opened (then nothing is
+/// logged: the screen is never used for logs).
+pub fn init(background: bool) -> Option<WorkerGuard> {
     let dir = log_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     make_private(&dir.join(LOG_FILE));
     let appender = tracing_appender::rolling::never(&dir, LOG_FILE);
+    let filter =
+        EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("volc_im=info"));
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false);
+    if !background {
+        log.with_writer(crate::log_escape::EscapeControls(appender))
+            .try_init()
+            .ok()?;
+        return None;
+    }
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(BUFFERED_LINES)
         .lossy(true)
         .finish(appender);
-    let filter =
-        EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("volc_im=info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(crate::log_escape::EscapeControls(writer))
-        .with_ansi(false)
+    log.with_writer(crate::log_escape::EscapeControls(writer))
         .try_init()
         .ok()?;
     Some(guard)

@@ -3,8 +3,8 @@
 //!
 //! Two rules, both checked under one lock when a request asks to go:
 //!
-//! - a GCRA limiter (governor) spaces requests at `max_qps` a second, two at a time
-//!   from 20 a second up, with slack so that a request that woke late does not push
+//! - a GCRA limiter (governor) spaces requests at `max_qps` a second, four at a
+//!   time from 20 a second up, with slack so that a request that woke late does not push
 //!   every later one back;
 //! - a log of the last `max_qps` start times lets a request go only once the oldest
 //!   of them is [`WINDOW`] old. The window is wider than the server's second, so
@@ -33,10 +33,13 @@ use governor::{Quota, RateLimiter};
 
 /// At most `max_qps` requests start within any stretch this long.
 pub(crate) const WINDOW: Duration = Duration::from_millis(1020);
-/// From this limit up, requests start two at a time: one timer wakes two requests,
-/// whose answers then often arrive together, so that a process exporting at the
-/// limit wakes about once per page instead of twice.
+/// From this limit up, requests start [`BATCH`] at a time: one timer wakes every
+/// request waiting (an export walks several conversations at once), whose answers
+/// then often arrive together, so that a process exporting at the limit wakes
+/// about once per page instead of twice.
 const BATCH_FROM_QPS: u32 = 20;
+/// Requests started at once from [`BATCH_FROM_QPS`] up.
+const BATCH: u32 = 4;
 
 type Limiter<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
@@ -55,12 +58,12 @@ struct Rules<C: Clock> {
     /// Start times of the last `max_qps` requests, oldest first.
     started: VecDeque<C::Instant>,
     max_qps: usize,
-    /// Permits taken at once: 2 from [`BATCH_FROM_QPS`] up, else 1.
+    /// Permits taken at once: [`BATCH`] from [`BATCH_FROM_QPS`] up, else 1.
     batch: usize,
-    /// The second permit of a batch, for the next request to ask. The batch was
-    /// checked against the log as a whole and nothing else can start before this
-    /// permit is used, so it is good whenever that is; its start is logged then.
-    banked: bool,
+    /// The permits of a batch left for the next requests to ask. The batch was
+    /// checked against the log as a whole and nothing else can start before these
+    /// permits are used, so they are good whenever that is; each start is logged then.
+    banked: usize,
 }
 
 impl Pace {
@@ -84,12 +87,12 @@ impl Pace {
 impl<C: Clock + Clone> Pace<C> {
     fn with_clock(max_qps: u32, clock: C) -> Pace<C> {
         let rules = (max_qps > 0).then(|| {
-            let batch: u32 = if max_qps >= BATCH_FROM_QPS { 2 } else { 1 };
+            let batch: u32 = if max_qps >= BATCH_FROM_QPS { BATCH } else { 1 };
             // From BATCH_FROM_QPS up, a batch of slack besides the batch itself, so
             // that a request that woke late is followed by the next on schedule.
-            let burst = if batch == 2 { 4 } else { 1 };
+            let burst = if batch > 1 { 2 * batch } else { 1 };
             let quota = Quota::per_second(NonZeroU32::new(max_qps).expect("max_qps > 0"))
-                .allow_burst(NonZeroU32::new(burst).expect("burst is 1 or 4"));
+                .allow_burst(NonZeroU32::new(burst).expect("burst is at least 1"));
             let max_qps = max_qps as usize;
             Mutex::new(Rules {
                 spacing: RateLimiter::direct_with_clock(quota, clock.clone()),
@@ -97,7 +100,7 @@ impl<C: Clock + Clone> Pace<C> {
                 started: VecDeque::with_capacity(max_qps.min(1024)),
                 max_qps,
                 batch: batch as usize,
-                banked: false,
+                banked: 0,
             })
         });
         Pace {
@@ -116,7 +119,8 @@ impl<C: Clock + Clone> Pace<C> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = self.clock.now();
-        if std::mem::take(&mut rules.banked) {
+        if rules.banked > 0 {
+            rules.banked -= 1;
             rules.log_start(now);
             return Ok(());
         }
@@ -131,14 +135,14 @@ impl<C: Clock + Clone> Pace<C> {
                 return Err(WINDOW - age);
             }
         }
-        let permits = NonZeroU32::new(batch as u32).expect("a batch is 1 or 2");
+        let permits = NonZeroU32::new(batch as u32).expect("a batch is at least 1");
         match rules.spacing.check_n(permits) {
             Ok(Ok(())) => {}
             Ok(Err(not_until)) => return Err(not_until.wait_time_from(now)),
             Err(_) => unreachable!("the burst holds a whole batch"),
         }
         rules.log_start(now);
-        rules.banked = batch == 2;
+        rules.banked = batch - 1;
         Ok(())
     }
 }
@@ -251,30 +255,68 @@ mod tests {
     fn a_burst_at_start_waits_after_the_slack() {
         let clock = FakeRelativeClock::default();
         let pace = Pace::with_clock(100, clock.clone());
-        for i in 0..4 {
+        for i in 0..8 {
             assert!(
                 pace.try_start().is_ok(),
-                "two batches of two at start ({i})"
+                "two batches of four at start ({i})"
             );
         }
         let wait = pace
             .try_start()
-            .expect_err("a fifth request at once must wait");
-        assert!(wait > Duration::from_millis(19) && wait <= Duration::from_millis(20));
+            .expect_err("a ninth request at once must wait");
+        assert!(wait > Duration::from_millis(39) && wait <= Duration::from_millis(40));
         clock.advance(wait);
-        assert!(pace.try_start().is_ok() && pace.try_start().is_ok());
-        assert!(pace.try_start().is_err(), "then two every 20 ms");
-        clock.advance(Duration::from_millis(20));
+        assert!((0..4).all(|_| pace.try_start().is_ok()));
+        assert!(pace.try_start().is_err(), "then four every 40 ms");
+        clock.advance(Duration::from_millis(40));
         assert!(pace.try_start().is_ok());
         clock.advance(Duration::from_millis(7));
         assert!(
-            pace.try_start().is_ok(),
-            "the second of a batch waits for the next request, however late"
+            (0..3).all(|_| pace.try_start().is_ok()),
+            "the rest of a batch waits for the next requests, however late"
         );
         assert!(pace.try_start().is_err());
         let slow = Pace::with_clock(5, FakeRelativeClock::default());
         assert!(slow.try_start().is_ok());
         assert!(slow.try_start().is_err(), "low limits get no slack");
+    }
+
+    /// Three walks at the limit, each asking again once its answer is in: one
+    /// timer wake starts all three, and the server still never counts more than
+    /// the limit in a second.
+    #[test]
+    fn walks_waiting_together_start_on_one_wake() {
+        let clock = FakeRelativeClock::default();
+        let pace = Pace::with_clock(100, clock.clone());
+        let mut wakes = 0;
+        let mut sent = Vec::new();
+        let mut elapsed = Duration::ZERO;
+        while sent.len() < 600 {
+            // The three walks ask in turn; whoever must wait sleeps on the timer.
+            let mut started = 0;
+            while started < 3 {
+                match pace.try_start() {
+                    Ok(()) => {
+                        sent.push(elapsed);
+                        started += 1;
+                    }
+                    Err(wait) => {
+                        wakes += 1;
+                        clock.advance(wait);
+                        elapsed += wait;
+                    }
+                }
+            }
+        }
+        let (busiest, refused) = as_the_server_counts(100, &sent);
+        assert!(refused == 0 && busiest <= 100, "{busiest} in one second");
+        let rate = (sent.len() - 1) as f64 / sent.last().unwrap().as_secs_f64();
+        assert!(rate >= 97.0, "{rate:.1} requests/s");
+        assert!(
+            wakes * 3 <= sent.len(),
+            "{wakes} timer wakes for {} requests",
+            sent.len()
+        );
     }
 
     #[test]

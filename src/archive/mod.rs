@@ -36,6 +36,9 @@ pub use store::{PageFetch, PageStored};
 /// How long a write waits for another process's write to finish before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
+
 /// The archive's file name in the data directory.
 pub const FILE_NAME: &str = "archive.sqlite3";
 /// The demo's own archive, beside the real one: trying the demo never mixes demo
@@ -70,6 +73,7 @@ impl Archive {
     /// written by a newer volc-im is refused with an error naming it, and nothing is
     /// written to it.
     pub fn open(path: &Path) -> Result<Archive, ArchiveError> {
+        no_memory_statistics();
         file::create(path)?;
         file::check(path)?;
         let sqlite = |e| ArchiveError::from_sqlite(path, e);
@@ -81,6 +85,9 @@ impl Archive {
             });
         }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        // Room for every statement a page's store and the reads around it use: with
+        // the default 16 they pushed each other out and were parsed again per page.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         search_index::register_functions(&conn).map_err(sqlite)?;
         let mut archive = Archive {
             conn,
@@ -226,6 +233,24 @@ impl Archive {
     fn error(&self, e: rusqlite::Error) -> ArchiveError {
         ArchiveError::from_sqlite(&self.path, e)
     }
+}
+
+/// SQLite counts the memory it allocates under a process-wide mutex, on every
+/// allocation, for statistics nothing here reads: off, before its first use.
+fn no_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int. Called before this
+        // process opens its first connection; once SQLite is initialised (another
+        // part of the process opened one first) it returns SQLITE_MISUSE and
+        // changes nothing, and statistics simply stay on.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            );
+        }
+    });
 }
 
 /// Milliseconds since the epoch, now.

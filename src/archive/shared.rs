@@ -1,49 +1,145 @@
-//! The archive shared by the tasks of one command: writes run off the async
-//! threads, one at a time; a failure is kept so the command can report it.
+//! The archive shared by the tasks of one command. Pages are handed to a writer
+//! thread of its own, which stores every page waiting in one transaction, so a fast
+//! walk costs one commit per batch and a slow one one wake-up per batch, not one
+//! blocking call per page; every read through [`SharedArchive::with`] or
+//! [`SharedArchive::lock`] first writes whatever was handed over before it. A
+//! failure is kept so the command can report it.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
 
 use super::{Archive, ArchiveError, PageFetch, PageStored};
 use crate::api::wire::Page;
 use crate::model::{AppId, ConversationId, ConversationInfo, Cursor, Message, User};
 use crate::pager::{Direction, PageRequest};
 
+/// How long the writer waits for more pages after the first of a batch: pages
+/// fetched within it share one transaction. A read, or the end of the command,
+/// writes them at once.
+const LINGER: Duration = Duration::from_millis(200);
+/// Pages of this many bytes (by [`page_weight`]) are written without waiting out
+/// the linger.
+const BATCH_BYTES: usize = 512 * 1024;
+/// At most this many bytes of pages wait for the writer: past it, handing a page
+/// over waits (a page bigger than this still goes, alone).
+const ROOM_BYTES: usize = 4 * 1024 * 1024;
+/// What a page is counted as besides its messages: the page and its vector.
+const PAGE_OVERHEAD: usize = 256;
+
 /// An [`Archive`] for several tasks. Cheap to clone.
-#[derive(Clone, Debug)]
+///
+/// Pages handed over with [`SharedArchive::keep_page`] are written before any later
+/// read through this archive, before [`SharedArchive::failure`] answers, and when
+/// the last clone is dropped, at the latest [`LINGER`] after they were handed over.
+#[derive(Clone)]
 pub struct SharedArchive {
-    inner: Arc<Mutex<Archive>>,
-    first_failure: Arc<Mutex<Option<(String, u64)>>>,
+    shared: Arc<Shared>,
+    writer: Arc<Writer>,
+}
+
+impl std::fmt::Debug for SharedArchive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedArchive")
+            .field("archive", &self.shared.archive)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    archive: Mutex<Archive>,
+    queue: Mutex<Queue>,
+    /// Wakes the writer: a first page, a full batch, or the end.
+    wake: Condvar,
+    /// Bytes of room for pages waiting; taken by a hand-off, given back once written.
+    room: Semaphore,
+    first_failure: Mutex<Option<(String, u64)>>,
+}
+
+/// Pages handed over and not yet written.
+#[derive(Default)]
+struct Queue {
+    pages: Vec<(PageFetch, Page)>,
+    /// Their weight, as taken from `room`.
+    bytes: usize,
+    /// The writer waits for a first page: the next hand-off must wake it (and only
+    /// that one, so that a batch costs one wake-up).
+    idle: bool,
+    /// The last handle is gone: the writer writes what is left and ends.
+    closed: bool,
+}
+
+/// The writer thread, ended (after writing what is left) with the last clone.
+struct Writer {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).closed = true;
+        self.shared.wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            // The thread writes whatever is queued before it ends; a panic there has
+            // been reported by the panic hook already.
+            let _ = thread.join();
+        }
+        // Without a thread (it could not be started, or it panicked) the pages left
+        // are written here.
+        drop(self.shared.lock_flushed());
+    }
 }
 
 impl SharedArchive {
-    /// Shares `archive`.
+    /// Shares `archive`, starting its writer thread.
     pub fn new(archive: Archive) -> SharedArchive {
+        let shared = Arc::new(Shared {
+            archive: Mutex::new(archive),
+            queue: Mutex::default(),
+            wake: Condvar::new(),
+            room: Semaphore::new(ROOM_BYTES),
+            first_failure: Mutex::default(),
+        });
+        let for_thread = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("archive-writer".into())
+            .spawn(move || write_batches(&for_thread))
+            .map_err(|e| {
+                tracing::warn!("no archive writer thread ({e}): each page is written as kept")
+            })
+            .ok();
         SharedArchive {
-            inner: Arc::new(Mutex::new(archive)),
-            first_failure: Arc::default(),
+            writer: Arc::new(Writer {
+                shared: Arc::clone(&shared),
+                thread,
+            }),
+            shared,
         }
     }
 
     /// Runs `f` on the archive on a blocking thread (a write may wait for another
-    /// process's for up to the busy timeout).
+    /// process's for up to the busy timeout), after writing the pages handed over.
     pub async fn with<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Archive) -> Result<T, ArchiveError> + Send + 'static,
     ) -> Result<T, ArchiveError> {
-        let inner = self.inner.clone();
-        let run = tokio::task::spawn_blocking(move || f(&mut lock(&inner)));
+        let shared = Arc::clone(&self.shared);
+        let run = tokio::task::spawn_blocking(move || f(&mut shared.lock_flushed()));
         match run.await {
             Ok(result) => result,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
         }
     }
 
-    /// The archive, locked, for reads on the calling thread.
+    /// The archive, locked, for reads on the calling thread, after writing the pages
+    /// handed over.
     pub fn lock(&self) -> MutexGuard<'_, Archive> {
-        lock(&self.inner)
+        self.shared.lock_flushed()
     }
 
-    /// Stores a page with its coverage.
+    /// Stores a page with its coverage, now, and says what that did.
     pub async fn store_page(
         &self,
         fetch: PageFetch,
@@ -52,11 +148,38 @@ impl SharedArchive {
         self.with(move |a| a.store_page(&fetch, &page)).await
     }
 
-    /// Stores a page for a command whose own output matters more than the archive
-    /// (export, the browser): a failure is logged and kept, never returned.
+    /// Hands a page over for a command whose own output matters more than the
+    /// archive (export, the browser): it is written with the pages around it, and a
+    /// failure is logged and kept, never returned. Waits only while the pages not yet
+    /// written fill the room for them.
     pub async fn keep_page(&self, fetch: PageFetch, page: Page) {
-        let result = self.store_page(fetch, page).await;
-        self.keep(result.map(drop));
+        // Without a writer (it could not start, or it panicked) nothing would free
+        // the room the pages waiting take: each page is written as it is kept.
+        let writing = self
+            .writer
+            .thread
+            .as_ref()
+            .is_some_and(|t| !t.is_finished());
+        if !writing {
+            let result = self.store_page(fetch, page).await;
+            self.shared.keep(result.map(drop));
+            return;
+        }
+        let weight = page_weight(&page.messages).min(ROOM_BYTES);
+        let permits = u32::try_from(weight).unwrap_or(u32::MAX);
+        match self.shared.room.acquire_many(permits).await {
+            // Given back by whoever writes the page.
+            Ok(permit) => permit.forget(),
+            Err(_) => unreachable!("the room is never closed"),
+        }
+        let mut queue = lock(&self.shared.queue);
+        queue.pages.push((fetch, page));
+        queue.bytes += weight;
+        let wake = std::mem::take(&mut queue.idle) || queue.bytes >= BATCH_BYTES;
+        drop(queue);
+        if wake {
+            self.shared.wake.notify_one();
+        }
     }
 
     /// Stores messages fetched by id, keeping any failure.
@@ -69,36 +192,108 @@ impl SharedArchive {
         let result = self
             .with(move |a| a.store_messages(app, conversation, &messages))
             .await;
-        self.keep(result.map(drop));
+        self.shared.keep(result.map(drop));
     }
 
     /// Stores conversation names and types, keeping any failure.
     pub async fn keep_conversations(&self, app: AppId, infos: Vec<ConversationInfo>) {
         let result = self.with(move |a| a.store_conversations(app, &infos)).await;
-        self.keep(result);
+        self.shared.keep(result);
     }
 
     /// Stores user names, keeping any failure.
     pub async fn keep_users(&self, app: AppId, users: Vec<User>) {
         let result = self.with(move |a| a.store_users(app, &users)).await;
-        self.keep(result);
+        self.shared.keep(result);
+    }
+
+    /// The first failure to store, and how many stores failed, if any did (the pages
+    /// handed over are written first, so their failures count).
+    pub fn failure(&self) -> Option<(String, u64)> {
+        drop(self.shared.lock_flushed());
+        lock(&self.shared.first_failure).clone()
+    }
+}
+
+impl Shared {
+    /// The archive, locked, with every page handed over so far written: pages leave
+    /// the queue only under the archive's lock, so once it is held none is in flight.
+    fn lock_flushed(&self) -> MutexGuard<'_, Archive> {
+        let mut archive = lock(&self.archive);
+        let (pages, bytes) = {
+            let mut queue = lock(&self.queue);
+            (
+                std::mem::take(&mut queue.pages),
+                std::mem::take(&mut queue.bytes),
+            )
+        };
+        if !pages.is_empty() {
+            match archive.store_pages(&pages) {
+                Ok(results) => results.into_iter().for_each(|r| self.keep(r.map(drop))),
+                Err(e) => self.keep_failures(&e, pages.len() as u64),
+            }
+            drop(pages);
+            self.room.add_permits(bytes);
+        }
+        archive
     }
 
     fn keep(&self, result: Result<(), ArchiveError>) {
         if let Err(e) = result {
-            tracing::warn!("not archived: {e}");
-            let mut failure = lock(&self.first_failure);
-            match failure.as_mut() {
-                Some((_, count)) => *count += 1,
-                None => *failure = Some((e.to_string(), 1)),
-            }
+            self.keep_failures(&e, 1);
         }
     }
 
-    /// The first failure to store, and how many stores failed, if any did.
-    pub fn failure(&self) -> Option<(String, u64)> {
-        lock(&self.first_failure).clone()
+    fn keep_failures(&self, e: &ArchiveError, count: u64) {
+        tracing::warn!(stores = count, "not archived: {e}");
+        let mut failure = lock(&self.first_failure);
+        match failure.as_mut() {
+            Some((_, n)) => *n += count,
+            None => *failure = Some((e.to_string(), count)),
+        }
     }
+}
+
+/// The writer thread: waits for a first page, then up to [`LINGER`] for more (less
+/// once a batch is full, none once the last handle is gone), and writes them all.
+fn write_batches(shared: &Shared) {
+    loop {
+        let mut queue = lock(&shared.queue);
+        while queue.pages.is_empty() {
+            if queue.closed {
+                return;
+            }
+            queue.idle = true;
+            queue = shared
+                .wake
+                .wait(queue)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        queue.idle = false;
+        let deadline = Instant::now() + LINGER;
+        while !queue.closed && !queue.pages.is_empty() && queue.bytes < BATCH_BYTES {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            queue = match shared.wake.wait_timeout(queue, left) {
+                Ok((queue, _)) => queue,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        drop(queue);
+        drop(shared.lock_flushed());
+    }
+}
+
+/// The bytes a page waiting for the writer is counted as: each message's received
+/// JSON and its typed view, and the page's own overhead.
+fn page_weight(messages: &[Message]) -> usize {
+    PAGE_OVERHEAD
+        + messages
+            .iter()
+            .map(|m| m.raw_json().len() + std::mem::size_of::<Message>())
+            .sum::<usize>()
 }
 
 /// A poisoned lock only means another task panicked mid-call; SQLite rolled back
@@ -172,5 +367,178 @@ impl<S> Archiving<S> {
         if let Some(archive) = &self.archive {
             archive.keep_conversations(app, infos.to_vec()).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures::FutureExt;
+    use serde_json::json;
+
+    use super::*;
+
+    const APP: AppId = AppId(1);
+    const CONVERSATION: ConversationId = ConversationId(2);
+
+    /// Page `n` of a newest-first walk from the newest message: messages
+    /// `100 - 10n` down to `91 - 10n`, continued at the cursor of the oldest.
+    fn page(n: i64) -> (PageFetch, Page) {
+        let newest = 100 - 10 * n;
+        let messages = (0..10)
+            .map(|i| {
+                let idx = newest - i;
+                Message::from_value(&json!({
+                    "MessageId": 1000 + idx,
+                    "IndexInConversation": idx,
+                    "CreateTime": idx * 1000,
+                    "Content": format!("message {idx}"),
+                }))
+            })
+            .collect();
+        let cursor = if n == 0 {
+            Cursor::NEWEST
+        } else {
+            Cursor(newest + 1)
+        };
+        let fetch = PageFetch::new(
+            APP,
+            CONVERSATION,
+            Direction::NewestFirst,
+            cursor,
+            Cursor::NEWEST,
+        );
+        let page = Page {
+            has_more: Some(true),
+            new_cursor: Some(Cursor(newest - 9)),
+            messages,
+        };
+        (fetch, page)
+    }
+
+    fn open(dir: &tempfile::TempDir) -> SharedArchive {
+        SharedArchive::new(Archive::open(&dir.path().join("a.sqlite3")).unwrap())
+    }
+
+    fn indexes(archive: &Archive) -> Vec<i64> {
+        archive
+            .messages(APP, CONVERSATION)
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.message.body.index_in_conversation)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_read_sees_every_page_handed_over_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        for n in 0..3 {
+            let (fetch, page) = page(n);
+            archive.keep_page(fetch, page).await;
+        }
+        assert_eq!(indexes(&archive.lock()), (71..=100).collect::<Vec<_>>());
+        let (fetch, page) = page(3);
+        archive.keep_page(fetch, page).await;
+        let coverage = archive
+            .with(|a| a.coverage(APP, CONVERSATION))
+            .await
+            .unwrap();
+        assert_eq!(coverage.len(), 1, "one chain: {coverage:?}");
+        assert_eq!(
+            (coverage[0].lo_idx, coverage[0].hi_idx),
+            (Some(61), Some(100))
+        );
+        assert_eq!(archive.failure(), None);
+    }
+
+    #[tokio::test]
+    async fn pages_waiting_together_are_written_in_one_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        let commits = Arc::new(AtomicUsize::new(0));
+        {
+            // Held while the pages are handed over, so none can be written yet.
+            let mut held = archive.lock();
+            let counter = Arc::clone(&commits);
+            let _none_before = held.conn.commit_hook(Some(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                false
+            }));
+            for n in 0..5 {
+                let (fetch, page) = page(n);
+                archive
+                    .keep_page(fetch, page)
+                    .now_or_never()
+                    .expect("a hand-off does not wait for the archive");
+            }
+        }
+        assert_eq!(indexes(&archive.lock()).len(), 50);
+        assert_eq!(commits.load(Ordering::SeqCst), 1);
+        let coverage = archive.lock().coverage(APP, CONVERSATION).unwrap();
+        assert_eq!(coverage.len(), 1, "the five pages chain: {coverage:?}");
+    }
+
+    #[tokio::test]
+    async fn pages_handed_over_are_written_when_the_last_handle_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        let other = archive.clone();
+        for n in 0..4 {
+            let (fetch, page) = page(n);
+            other.keep_page(fetch, page).await;
+        }
+        drop(other);
+        drop(archive);
+        let reopened = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+        assert_eq!(indexes(&reopened), (61..=100).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn without_its_writer_a_page_is_written_as_it_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        lock(&archive.shared.queue).closed = true;
+        archive.shared.wake.notify_all();
+        let writer = archive.writer.thread.as_ref().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !writer.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(writer.is_finished(), "the writer ends once closed");
+        let (fetch, page) = page(0);
+        archive.keep_page(fetch, page).await;
+        // Read past the flush: the page is there without it.
+        let held = indexes(&lock(&archive.shared.archive));
+        assert_eq!(held, (91..=100).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_page_that_fails_is_counted_and_the_pages_around_it_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        {
+            let held = archive.lock();
+            held.conn
+                .execute_batch(
+                    "CREATE TEMP TRIGGER refuse BEFORE INSERT ON messages
+                     WHEN NEW.idx = 85 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+                )
+                .unwrap();
+            for n in 0..3 {
+                let (fetch, page) = page(n);
+                archive
+                    .keep_page(fetch, page)
+                    .now_or_never()
+                    .expect("a hand-off does not wait for the archive");
+            }
+        }
+        let (first, count) = archive.failure().expect("the second page failed");
+        assert_eq!(count, 1);
+        assert!(first.contains("refused"), "{first}");
+        let held: Vec<i64> = indexes(&archive.lock());
+        let expected: Vec<i64> = (71..=80).chain(91..=100).collect();
+        assert_eq!(held, expected, "the failed page is rolled back whole");
     }
 }

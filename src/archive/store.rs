@@ -1,7 +1,9 @@
 //! Storing: pages with their coverage, messages fetched by id, conversation and user
 //! names. Every message goes through [`write_messages`], the one write path.
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use std::fmt::Write as _;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::coverage::{
     NewerEdge, OlderEdge, Stretch, newer_columns, newer_edge, older_columns, older_edge,
@@ -95,6 +97,31 @@ impl Archive {
             stretch,
             joined,
         })
+    }
+
+    /// Stores several fetched pages, each with its coverage, in one transaction: each
+    /// page is all there or not at all (a page that fails, say on a full archive, is
+    /// rolled back alone and the others are kept), and the commit costs once for all
+    /// of them. One result per page, in order; the outer error is the transaction's
+    /// own (it could not begin or commit), and then no page was stored.
+    pub fn store_pages(
+        &mut self,
+        pages: &[(PageFetch, Page)],
+    ) -> Result<Vec<Result<PageStored, ArchiveError>>, ArchiveError> {
+        let path = self.path.clone();
+        let sqlite = |e| ArchiveError::from_sqlite(&path, e);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let now = now_ms();
+        let results = pages
+            .iter()
+            .map(|(fetch, page)| store_one(&tx, fetch, page, now).map_err(sqlite))
+            .collect();
+        super::search_index::index_if_due(&tx).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok(results)
     }
 
     /// Stores messages fetched by id (`GetMessages`): they are kept, but say nothing
@@ -203,6 +230,35 @@ impl Archive {
     }
 }
 
+/// One page of a grouped store, inside a savepoint of its own.
+fn store_one(
+    tx: &Transaction<'_>,
+    fetch: &PageFetch,
+    page: &Page,
+    now: i64,
+) -> rusqlite::Result<PageStored> {
+    // Cached statements rather than rusqlite's savepoint, which parses its SQL anew
+    // each time.
+    tx.prepare_cached("SAVEPOINT page")?.execute([])?;
+    let stored = insert_messages(tx, fetch.app, fetch.conversation, &page.messages, now)
+        .and_then(|written| Ok((written, record_coverage(tx, fetch, page, now)?)));
+    let (written, (stretch, joined)) = match stored {
+        Ok(stored) => stored,
+        Err(e) => {
+            tx.prepare_cached("ROLLBACK TO page")?.execute([])?;
+            tx.prepare_cached("RELEASE page")?.execute([])?;
+            return Err(e);
+        }
+    };
+    tx.prepare_cached("RELEASE page")?.execute([])?;
+    Ok(PageStored {
+        new: written.new,
+        changed: written.changed,
+        stretch,
+        joined,
+    })
+}
+
 /// The one write path of messages: a message not archived is inserted; an archived
 /// one (same key in the same conversation) whose JSON differs is replaced in place,
 /// keeping its row id.
@@ -213,45 +269,94 @@ pub(crate) fn write_messages(
     messages: &[Message],
     now: i64,
 ) -> rusqlite::Result<Written> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO messages (app_id, conversation_id, key, message_id, idx, create_time,
-                               sender, sender_str, msg_type, status, text, raw, fetched_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT (app_id, conversation_id, key) DO NOTHING",
-    )?;
-    let mut replace = tx.prepare_cached(
-        "UPDATE messages SET message_id = ?4, idx = ?5, create_time = ?6, sender = ?7,
-                             sender_str = ?8, msg_type = ?9, status = ?10, text = ?11,
-                             raw = ?12, fetched_at = ?13
-         WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3 AND raw IS NOT ?12",
+    let written = insert_messages(tx, app, conversation, messages, now)?;
+    super::search_index::index_if_due(tx)?;
+    Ok(written)
+}
+
+/// [`write_messages`] without the search queue's check, for a caller that checks it
+/// once for several pages.
+fn insert_messages(
+    tx: &Connection,
+    app: AppId,
+    conversation: ConversationId,
+    messages: &[Message],
+    now: i64,
+) -> rusqlite::Result<Written> {
+    // Looked up first: a message archived as it is now (every message of an export
+    // run again) costs one index lookup, and neither its text's decoding nor a write.
+    let mut archived = tx.prepare_cached(
+        "SELECT id, raw FROM messages WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3",
     )?;
     let mut written = Written::default();
+    let mut key = String::new();
     for message in messages {
+        key.clear();
+        write!(key, "{}", message.key()).expect("a String takes any text");
+        let found = archived
+            .query_row(params![app.0, conversation.0, key], |row| {
+                let same = row.get_ref(1)?.as_bytes()? == message.raw_json().as_bytes();
+                Ok((row.get::<_, i64>(0)?, same))
+            })
+            .optional()?;
         let body = &message.body;
-        let key = message.key().to_string();
-        let text = message.decoded_content().text;
-        let values = params![
-            app.0,
-            conversation.0,
-            key,
-            body.message_id.map(|m| m.0),
-            body.index_in_conversation,
-            body.create_time,
-            body.sender.map(|s| s.0),
-            body.sender_str,
-            body.msg_type,
-            body.status,
-            text,
-            message.raw_json(),
-            now,
-        ];
-        if insert.execute(values)? == 1 {
-            written.new += 1;
-        } else if replace.execute(values)? == 1 {
-            written.changed += 1;
+        let text = match found {
+            Some((_, true)) => continue,
+            _ => message.decoded_content().text,
+        };
+        match found {
+            Some((id, _)) => {
+                tx.prepare_cached(
+                    "UPDATE messages SET message_id = ?2, idx = ?3, create_time = ?4,
+                        sender = ?5, sender_str = ?6, msg_type = ?7, status = ?8, text = ?9,
+                        raw = ?10, fetched_at = ?11
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    body.message_id.map(|m| m.0),
+                    body.index_in_conversation,
+                    body.create_time,
+                    body.sender.map(|s| s.0),
+                    body.sender_str,
+                    body.msg_type,
+                    body.status,
+                    text,
+                    message.raw_json(),
+                    now,
+                ])?;
+                written.changed += 1;
+            }
+            None => {
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO messages (app_id, conversation_id, key, message_id, idx,
+                            create_time, sender, sender_str, msg_type, status, text, raw,
+                            fetched_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                         ON CONFLICT (app_id, conversation_id, key) DO NOTHING",
+                    )?
+                    .execute(params![
+                        app.0,
+                        conversation.0,
+                        key,
+                        body.message_id.map(|m| m.0),
+                        body.index_in_conversation,
+                        body.create_time,
+                        body.sender.map(|s| s.0),
+                        body.sender_str,
+                        body.msg_type,
+                        body.status,
+                        text,
+                        message.raw_json(),
+                        now,
+                    ])?;
+                // 1 but for a row that appeared since the lookup, which the write
+                // transaction rules out.
+                written.new += inserted as u64;
+            }
         }
     }
-    super::search_index::index_if_due(tx)?;
     Ok(written)
 }
 
@@ -291,7 +396,7 @@ fn take_in(prior: &mut Stretch, own: &Stretch) {
 /// its cursor continued (or starts a stretch of its own), then merges every stretch
 /// it now overlaps. Returns the page's stretch and whether it met an older one.
 fn record_coverage(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     fetch: &PageFetch,
     page: &Page,
     now: i64,
@@ -378,7 +483,7 @@ fn record_coverage(
 }
 
 fn find_by_cursor(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     fetch: &PageFetch,
     column: &str,
 ) -> rusqlite::Result<Option<Stretch>> {
@@ -395,7 +500,7 @@ fn find_by_cursor(
 }
 
 fn insert_stretch(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     fetch: &PageFetch,
     s: &Stretch,
     now: i64,
@@ -409,7 +514,7 @@ fn insert_stretch(
     Ok(id)
 }
 
-fn update_stretch(tx: &Transaction<'_>, s: &Stretch, now: i64) -> rusqlite::Result<()> {
+fn update_stretch(tx: &Connection, s: &Stretch, now: i64) -> rusqlite::Result<()> {
     let (lo_cursor, begins) = older_columns(s.older);
     let (hi_cursor, newest_at) = newer_columns(s.newer);
     tx.prepare_cached(

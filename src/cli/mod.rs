@@ -122,7 +122,8 @@ pub fn main() -> ExitCode {
             }
         };
     }
-    let _log_guard = crate::logging::init();
+    // Only the browser logs from a thread of its own: a command logs a few lines.
+    let _log_guard = crate::logging::init(cli.command.is_none());
     let runtime = match runtime_for(cli.command.as_ref()) {
         Ok(rt) => rt,
         Err(e) => {
