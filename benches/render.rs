@@ -135,7 +135,7 @@ fn memory_per_message(label: &str, make: fn(usize) -> Vec<String>, n: usize) {
     let parsed = LIVE_BYTES.load(Ordering::SeqCst);
     let app = fixtures::app_showing(messages, true, W, H);
     let loaded = LIVE_BYTES.load(Ordering::SeqCst);
-    assert_eq!(app.view().unwrap().store.len(), n);
+    assert_eq!(app.view().unwrap().store().len(), n);
     let per = |bytes: isize| bytes as f64 / n as f64;
     let json_per = json_bytes as f64 / n as f64;
     let total = per(loaded - base);

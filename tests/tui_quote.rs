@@ -93,7 +93,7 @@ fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
         app.update(key('o')).is_empty(),
         "the prefetch in flight counts"
     );
-    let seek = app.view().unwrap().seek.clone().unwrap();
+    let seek = app.view().unwrap().seek().cloned().unwrap();
     assert_eq!(
         seek.goal,
         Goal::Quote(fixtures::id(50), MessageStatus::Visible)
@@ -104,15 +104,15 @@ fn o_pages_back_until_the_quote_arrives_and_it_stays_put() {
     assert_eq!(selected_number(&app), 99);
     let c = app.update(loaded(view, third, history.answer(&third)));
     assert_eq!(selected_number(&app), 50, "landed on the quoted message");
-    assert!(app.view().unwrap().seek.is_none());
-    let row = app.view().unwrap().scroll.row;
+    assert!(app.view().unwrap().seek().is_none());
+    let row = app.view().unwrap().scroll().row;
     let h = i32::from(app.areas().list.height);
     assert!((0..h).contains(&row));
     // Later pages put older messages in front: the selection stays on its row.
     let (_, fourth) = only_request(&c);
     app.update(loaded(view, fourth, history.answer(&fourth)));
     assert_eq!(selected_number(&app), 50);
-    assert_eq!(app.view().unwrap().scroll.row, row);
+    assert_eq!(app.view().unwrap().scroll().row, row);
     app.update(key('\''));
     assert_eq!(selected_number(&app), 99, "back to the reply");
 }
@@ -169,5 +169,5 @@ fn the_jump_stack_is_bounded() {
         app.update(key('G'));
         app.update(key('o'));
     }
-    assert_eq!(app.view().unwrap().jumps.len(), JUMP_STACK_MAX);
+    assert_eq!(app.view().unwrap().jumps().len(), JUMP_STACK_MAX);
 }

@@ -38,7 +38,7 @@ fn search(app: &mut App, query: &str) -> Vec<Command> {
 }
 
 fn rank(app: &App) -> (Option<usize>, usize) {
-    let s = app.view().unwrap().search.as_ref().unwrap();
+    let s = app.view().unwrap().search().unwrap();
     (s.rank(), s.count())
 }
 
@@ -88,7 +88,7 @@ fn a_search_goes_to_loaded_matches_upward_and_n_and_n_step_either_way() {
     assert_eq!(note(&app), None, "a note lasts until the selection moves");
     // Esc clears the search; the next Esc has nothing to clear.
     app.update(code(KeyCode::Esc));
-    assert!(app.view().unwrap().search.is_none());
+    assert!(app.view().unwrap().search().is_none());
     app.update(key('n'));
     assert_eq!(note(&app), Some(Note::NoSearch));
 }
@@ -144,7 +144,7 @@ fn the_selected_message_counts_and_escape_in_the_prompt_keeps_the_search() {
     typed(&mut app, "other");
     app.update(code(KeyCode::Esc));
     assert!(app.prompt().is_none());
-    let s = app.view().unwrap().search.as_ref().unwrap();
+    let s = app.view().unwrap().search().unwrap();
     assert_eq!(s.query(), "noon", "Esc in the prompt keeps the last search");
 }
 
@@ -158,7 +158,7 @@ fn a_search_pages_back_in_the_background_and_lands_when_the_match_arrives() {
         page_requests(&c).is_empty(),
         "the prefetch already in flight counts: no second request"
     );
-    let seek = app.view().unwrap().seek.clone().unwrap();
+    let seek = app.view().unwrap().seek().cloned().unwrap();
     assert_eq!(seek.goal, Goal::Match(Toward::Older));
     assert!(app.is_fetching(), "the spinner turns while searching");
     // Keys keep working meanwhile.
@@ -173,15 +173,15 @@ fn a_search_pages_back_in_the_background_and_lands_when_the_match_arrives() {
     assert_eq!(fourth.cursor, Cursor(140));
     let c = app.update(loaded(view, fourth, history.answer(&fourth)));
     assert_eq!(selected_number(&app), 130, "landed on the match");
-    assert!(app.view().unwrap().seek.is_none());
+    assert!(app.view().unwrap().seek().is_none());
     assert_eq!(rank(&app), (Some(1), 1));
     // Near the loaded edge now: the ordinary prefetch goes on, and the selection
     // keeps its message and its row when that page arrives.
     let (_, fifth) = only_request(&c);
-    let row = app.view().unwrap().scroll.row;
+    let row = app.view().unwrap().scroll().row;
     app.update(loaded(view, fifth, history.answer(&fifth)));
     assert_eq!(selected_number(&app), 130);
-    assert_eq!(app.view().unwrap().scroll.row, row);
+    assert_eq!(app.view().unwrap().scroll().row, row);
 }
 
 #[test]
@@ -194,7 +194,7 @@ fn a_search_stops_at_its_page_budget_and_n_searches_further() {
     assert_eq!(pages, SEARCH_PAGE_BUDGET as usize, "stops at the budget");
     let messages = SEARCH_PAGE_BUDGET as usize * 20;
     assert_eq!(note(&app), Some(Note::NotWithin(Toward::Older, messages)));
-    assert!(app.view().unwrap().seek.is_none());
+    assert!(app.view().unwrap().seek().is_none());
     assert_eq!(selected_number(&app), 5_000, "the selection did not move");
     // `n` goes on with a fresh budget, and finds it.
     let c = app.update(key('n'));
@@ -224,9 +224,9 @@ fn escape_cancels_a_running_search_and_its_page_is_kept_without_a_jump() {
     let (view, second) = only_request(&prefetch);
     app.update(code(KeyCode::Tab));
     search(&mut app, "found");
-    assert!(app.view().unwrap().seek.is_some());
+    assert!(app.view().unwrap().seek().is_some());
     app.update(code(KeyCode::Esc));
-    assert!(app.view().unwrap().seek.is_none());
+    assert!(app.view().unwrap().seek().is_none());
     assert_eq!(note(&app), Some(Note::SearchCancelled));
     assert_eq!(
         app.focus(),
@@ -234,7 +234,7 @@ fn escape_cancels_a_running_search_and_its_page_is_kept_without_a_jump() {
         "the first Esc only stopped the search"
     );
     app.update(loaded(view, second, history.answer(&second)));
-    assert_eq!(app.view().unwrap().store.len(), 40, "the page is kept");
+    assert_eq!(app.view().unwrap().store().len(), 40, "the page is kept");
     assert_eq!(selected_number(&app), 200, "but nothing jumps");
     assert_eq!(rank(&app), (None, 1), "and its match is counted");
 }
@@ -251,7 +251,7 @@ fn stale_answers_are_still_dropped_while_searching() {
         error: ApiError::Request("connection reset".into()),
     });
     assert_eq!(note(&app), Some(Note::SearchStopped));
-    assert!(app.view().unwrap().seek.is_none());
+    assert!(app.view().unwrap().seek().is_none());
     // `n` tries again: a new request for the same page.
     let (_, again) = only_request(&app.update(key('n')));
     assert_eq!(again.cursor, second.cursor);
@@ -259,10 +259,10 @@ fn stale_answers_are_still_dropped_while_searching() {
     // The superseded request's late answer and an answer for another view are dropped.
     app.update(loaded(view, second, history.answer(&second)));
     app.update(loaded(ViewId(view.0 + 7), again, history.answer(&again)));
-    assert_eq!(app.view().unwrap().store.len(), 20);
-    assert!(app.view().unwrap().seek.is_some(), "still searching");
+    assert_eq!(app.view().unwrap().store().len(), 20);
+    assert!(app.view().unwrap().seek().is_some(), "still searching");
     let c = app.update(loaded(view, again, history.answer(&again)));
-    assert_eq!(app.view().unwrap().store.len(), 40);
+    assert_eq!(app.view().unwrap().store().len(), 40);
     let (_, third) = only_request(&c);
     app.update(loaded(view, third, history.answer(&third)));
     assert_eq!(selected_number(&app), 150);
@@ -284,12 +284,12 @@ fn from_the_start_a_search_goes_up_and_n_pages_down() {
     let history = History::with(100, fixtures::text_message(70, "later on"));
     let (mut app, more) = open(&history, Start::Oldest);
     pump(&mut app, &history, more, 1);
-    assert_eq!(app.view().unwrap().store.len(), 40, "the first screenful");
+    assert_eq!(app.view().unwrap().store().len(), 40, "the first screenful");
     search(&mut app, "later");
     assert_eq!(note(&app), Some(Note::NoFurther(Toward::Older)));
     let c = app.update(key('N'));
     assert_eq!(
-        app.view().unwrap().seek.as_ref().unwrap().goal,
+        app.view().unwrap().seek().unwrap().goal,
         Goal::Match(Toward::Newer)
     );
     pump(&mut app, &history, c, 100);

@@ -37,7 +37,7 @@ fn throttled(view: ViewId, request: PageRequest) -> Action {
 }
 
 fn numbers(app: &App) -> Vec<i64> {
-    let store = &app.view().unwrap().store;
+    let store = &app.view().unwrap().store();
     store.iter().map(|e| fixtures::number(&e.message)).collect()
 }
 
@@ -66,7 +66,7 @@ fn opens_at_the_newest_message_at_the_bottom() {
     assert_eq!(selected_number(&app), 100);
     let list_h = i32::from(app.areas().list.height);
     assert_eq!(
-        app.view().unwrap().scroll.row,
+        app.view().unwrap().scroll().row,
         list_h - 1,
         "on the bottom row"
     );
@@ -95,7 +95,7 @@ fn prefetch_starts_exactly_at_the_threshold() {
         let c = app.update(key('k'));
         assert!(page_requests(&c).is_empty(), "still far from the edge");
     }
-    assert_eq!(app.view().unwrap().scroll.selected, PREFETCH_THRESHOLD);
+    assert_eq!(app.view().unwrap().scroll().selected, PREFETCH_THRESHOLD);
     let c = app.update(key('k'));
     assert_eq!(
         page_requests(&c).len(),
@@ -135,20 +135,20 @@ fn the_selection_keeps_its_message_and_row_when_older_messages_arrive() {
     for _ in 0..5 {
         app.update(key('k'));
     }
-    let before = (selected_number(&app), app.view().unwrap().scroll.row);
+    let before = (selected_number(&app), app.view().unwrap().scroll().row);
     assert_eq!(before.0, 95);
     app.update(loaded(view, second, page((61..=80).rev(), true, 60)));
-    let after = (selected_number(&app), app.view().unwrap().scroll.row);
+    let after = (selected_number(&app), app.view().unwrap().scroll().row);
     assert_eq!(after, before, "same message, same screen row");
     // Also at the very top, with the loading row in view.
     let (mut app, more) = newest_app(H);
     let (view, second) = only_request(&more);
     app.update(key('g'));
-    let row = app.view().unwrap().scroll.row;
+    let row = app.view().unwrap().scroll().row;
     assert_eq!(selected_number(&app), 81);
     app.update(loaded(view, second, page((61..=80).rev(), true, 60)));
     assert_eq!(selected_number(&app), 81);
-    assert_eq!(app.view().unwrap().scroll.row, row);
+    assert_eq!(app.view().unwrap().scroll().row, row);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn stale_answers_are_dropped() {
     assert_eq!(retry.cursor, second.cursor);
     app.update(loaded(view, second, page((61..=80).rev(), true, 60)));
     assert_eq!(
-        app.view().unwrap().store.len(),
+        app.view().unwrap().store().len(),
         20,
         "the superseded answer is ignored"
     );
@@ -172,9 +172,9 @@ fn stale_answers_are_dropped() {
         retry,
         page((61..=80).rev(), true, 60),
     ));
-    assert_eq!(app.view().unwrap().store.len(), 20);
+    assert_eq!(app.view().unwrap().store().len(), 20);
     app.update(loaded(view, retry, page((61..=80).rev(), true, 60)));
-    assert_eq!(app.view().unwrap().store.len(), 40);
+    assert_eq!(app.view().unwrap().store().len(), 40);
 }
 
 #[test]
@@ -183,9 +183,9 @@ fn an_error_keeps_the_messages_and_waits_for_a_retry() {
     let (view, second) = only_request(&more);
     app.update(throttled(view, second));
     let v = app.view().unwrap();
-    assert_eq!(v.store.len(), 20, "messages stay");
+    assert_eq!(v.store().len(), 20, "messages stay");
     assert_eq!(
-        v.error.as_deref(),
+        v.error().as_deref(),
         Some("FlowLimitExceeded: too many requests")
     );
     assert_eq!(v.model().top, Some(EdgeRow::Failed));
@@ -198,10 +198,10 @@ fn an_error_keeps_the_messages_and_waits_for_a_retry() {
     // ...but moving past it again retries.
     let (_, again) = only_request(&app.update(key('k')));
     assert_eq!(again.cursor, second.cursor);
-    assert_eq!(app.view().unwrap().error, None, "cleared while retrying");
+    assert_eq!(app.view().unwrap().error(), None, "cleared while retrying");
     app.update(loaded(view, again, page((61..=80).rev(), false, 0)));
     let v = app.view().unwrap();
-    assert_eq!(v.error, None, "a good page clears the error");
+    assert_eq!(v.error(), None, "a good page clears the error");
     assert_eq!(v.model().top, Some(EdgeRow::Beginning));
     assert!(
         page_requests(&app.update(key('k'))).is_empty(),
@@ -218,13 +218,13 @@ fn r_retries_after_an_error() {
     assert_eq!((again.cursor, again.reverse), (Cursor(80), 1));
     assert_eq!(app.view().unwrap().model().top, Some(EdgeRow::Loading));
     assert_eq!(
-        app.view().unwrap().error,
+        app.view().unwrap().error(),
         None,
         "the old error is not shown beside the retry's spinner"
     );
     app.update(throttled(view, again));
     assert_eq!(
-        app.view().unwrap().error.as_deref(),
+        app.view().unwrap().error().as_deref(),
         Some("FlowLimitExceeded: too many requests"),
         "a failed retry shows its error again"
     );
@@ -239,7 +239,7 @@ fn from_the_start_opens_at_the_oldest_and_pages_downwards() {
     assert!(page_requests(&more).is_empty(), "far from the bottom edge");
     assert_eq!(selected_number(&app), 1);
     assert_eq!(
-        app.view().unwrap().scroll.row,
+        app.view().unwrap().scroll().row,
         2,
         "under the beginning marker and the day separator"
     );
@@ -271,8 +271,7 @@ fn a_live_group_opens_newest_first_with_a_notice() {
     assert!(
         app.view()
             .unwrap()
-            .notice
-            .as_deref()
+            .notice()
             .unwrap()
             .contains("newest-first")
     );
@@ -282,9 +281,13 @@ fn a_live_group_opens_newest_first_with_a_notice() {
     for _ in 0..NOTICE_TICKS - 1 {
         app.update(Action::Tick);
     }
-    assert!(app.view().unwrap().notice.is_some(), "shown for a while");
+    assert!(app.view().unwrap().notice().is_some(), "shown for a while");
     app.update(Action::Tick);
-    assert_eq!(app.view().unwrap().notice, None, "gone after NOTICE_TICKS");
+    assert_eq!(
+        app.view().unwrap().notice(),
+        None,
+        "gone after NOTICE_TICKS"
+    );
 
     // ...or when the selection first moves.
     let mut s = settings(Start::Oldest);
@@ -292,9 +295,9 @@ fn a_live_group_opens_newest_first_with_a_notice() {
     let (mut app, commands) = App::new(s, W, H);
     let (view, first) = only_request(&commands);
     app.update(loaded(view, first, page((81..=100).rev(), true, 80)));
-    assert!(app.view().unwrap().notice.is_some(), "a page keeps it");
+    assert!(app.view().unwrap().notice().is_some(), "a page keeps it");
     app.update(key('k'));
-    assert_eq!(app.view().unwrap().notice, None, "gone on the first move");
+    assert_eq!(app.view().unwrap().notice(), None, "gone on the first move");
 
     // Learnt from BatchGetConversations after opening: reopened newest-first.
     let (mut app, commands) = App::new(settings(Start::Oldest), W, H);
@@ -390,7 +393,7 @@ fn a_reply_fetches_its_quoted_message_once_the_selection_rests() {
         ids: vec![volc_im::model::MessageId(5)],
         result: Ok(vec![quoted]),
     });
-    let doc = &app.view().unwrap().detail;
+    let doc = &app.view().unwrap().detail();
     assert!(
         doc.lines.iter().any(|l| l.text == "original words"),
         "{doc:?}"
@@ -412,7 +415,7 @@ fn the_picker_opens_conversations_and_esc_goes_back() {
     app.update(key('j'));
     let (view, request) = only_request(&app.update(code(KeyCode::Enter)));
     assert_eq!(app.screen(), Screen::Conversation);
-    assert_eq!(app.view().unwrap().target.conversation.0, 43);
+    assert_eq!(app.view().unwrap().target().conversation.0, 43);
     app.update(code(KeyCode::Esc));
     assert_eq!(app.screen(), Screen::Picker);
     assert_eq!(app.picker().selected, 1);
@@ -420,7 +423,7 @@ fn the_picker_opens_conversations_and_esc_goes_back() {
     app.update(loaded(view, request, page((1..=20).rev(), true, 0)));
     let (view2, _) = only_request(&app.update(code(KeyCode::Enter)));
     assert_ne!(view2, view);
-    assert!(app.view().unwrap().store.is_empty());
+    assert!(app.view().unwrap().store().is_empty());
 }
 
 #[test]
@@ -485,7 +488,7 @@ fn a_page_without_has_more_ends_the_history_with_a_notice() {
     let more = app.update(loaded(view, request, short));
     assert!(page_requests(&more).is_empty(), "a short page is the end");
     let v = app.view().unwrap();
-    assert!(!v.pager.has_more());
-    let notice = v.notice.as_deref().unwrap_or_default();
+    assert!(!v.has_more());
+    let notice = v.notice().unwrap_or_default();
     assert!(notice.contains("no HasMore"), "{notice:?}");
 }

@@ -73,6 +73,23 @@ pub(crate) const STEPS: &[&str] = &[
     // 3: both search indexes without positions or sizes (half the index, faster to
     // write), every message queued to be indexed again.
     super::search_index::LEAN_MIGRATION,
+    // 4: where each conversation was last read, and how far its reader had seen.
+    r#"
+    CREATE TABLE reading (
+        app_id          INTEGER NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        key             TEXT    NOT NULL,
+        message_id      INTEGER,
+        idx             INTEGER,
+        create_time     INTEGER,
+        seen_idx        INTEGER,
+        seen_time       INTEGER,
+        updated_at      INTEGER NOT NULL,
+        PRIMARY KEY (app_id, conversation_id)
+    ) WITHOUT ROWID;
+    "#,
+    // 5: each conversation's figures (messages, newest time) kept.
+    super::positions::MIGRATION,
 ];
 
 /// The schema version this build writes: the number of steps.
@@ -111,6 +128,10 @@ mod tests {
                 .unwrap();
             assert_eq!(version, current_version());
             conn.execute("SELECT count(*) FROM messages", []).ok();
+            let reading: i64 = conn
+                .query_row("SELECT count(*) FROM reading", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(reading, 0, "step 4 made the reading table (from {from})");
         }
     }
 }

@@ -1,14 +1,16 @@
 //! `volc-im` with no command: the conversation browser.
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 
 use crate::cli::conversations::app_and_user;
-use crate::conversations::user_conversations;
+use crate::conversations::{ListError, user_conversations};
 
-use crate::cli::archive_flags::{ArchiveArgs, failure_warning};
-use crate::config::NamedConversation;
+use crate::archive::SharedArchive;
+use crate::cli::archive_flags::{ArchiveArgs, archive_path, failure_warning, open_archive};
+use crate::config::{Config, NamedConversation};
 use crate::model::{AppId, ConversationId, ConversationKind, Cursor};
-use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, display_name};
+use crate::session::{CONFIGURE_HINT, ConnectArgs, DemoFallback, demo_conversations, display_name};
+use crate::tui::offline::ArchiveOnlyOptions;
 use crate::tui::{Start, Target, TuiOptions};
 
 /// How many of the user's conversations the picker lists when none are configured.
@@ -27,6 +29,10 @@ pub struct BrowseArgs {
     /// Open at the oldest message instead of the newest
     #[arg(long)]
     pub from_start: bool,
+    /// Browse the local archive alone, with no network at all (the status bar says
+    /// `offline`)
+    #[arg(long, conflicts_with_all = ["no_archive", "endpoint", "region", "allow_insecure_http", "max_qps"])]
+    pub offline: bool,
     #[command(flatten)]
     pub archive: ArchiveArgs,
     #[command(flatten)]
@@ -86,6 +92,9 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         bail!(NEEDS_A_TERMINAL);
     }
+    if args.offline {
+        return run_offline(args).await;
+    }
     let session = args.connect.open(DemoFallback::WhenNoCredentials).await?;
     let archive = args.archive.open(&session.config, session.is_demo)?;
     let ui = crate::tui::settings::from_config(&session.config)?;
@@ -109,24 +118,39 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
         None if named.is_empty() => {
             let listed = match app_and_user(&session, args.app_id, None) {
                 Some((app, user)) => {
-                    let list = user_conversations(&session.client, app, user, LISTED_MAX)
-                        .await
-                        .context("listing your conversations (user_id in the config file)")?;
-                    if let Some(archive) = &archive {
-                        archive.keep_conversations(app, list.clone()).await;
+                    match user_conversations(&session.client, app, user, LISTED_MAX).await {
+                        Ok(list) => {
+                            if let Some(archive) = &archive {
+                                archive.keep_conversations(app, list.clone()).await;
+                            }
+                            list.into_iter()
+                                .map(|c| NamedConversation {
+                                    name: c
+                                        .name
+                                        .clone()
+                                        .filter(|n| !n.is_empty())
+                                        .unwrap_or_else(|| c.conversation_short_id.to_string()),
+                                    app_id: app.0,
+                                    conversation_id: c.conversation_short_id.0,
+                                    live: c.kind() == ConversationKind::LiveGroup,
+                                })
+                                .collect()
+                        }
+                        // The service is out of reach: what the archive holds is browsable.
+                        Err(ListError::Api(e))
+                            if crate::tui::follow::is_unreachable(&e)
+                                && let Some(found) =
+                                    archived_conversations(archive.as_ref(), app) =>
+                        {
+                            tracing::warn!(error = %e, "listing conversations failed; the archived ones are offered");
+                            found
+                        }
+                        Err(e) => {
+                            return Err(anyhow::Error::new(e).context(
+                                "listing your conversations (user_id in the config file)",
+                            ));
+                        }
                     }
-                    list.into_iter()
-                        .map(|c| NamedConversation {
-                            name: c
-                                .name
-                                .clone()
-                                .filter(|n| !n.is_empty())
-                                .unwrap_or_else(|| c.conversation_short_id.to_string()),
-                            app_id: app.0,
-                            conversation_id: c.conversation_short_id.0,
-                            live: c.kind() == ConversationKind::LiveGroup,
-                        })
-                        .collect()
                 }
                 None => Vec::new(),
             };
@@ -165,6 +189,7 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
             .is_demo
             .then(|| format!("demo data: {CONFIGURE_HINT}")),
         ui,
+        follow_interval: session.config.follow_interval,
     };
     let result = crate::tui::run(options).await;
     drop(session);
@@ -172,6 +197,134 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
         eprintln!("{warning}");
     }
     result
+}
+
+/// The conversations of an app the archive holds messages of, named as it kept them;
+/// `None` when it holds none (or cannot be read).
+fn archived_conversations(
+    archive: Option<&SharedArchive>,
+    app: AppId,
+) -> Option<Vec<NamedConversation>> {
+    let archived = archive?.lock().conversations().ok()?;
+    let found: Vec<NamedConversation> = archived
+        .into_iter()
+        .filter(|c| c.app == app && c.messages > 0)
+        .map(|c| NamedConversation {
+            name: c
+                .name
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| c.conversation.to_string()),
+            app_id: app.0,
+            conversation_id: c.conversation.0,
+            live: c.conversation_type == Some(ConversationKind::LiveGroup.code()),
+        })
+        .collect();
+    (!found.is_empty()).then_some(found)
+}
+
+/// The browser on the archive alone: no session, no client, nothing leaves the machine.
+async fn run_offline(args: BrowseArgs) -> anyhow::Result<()> {
+    let config = Config::load(args.connect.config.as_deref())?;
+    let demo = args.connect.demo;
+    let path = archive_path(args.archive.archive.as_deref(), &config, demo)?;
+    if !path.exists() {
+        bail!(
+            "no archive at {} yet: `volc-im sync` (or browsing without --offline) fills it",
+            path.display()
+        );
+    }
+    let archive = SharedArchive::new(open_archive(&path, false)?);
+    let ui = crate::tui::settings::from_config(&config)?;
+    let named = if demo {
+        demo_conversations()
+    } else {
+        config.conversations.clone()
+    };
+    let default_app = if demo {
+        Some(crate::demo::DEMO_APP_ID)
+    } else {
+        config.app_id
+    };
+    let targets = offline_targets(&args, &archive, &named, default_app, demo)?;
+    let options = ArchiveOnlyOptions {
+        archive: archive.clone(),
+        targets,
+        start: if args.from_start {
+            Start::Oldest
+        } else {
+            Start::Newest
+        },
+        is_demo: demo,
+        ui,
+    };
+    crate::tui::offline::run(options).await
+}
+
+/// The conversations to offer offline: the one asked for (by configured name, id, or
+/// a name the archive kept), else the configured ones, else every archived one.
+fn offline_targets(
+    args: &BrowseArgs,
+    archive: &SharedArchive,
+    named: &[NamedConversation],
+    default_app: Option<i64>,
+    demo: bool,
+) -> anyhow::Result<Vec<Target>> {
+    let archived = archive.lock().conversations()?;
+    let live = |app: i64, id: i64| {
+        archived.iter().any(|c| {
+            (c.app.0, c.conversation.0) == (app, id)
+                && c.conversation_type == Some(ConversationKind::LiveGroup.code())
+        })
+    };
+    let target = |c: &NamedConversation, name: Option<String>| Target {
+        name,
+        app_id: AppId(c.app_id),
+        conversation: ConversationId(c.conversation_id),
+        live: c.live || live(c.app_id, c.conversation_id),
+    };
+    if let Some(value) = &args.conversation {
+        let found = match resolve_conversation(value, args.app_id, named, default_app) {
+            Ok(found) => found,
+            Err(e) => match archive
+                .lock()
+                .conversation_named(args.app_id.map(AppId), value)?
+                .as_slice()
+            {
+                [(app, id)] => NamedConversation {
+                    name: value.clone(),
+                    app_id: app.0,
+                    conversation_id: id.0,
+                    live: false,
+                },
+                _ => return Err(e),
+            },
+        };
+        let name = named.contains(&found).then(|| display_name(&found, demo));
+        return Ok(vec![target(&found, name)]);
+    }
+    if !named.is_empty() {
+        return Ok(named
+            .iter()
+            .map(|c| target(c, Some(display_name(c, demo))))
+            .collect());
+    }
+    let listed: Vec<Target> = archived
+        .iter()
+        .filter(|c| c.messages > 0 && default_app.is_none_or(|a| a == c.app.0))
+        .map(|c| Target {
+            name: None,
+            app_id: c.app,
+            conversation: c.conversation,
+            live: c.conversation_type == Some(ConversationKind::LiveGroup.code()),
+        })
+        .collect();
+    if listed.is_empty() {
+        bail!(
+            "no conversation to open: the archive at {} holds none (`volc-im sync` fills it)",
+            archive.lock().path().display()
+        );
+    }
+    Ok(listed)
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub struct Cli {
 /// The commands besides browsing.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Browse conversations (what `volc-im` alone does), e.g. `volc-im browse --offline`
+    Browse(browse::BrowseArgs),
     /// Write whole conversation histories (JSONL, JSON, CSV or Markdown)
     Export(export::ExportArgs),
     /// Mirror conversations into the local archive, fetching only what it lacks
@@ -95,7 +97,9 @@ fn runtime_for(command: Option<&Command>) -> std::io::Result<tokio::runtime::Run
             | Command::Completions { .. }
             | Command::Man,
         ) => tokio::runtime::Builder::new_current_thread(),
-        None | Some(Command::DemoServer(_)) => tokio::runtime::Builder::new_multi_thread(),
+        None | Some(Command::Browse(_) | Command::DemoServer(_)) => {
+            tokio::runtime::Builder::new_multi_thread()
+        }
     };
     builder.enable_all().build()
 }
@@ -130,6 +134,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             None => browse::run(cli.browse).await,
+            Some(Command::Browse(args)) => browse::run(args).await,
             Some(Command::Export(args)) => export::run(args).await,
             Some(Command::Sync(args)) => sync::run(args).await,
             Some(Command::Search(args)) => search::run(args),

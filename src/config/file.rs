@@ -16,6 +16,10 @@ pub const MAX_QPS_SETTING: u32 = 1_000_000;
 pub const MIN_RESPONSE_BYTES_SETTING: u64 = 64 * 1024;
 /// The highest `max_response_bytes` the file may set (4 GiB).
 pub const MAX_RESPONSE_BYTES_SETTING: u64 = 4 * 1024 * 1024 * 1024;
+/// The bounds of `follow_interval_ms`: faster spends the rate limit every command
+/// shares for nothing a reader sees; slower than an hour is not following.
+pub const FOLLOW_INTERVAL_MS_MIN: u64 = 250;
+pub const FOLLOW_INTERVAL_MS_MAX: u64 = 3_600_000;
 
 /// The configuration file as written. Unknown keys are errors, so typos never pass
 /// silently. `config.example.toml` documents every key. Secrets are [`Secret`]s, so
@@ -38,6 +42,8 @@ pub struct ConfigFile {
     pub max_retry_seconds: Option<f64>,
     pub max_response_bytes: Option<u64>,
     pub newest_cursor: Option<i64>,
+    /// How often the browser looks for new messages in the open conversation.
+    pub follow_interval_ms: Option<u64>,
     pub user_id: Option<i64>,
     pub app_id: Option<i64>,
     pub archive: Option<std::path::PathBuf>,
@@ -105,6 +111,13 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> 
     {
         return Err(value_err(format!(
             "max_response_bytes must be from {MIN_RESPONSE_BYTES_SETTING} to {MAX_RESPONSE_BYTES_SETTING}"
+        )));
+    }
+    if let Some(ms) = file.follow_interval_ms
+        && !(FOLLOW_INTERVAL_MS_MIN..=FOLLOW_INTERVAL_MS_MAX).contains(&ms)
+    {
+        return Err(value_err(format!(
+            "follow_interval_ms must be from {FOLLOW_INTERVAL_MS_MIN} to {FOLLOW_INTERVAL_MS_MAX} (milliseconds)"
         )));
     }
     for (key, secs) in [
@@ -241,6 +254,19 @@ mod tests {
         let err = parse_str("max_retry_seconds = 0").unwrap_err().to_string();
         assert!(err.contains("max_retry_seconds"), "{err}");
         assert!(parse_str("max_retry_seconds = 90.5").is_ok());
+        for bad in ["follow_interval_ms = 10", "follow_interval_ms = 3600001"] {
+            let err = parse_str(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("follow_interval_ms must be from 250 to 3600000"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            parse_str("follow_interval_ms = 5000")
+                .unwrap()
+                .follow_interval_ms,
+            Some(5000)
+        );
         let err = parse_str("max_response_bytes = 10")
             .unwrap_err()
             .to_string();

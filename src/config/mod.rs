@@ -8,7 +8,9 @@ pub mod secret_command;
 
 pub use browser::{BrowserConfig, BrowserSections};
 pub use credentials::{CredentialSource, ResolvedCredentials, resolve_credentials};
-pub use file::{ConfigFile, MAX_QPS_SETTING, NamedConversation};
+pub use file::{
+    ConfigFile, FOLLOW_INTERVAL_MS_MAX, FOLLOW_INTERVAL_MS_MIN, MAX_QPS_SETTING, NamedConversation,
+};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +22,8 @@ use crate::api::client::{DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_TIME};
 
 /// The region used when none is configured.
 pub const DEFAULT_REGION: &str = "cn-north-1";
+/// How often the browser looks for new messages unless `follow_interval_ms` says.
+pub const DEFAULT_FOLLOW_INTERVAL_MS: u64 = 2000;
 
 /// Errors in configuration: each names the file (and, for a malformed file, the
 /// line and the key) and says what to do.
@@ -73,6 +77,8 @@ pub struct Config {
     pub max_response_bytes: u64,
     /// Where a newest-first walk starts.
     pub newest_cursor: i64,
+    /// How often the browser looks for new messages in the open conversation.
+    pub follow_interval: Duration,
     /// The user's own user id, for listing their conversations.
     pub user_id: Option<i64>,
     /// The app id used when a conversation is given by id alone.
@@ -120,6 +126,7 @@ impl Config {
             max_retry_seconds,
             max_response_bytes,
             newest_cursor,
+            follow_interval_ms,
             user_id,
             app_id,
             archive,
@@ -147,6 +154,9 @@ impl Config {
                 .unwrap_or(DEFAULT_MAX_RETRY_TIME),
             max_response_bytes: max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             newest_cursor: newest_cursor.unwrap_or(i64::MAX),
+            follow_interval: Duration::from_millis(
+                follow_interval_ms.unwrap_or(DEFAULT_FOLLOW_INTERVAL_MS),
+            ),
             user_id,
             app_id,
             archive,

@@ -6,8 +6,13 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::api::ApiError;
 use crate::api::calls::Waiting;
 use crate::api::wire::{ConversationsResult, Page, UsersResult};
+use crate::archive::{Place, Position, SearchHit, SearchQuery, TimeLanding};
 use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
 use crate::pager::PageRequest;
+
+use super::archived::{WindowAnswer, WindowRead};
+use super::everywhere::SearchId;
+use super::overview::Overview;
 
 /// Identifies one opening of a conversation. An answer for a view that is no longer
 /// open (the user went back to the picker, or the view was reopened) is dropped.
@@ -49,11 +54,41 @@ pub enum Action {
         ids: Vec<MessageId>,
         result: Result<Vec<Message>, ApiError>,
     },
+    /// The open conversation's newest page, looked at for new messages (or not).
+    Polled {
+        view: ViewId,
+        result: Result<Page, ApiError>,
+    },
+    /// A search across every archived conversation was answered.
+    FoundEverywhere {
+        id: SearchId,
+        result: Result<Vec<SearchHit>, String>,
+    },
+    /// The picker's figures were read from the archive.
+    OverviewLoaded(Result<Overview, String>),
+    /// Where a jump to a time lands in the archive.
+    TimeFound {
+        view: ViewId,
+        time_ms: i64,
+        result: Result<TimeLanding, String>,
+    },
     /// Conversation descriptions arrived (or not).
     ConversationsLoaded {
         app: AppId,
         ids: Vec<ConversationId>,
         result: Result<ConversationsResult, ApiError>,
+    },
+    /// A stretch of the conversation was read from the archive (or could not be).
+    ArchiveRead {
+        view: ViewId,
+        read: WindowRead,
+        result: Result<WindowAnswer, String>,
+    },
+    /// The archive's search found a query's matches in a conversation (or failed).
+    ArchiveSearched {
+        view: ViewId,
+        query: String,
+        result: Result<Vec<Position>, String>,
     },
     /// What the longest call out is waiting for, once it is slow (`None`: nothing is).
     Waiting(Option<Waiting>),
@@ -87,10 +122,45 @@ pub enum Command {
         conversation: ConversationId,
         ids: Vec<MessageId>,
     },
+    /// The newest page of the open conversation, to see what arrived (`Reverse=1`).
+    Poll {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        request: PageRequest,
+    },
+    /// Search every archived conversation.
+    SearchEverywhere { id: SearchId, query: SearchQuery },
+    /// Read the picker's figures from the archive: messages archived, the newest's
+    /// time, how many are new since last looked.
+    LoadOverview,
+    /// Find the first archived message at or after a time.
+    FindTime {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        time_ms: i64,
+    },
     /// `BatchGetConversations`, for names and types.
     FetchConversations {
         app: AppId,
         ids: Vec<ConversationId>,
+    },
+    /// Read a stretch of the conversation from the archive.
+    ReadArchive { view: ViewId, read: WindowRead },
+    /// Search a conversation's whole archive for what `/` was given.
+    SearchArchive {
+        view: ViewId,
+        app: AppId,
+        conversation: ConversationId,
+        query: String,
+    },
+    /// Keep where a conversation was read, for the next time it is opened.
+    SaveReading {
+        app: AppId,
+        conversation: ConversationId,
+        last_read: Place,
+        newest_seen: Place,
     },
     /// Something only the terminal's owner can do (the worker has no part in it).
     Outside(Outside),

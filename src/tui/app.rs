@@ -7,16 +7,20 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
 
-use crate::api::ApiError;
 use crate::api::calls::Waiting;
-use crate::api::wire::{ConversationsResult, USER_BATCH_LIMIT, UsersResult};
+use crate::api::wire::Page;
+use crate::archive::{Place, Position, SharedArchive};
 use crate::model::{AppId, ConversationId, ConversationInfo, ConversationKind, Cursor, UserId};
-use crate::pager::Direction;
+use crate::pager::{Direction, PageRequest};
 
 use super::action::{Action, Command, ViewId};
 use super::conversation::ConversationView;
+use super::everywhere::Everywhere;
+use super::follow::Live;
 use super::keys::KeyMap;
 use super::layout::{self, Areas};
+use super::names::{Names, known_name};
+use super::overview::Overview;
 use super::prompt::Prompt;
 use super::settings::UiSettings;
 use super::{Start, Target};
@@ -44,6 +48,13 @@ pub struct Settings {
     pub time_zone: TimeZone,
     /// Keys and tools from the configuration.
     pub ui: UiSettings,
+    /// `--offline`: nothing is asked of the service; the status bar says `offline`.
+    pub offline: bool,
+    /// How often the open conversation is looked at for new messages.
+    pub follow_interval: std::time::Duration,
+    /// The archive, opened for reading: conversations open with what it holds, and
+    /// where they were last read. `None` without an archive.
+    pub archive: Option<SharedArchive>,
 }
 
 /// Which screen is up.
@@ -51,6 +62,8 @@ pub struct Settings {
 pub enum Screen {
     Picker,
     Conversation,
+    /// The results of a search across every archived conversation.
+    Everywhere,
 }
 
 /// Which pane takes the movement keys.
@@ -58,26 +71,6 @@ pub enum Screen {
 pub enum Focus {
     List,
     Detail,
-}
-
-/// A sender's display name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Name {
-    Requested,
-    Known(String),
-    /// The server has no name (or could not be asked): the id is shown.
-    Unknown,
-}
-
-/// Display names by app and user.
-pub type Names = HashMap<(AppId, UserId), Name>;
-
-/// A sender's display name in `names`, when known.
-pub fn known_name(names: &Names, app: AppId, user: UserId) -> Option<&str> {
-    match names.get(&(app, user)) {
-        Some(Name::Known(n)) => Some(n),
-        _ => None,
-    }
 }
 
 /// The picker's selection and scroll offset.
@@ -131,6 +124,24 @@ pub struct App {
     pub(crate) waiting: Option<Waiting>,
     pub(crate) next_view: u64,
     pub(crate) quit: bool,
+    /// Following the open conversation, and whether the service is reachable.
+    pub(crate) live: Live,
+    /// The last search across every archived conversation, while its results are up.
+    pub(crate) everywhere: Option<Everywhere>,
+    /// The screen the results return to.
+    pub(crate) everywhere_from: Screen,
+    pub(crate) next_search: u64,
+    /// The picker's figures from the archive.
+    pub(crate) overview: Overview,
+    /// A message to go to once its view has a first page (a search result opened).
+    pub(crate) pending_landing: Option<(ViewId, crate::model::MessageId)>,
+    /// The archive, for reading.
+    pub(super) archive: Option<SharedArchive>,
+    /// Where each conversation was read this run (and what had been seen of it), so
+    /// that coming back is instant whatever the archive is doing.
+    pub(super) places: HashMap<(AppId, ConversationId), (Place, Option<Position>)>,
+    /// Commands made where no command could be returned (opening, closing).
+    pub(super) outbox: Vec<Command>,
 }
 
 impl App {
@@ -169,6 +180,15 @@ impl App {
             waiting: None,
             next_view: 0,
             quit: false,
+            live: Live::new(settings.follow_interval, settings.offline),
+            everywhere: None,
+            everywhere_from: Screen::Picker,
+            next_search: 0,
+            overview: Overview::default(),
+            pending_landing: None,
+            archive: settings.archive,
+            places: HashMap::new(),
+            outbox: Vec::new(),
         };
         let mut by_app: BTreeMap<AppId, Vec<ConversationId>> = BTreeMap::new();
         for t in &app.targets {
@@ -185,15 +205,21 @@ impl App {
                     .collect::<Vec<_>>()
             })
             .collect();
+        commands.push(Command::LoadOverview);
         if single {
             app.open(0);
         }
         commands.extend(app.settle());
+        commands.append(&mut app.outbox);
         (app, commands)
     }
 
     /// Applies one action; returns what it calls for.
     pub fn update(&mut self, action: Action) -> Vec<Command> {
+        if matches!(action, Action::Key(_)) {
+            self.touched();
+        }
+        let screen_before = self.screen;
         let mut commands = match action {
             Action::Key(key) => self.on_key(key),
             Action::Mouse(mouse) => self.on_mouse(mouse),
@@ -201,63 +227,56 @@ impl App {
                 self.size = Rect::new(0, 0, width, height);
                 if let Some(view) = &mut self.view {
                     // Row starts depend on the width: restart the line.
-                    view.detail_scroll.offset = 0;
+                    view.rewrap_detail();
                 }
+                self.relayout();
                 Vec::new()
             }
             Action::Tick => {
                 self.ticks += 1;
                 let now = self.ticks;
-                match self.view.as_mut() {
+                let mut commands: Vec<Command> = match self.view.as_mut() {
                     Some(view) => {
                         view.expire_notice(now);
                         view.due_ref_fetch(now).into_iter().collect()
                     }
                     None => Vec::new(),
-                }
+                };
+                commands.extend(self.due_poll());
+                commands
             }
             Action::PageLoaded {
                 view,
                 request,
                 page,
             } => {
-                let h = self.list_height();
-                let tz = self.tz.clone();
-                let names = &self.names;
-                match self.view.as_mut().filter(|v| v.id == view) {
-                    Some(v) => {
-                        let app = v.target.app_id;
-                        let mut commands = Vec::new();
-                        let senders = match v.page_loaded(&request, page, &tz, h, names) {
-                            Some(arrival) => {
-                                commands.extend(v.seek_after_page(
-                                    &arrival.hits,
-                                    arrival.messages,
-                                    h,
-                                ));
-                                arrival.senders
-                            }
-                            None => Vec::new(),
-                        };
-                        if let Some(warning) = v.pager.take_warning() {
-                            v.set_notice(warning.short(), self.ticks);
-                        }
-                        commands.extend(self.request_names(app, senders));
-                        commands
-                    }
-                    None => {
-                        tracing::debug!(?view, "dropped a page for a closed conversation");
-                        Vec::new()
-                    }
-                }
+                self.live.reached(Ok(()));
+                let mut commands = self.page_loaded(view, &request, page);
+                commands.extend(self.land_pending());
+                commands
             }
+            Action::Polled { view, result } => self.polled(view, result),
+            Action::FoundEverywhere { id, result } => {
+                self.found_everywhere(id, result);
+                Vec::new()
+            }
+            Action::OverviewLoaded(result) => {
+                self.overview_loaded(result);
+                Vec::new()
+            }
+            Action::TimeFound {
+                view,
+                time_ms,
+                result,
+            } => self.time_found(view, time_ms, result),
             Action::PageFailed {
                 view,
                 request,
                 error,
             } => {
+                self.live.reached(Err(&error));
                 let refused_live = self.view.as_ref().is_some_and(|v| {
-                    v.id == view
+                    v.id() == view
                         && v.direction() == Direction::OldestFirst
                         && crate::export::is_live_group_refusal(&error)
                 });
@@ -272,22 +291,23 @@ impl App {
                     self.open(index);
                 } else if let Some(v) = self.view_mut(view) {
                     v.page_failed(&request, &error);
-                    v.seek_after_failure();
                 }
-                Vec::new()
+                self.land_pending()
             }
             Action::UsersLoaded { app, ids, result } => {
+                self.live.reached(result.as_ref().map(drop));
                 self.users_loaded(app, &ids, result);
                 Vec::new()
             }
             Action::ReferencedLoaded { view, ids, result } => {
+                self.live.reached(result.as_ref().map(drop));
                 let senders: Vec<UserId> = match &result {
                     Ok(messages) => messages.iter().filter_map(|m| m.body.sender).collect(),
                     Err(_) => Vec::new(),
                 };
                 match self.view_mut(view) {
                     Some(v) => {
-                        let app = v.target.app_id;
+                        let app = v.target().app_id;
                         v.referenced_loaded(&ids, result);
                         self.request_names(app, senders)
                     }
@@ -295,6 +315,7 @@ impl App {
                 }
             }
             Action::ConversationsLoaded { app, ids, result } => {
+                self.live.reached(result.as_ref().map(drop));
                 self.conversations_loaded(app, &ids, result);
                 Vec::new()
             }
@@ -302,10 +323,17 @@ impl App {
                 self.waiting = waiting;
                 Vec::new()
             }
-            Action::InputClosed => {
-                self.quit = true;
-                return vec![Command::Quit];
-            }
+            Action::InputClosed => return self.quitting(),
+            Action::ArchiveRead { view, read, result } => self.archive_loaded(view, &read, result),
+            Action::ArchiveSearched {
+                view,
+                query,
+                result,
+            } => self
+                .view_mut(view)
+                .and_then(|v| v.archive_searched(&query, result))
+                .into_iter()
+                .collect(),
             Action::ExportProgress(written) => {
                 self.export_written = written;
                 Vec::new()
@@ -327,7 +355,23 @@ impl App {
                 Vec::new()
             }
         };
+        if self.screen == Screen::Picker && screen_before != Screen::Picker {
+            // Back at the picker: what was read changes its figures.
+            commands.push(Command::LoadOverview);
+        }
+        commands.extend(self.land());
         commands.extend(self.settle());
+        self.settle_live();
+        commands.append(&mut self.outbox);
+        commands
+    }
+
+    /// Leaves: where the open conversation was read is kept, then the app quits.
+    pub(crate) fn quitting(&mut self) -> Vec<Command> {
+        self.quit = true;
+        self.leave_view();
+        let mut commands = std::mem::take(&mut self.outbox);
+        commands.push(Command::Quit);
         commands
     }
 
@@ -335,10 +379,11 @@ impl App {
     pub fn is_fetching(&self) -> bool {
         self.exporting.is_some()
             || self.users_in_flight > 0
+            || self.searching_everywhere()
             || self
                 .view
                 .as_ref()
-                .is_some_and(|v| v.pager.is_in_flight() || v.refs_in_flight > 0 || v.is_seeking())
+                .is_some_and(ConversationView::is_fetching)
     }
 
     /// True once a conversation's description was answered for (or failed): what is
@@ -360,7 +405,7 @@ impl App {
 
     /// True while the status bar shows a notice.
     pub fn has_notice(&self) -> bool {
-        self.view.as_ref().is_some_and(|v| v.notice.is_some())
+        self.view.as_ref().is_some_and(|v| v.notice().is_some())
     }
 
     /// The key map in use.
@@ -433,12 +478,45 @@ impl App {
         }
     }
 
-    pub(crate) fn list_height(&self) -> i32 {
-        i32::from(self.areas().list.height)
+    /// Lays the screen out again after what decides it changed (the size, the detail
+    /// pane shown or hidden, wrapping, the screen): the open view keeps its list's
+    /// height from here.
+    pub(crate) fn relayout(&mut self) {
+        let list = self.areas().list;
+        let wrap_cols = self.wrap.then(|| super::ui::list::text_cols(list.width));
+        if let Some(view) = self.view.as_mut() {
+            view.set_layout(i32::from(list.height), wrap_cols);
+        }
+    }
+
+    /// Takes a page for the open view: the view's own arrival, the search going on,
+    /// the pager's warning, names for new senders.
+    fn page_loaded(&mut self, view: ViewId, request: &PageRequest, page: Page) -> Vec<Command> {
+        let tz = self.tz.clone();
+        let now = self.ticks;
+        let names = &self.names;
+        let Some(v) = self.view.as_mut().filter(|v| v.id() == view) else {
+            tracing::debug!(?view, "dropped a page for a closed conversation");
+            return Vec::new();
+        };
+        let app = v.target().app_id;
+        let mut commands = Vec::new();
+        let senders = match v.page_loaded(request, page, &tz, names) {
+            Some(arrival) => {
+                commands.extend(v.seek_after_page(&arrival.hits, arrival.messages));
+                arrival.senders
+            }
+            None => Vec::new(),
+        };
+        if let Some(warning) = v.take_warning() {
+            v.set_notice(warning.short(), now);
+        }
+        commands.extend(self.request_names(app, senders));
+        commands
     }
 
     fn view_mut(&mut self, id: ViewId) -> Option<&mut ConversationView> {
-        self.view.as_mut().filter(|v| v.id == id)
+        self.view.as_mut().filter(|v| v.id() == id)
     }
 
     /// A sender's display name, when known.
@@ -484,108 +562,31 @@ impl App {
             Direction::NewestFirst => self.newest_cursor,
             Direction::OldestFirst => Cursor::OLDEST,
         };
+        self.leave_view();
         self.next_view += 1;
         let mut view = ConversationView::new(ViewId(self.next_view), target, direction, start);
         if let Some(notice) = notice {
             view.set_notice(notice, self.ticks);
         }
-        tracing::info!(conversation = %view.target.conversation, %direction, "opened");
+        if direction == Direction::NewestFirst {
+            self.show_archive_in(&mut view, None);
+        }
+        tracing::info!(conversation = %view.target().conversation, %direction, "opened");
+        let conversation = (view.target().app_id, view.target().conversation);
+        self.live.opened(view.id(), conversation, self.clock());
         self.view = Some(view);
         self.screen = Screen::Conversation;
         self.focus = Focus::List;
         self.picker.selected = index;
+        self.relayout();
     }
 
     /// Back to the picker; answers for the closed view will be dropped.
     pub(crate) fn close(&mut self) {
+        self.live.closed();
+        self.leave_view();
         self.view = None;
         self.screen = Screen::Picker;
         self.focus = Focus::List;
-    }
-
-    fn request_names(&mut self, app: AppId, senders: Vec<UserId>) -> Vec<Command> {
-        let new: Vec<UserId> = senders
-            .into_iter()
-            .filter(|id| !self.names.contains_key(&(app, *id)))
-            .collect();
-        for id in &new {
-            self.names.insert((app, *id), Name::Requested);
-        }
-        let commands: Vec<Command> = new
-            .chunks(USER_BATCH_LIMIT)
-            .map(|ids| Command::FetchUsers {
-                app,
-                ids: ids.to_vec(),
-            })
-            .collect();
-        self.users_in_flight += commands.len();
-        commands
-    }
-
-    fn users_loaded(&mut self, app: AppId, ids: &[UserId], result: Result<UsersResult, ApiError>) {
-        self.users_in_flight = self.users_in_flight.saturating_sub(1);
-        match result {
-            Ok(r) => {
-                for user in r.users {
-                    let name = match user.nick_name {
-                        Some(n) if !n.trim().is_empty() => Name::Known(n),
-                        _ => Name::Unknown,
-                    };
-                    self.names.insert((app, user.user_id), name);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "fetching display names failed");
-                // Said once; then user ids stand in for the names without more ado.
-                let now = self.ticks;
-                if !self.names_failure_told
-                    && let Some(view) = self.view.as_mut()
-                {
-                    self.names_failure_told = true;
-                    view.set_notice(
-                        &format!(
-                            "display names could not be loaded ({}): user ids are shown",
-                            e.short()
-                        ),
-                        now,
-                    );
-                }
-            }
-        }
-        for id in ids {
-            let name = self.names.entry((app, *id)).or_insert(Name::Unknown);
-            if *name == Name::Requested {
-                *name = Name::Unknown;
-            }
-        }
-        self.names_version += 1;
-    }
-
-    fn conversations_loaded(
-        &mut self,
-        app: AppId,
-        ids: &[ConversationId],
-        result: Result<ConversationsResult, ApiError>,
-    ) {
-        self.infos_settled.extend(ids.iter().map(|id| (app, *id)));
-        match result {
-            Ok(r) => {
-                for info in r.conversation_core_infos {
-                    self.infos.insert((app, info.conversation_short_id), info);
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, ?ids, "fetching conversation descriptions failed");
-            }
-        }
-        // A live group opened oldest-first would only earn a server error: reopen it.
-        let reopen = self.view.as_ref().is_some_and(|v| {
-            v.direction() == Direction::OldestFirst
-                && self.kind_of(&v.target) == Some(ConversationKind::LiveGroup)
-        });
-        if reopen {
-            let index = self.picker.selected;
-            self.open(index);
-        }
     }
 }

@@ -128,6 +128,9 @@ pub fn settings(start: Start) -> Settings {
         demo_hint: None,
         time_zone: TimeZone::UTC,
         ui: Default::default(),
+        offline: false,
+        follow_interval: crate::tui::follow::DEFAULT_INTERVAL,
+        archive: None,
     }
 }
 
@@ -333,4 +336,157 @@ pub fn screen_lines(buf: &ratatui::buffer::Buffer) -> Vec<String> {
             row
         })
         .collect()
+}
+
+/// An archive in a temporary directory, with the browser's read-only connection to it.
+pub struct ArchiveFixture {
+    pub dir: tempfile::TempDir,
+    /// The connection fetched pages are kept through.
+    pub writes: crate::archive::SharedArchive,
+    /// The browser's connection for reading.
+    pub reads: crate::archive::SharedArchive,
+}
+
+impl ArchiveFixture {
+    /// An archive holding `history`'s messages as one newest-first walk of it from the
+    /// newest message to the first, as the browser or a sync leaves it.
+    pub fn walked(history: &History) -> ArchiveFixture {
+        Self::walked_pages(history, usize::MAX)
+    }
+
+    /// An archive holding the newest `pages` pages of `history`, walked newest-first.
+    pub fn walked_pages(history: &History, pages: usize) -> ArchiveFixture {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("archive.sqlite3");
+        let archive = crate::archive::Archive::open(&path).expect("a new archive");
+        let writes = crate::archive::SharedArchive::new(archive);
+        let reads = crate::archive::SharedArchive::new(
+            crate::archive::Archive::open_read_only(&path).expect("the archive, read-only"),
+        );
+        let fixture = ArchiveFixture { dir, writes, reads };
+        let mut cursor = Cursor::NEWEST;
+        for _ in 0..pages {
+            let request = PageRequest {
+                seq: 0,
+                cursor,
+                reverse: 1,
+                limit: crate::api::wire::PAGE_LIMIT,
+            };
+            let page = history.answer(&request);
+            let next = page.new_cursor.filter(|_| page.has_more == Some(true));
+            fixture.keep(CONVERSATION, &request, &page);
+            match next {
+                Some(c) => cursor = c,
+                None => break,
+            }
+        }
+        fixture
+    }
+
+    /// Keeps a fetched page, as the browser's source does before answering.
+    pub fn keep(&self, conversation: ConversationId, request: &PageRequest, page: &Page) {
+        let direction = if request.reverse == 1 {
+            crate::pager::Direction::NewestFirst
+        } else {
+            crate::pager::Direction::OldestFirst
+        };
+        let fetch = crate::archive::PageFetch::new(
+            APP,
+            conversation,
+            direction,
+            request.cursor,
+            Cursor::NEWEST,
+        );
+        self.writes
+            .lock()
+            .store_page(&fetch, page)
+            .expect("the page is archived");
+    }
+
+    /// Settings for `targets`, reading through this archive.
+    pub fn settings(&self, start: Start) -> Settings {
+        Settings {
+            archive: Some(self.reads.clone()),
+            ..settings(start)
+        }
+    }
+}
+
+/// Carries out the archive's commands and the page requests among `commands` the
+/// way the terminal's loop and the worker do (pages answered from `history` and
+/// archived first), and those that follow, at most `max` of them; returns the other
+/// commands.
+pub fn serve(
+    app: &mut App,
+    archive: &ArchiveFixture,
+    history: &History,
+    commands: Vec<Command>,
+    max: usize,
+) -> Vec<Command> {
+    let mut pending: std::collections::VecDeque<Command> = commands.into();
+    let mut rest = Vec::new();
+    let mut served = 0;
+    while let Some(command) = pending.pop_front() {
+        if served == max {
+            rest.push(command);
+            continue;
+        }
+        let action = match command {
+            Command::FetchPage {
+                view,
+                request,
+                conversation,
+                ..
+            } => {
+                let page = history.answer(&request);
+                archive.keep(conversation, &request, &page);
+                loaded(view, request, page)
+            }
+            Command::ReadArchive { view, read } => {
+                let result = super::archived::read_window(&archive.reads.lock(), &read)
+                    .map_err(|e| e.to_string());
+                Action::ArchiveRead { view, read, result }
+            }
+            Command::SearchArchive {
+                view,
+                app: a,
+                conversation,
+                query,
+            } => {
+                let result = super::archived::search_conversation(
+                    &archive.writes.lock(),
+                    a,
+                    conversation,
+                    &query,
+                )
+                .map_err(|e| e.to_string());
+                Action::ArchiveSearched {
+                    view,
+                    query,
+                    result,
+                }
+            }
+            Command::SaveReading {
+                app: a,
+                conversation,
+                last_read,
+                newest_seen,
+            } => {
+                archive
+                    .writes
+                    .lock()
+                    .store_reading(a, conversation, &last_read, &newest_seen)
+                    .expect("the reading is kept");
+                served += 1;
+                continue;
+            }
+            other => {
+                rest.push(other);
+                continue;
+            }
+        };
+        served += 1;
+        pending.extend(app.update(action));
+    }
+    rest
 }

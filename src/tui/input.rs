@@ -7,13 +7,12 @@ use crate::pager::Direction;
 
 use super::action::{Command, Outside};
 use super::app::{App, Focus, Screen};
-use super::detail::DetailScroll;
+use super::conversation::PaneMove;
 use super::keys::{self, Op};
 use super::layout;
 use super::prompt::{Edit, Prompt, Purpose};
-use super::search::{Search, Toward};
+use super::seek::Toward;
 use super::ui::help;
-use super::viewport::{self, Item};
 
 /// Messages (or detail rows) one wheel notch moves.
 pub const WHEEL_STEP: isize = 3;
@@ -21,8 +20,7 @@ pub const WHEEL_STEP: isize = 3;
 impl App {
     pub(crate) fn on_key(&mut self, key: KeyEvent) -> Vec<Command> {
         if keys::is_interrupt(key) {
-            self.quit = true;
-            return vec![Command::Quit];
+            return self.quitting();
         }
         // Alt+key is what the terminal makes of Esc quickly followed by a key. In the
         // prompt only Alt+character means nothing (Alt+Backspace still edits).
@@ -47,8 +45,7 @@ impl App {
         }
         match op {
             Op::Quit => {
-                self.quit = true;
-                return vec![Command::Quit];
+                return self.quitting();
             }
             Op::Help => {
                 self.help = true;
@@ -59,10 +56,15 @@ impl App {
         }
         match self.screen {
             Screen::Picker => {
+                if op == Op::SearchEverywhere {
+                    self.open_prompt(Purpose::Everywhere);
+                    return Vec::new();
+                }
                 self.picker_op(op);
                 Vec::new()
             }
             Screen::Conversation => self.conversation_op(op),
+            Screen::Everywhere => self.everywhere_op(op),
         }
     }
 
@@ -100,6 +102,21 @@ impl App {
                 self.prompt = None;
                 self.export_to(&name).into_iter().collect()
             }
+            Edit::Submit(typed) if prompt.purpose() == Purpose::Time => {
+                self.prompt = None;
+                self.start_time_jump(&typed)
+            }
+            Edit::Submit(query) if prompt.purpose() == Purpose::Everywhere => {
+                self.prompt = None;
+                super::prompt::remember(&mut self.search_history, &query);
+                let mut commands = self.start_everywhere(&query);
+                if !query.trim().is_empty() {
+                    commands.push(Command::Outside(Outside::SaveHistory(
+                        self.search_history.clone(),
+                    )));
+                }
+                commands
+            }
             Edit::Submit(query) => {
                 self.prompt = None;
                 super::prompt::remember(&mut self.search_history, &query);
@@ -118,22 +135,10 @@ impl App {
     /// selection, fetching older history when none is loaded. An empty query changes
     /// nothing.
     fn start_search(&mut self, query: &str) -> Vec<Command> {
-        let h = self.list_height();
         let Some(view) = self.view.as_mut() else {
             return Vec::new();
         };
-        if query.is_empty() {
-            return Vec::new();
-        }
-        let app = view.target.app_id;
-        view.search = Some(Search::new(
-            query,
-            &view.store,
-            &self.names,
-            app,
-            self.names_version,
-        ));
-        view.search_step(Toward::Older, true, h)
+        view.start_search(query, &self.names, self.names_version)
             .into_iter()
             .collect()
     }
@@ -164,7 +169,6 @@ impl App {
 
     fn conversation_op(&mut self, op: Op) -> Vec<Command> {
         let areas = self.areas();
-        let h = i32::from(areas.list.height);
         match op {
             Op::Back => {
                 if self.view.as_mut().is_some_and(|v| v.cancel_seek()) {
@@ -172,10 +176,9 @@ impl App {
                 }
                 if self.focus == Focus::Detail {
                     self.focus = Focus::List;
-                } else if let Some(view) = self.view.as_mut().filter(|v| v.search.is_some()) {
-                    view.search = None;
-                    view.note = None;
-                } else if self.targets.len() > 1 {
+                } else if !self.view.as_mut().is_some_and(|v| v.clear_search())
+                    && self.targets.len() > 1
+                {
                     self.close();
                 }
                 return Vec::new();
@@ -183,6 +186,18 @@ impl App {
             Op::Search => {
                 self.prompt = Some(Prompt::with_history(self.search_history.clone()));
                 return Vec::new();
+            }
+            Op::SearchEverywhere => {
+                self.open_prompt(Purpose::Everywhere);
+                return Vec::new();
+            }
+            Op::JumpToTime => {
+                self.open_prompt(Purpose::Time);
+                return Vec::new();
+            }
+            Op::Last if self.live.is_beyond() && self.focus == Focus::List => {
+                // The newest messages are not in the view: it opens afresh there.
+                return self.open_newest();
             }
             Op::SearchNext | Op::SearchPrevious => {
                 let toward = if op == Op::SearchNext {
@@ -193,7 +208,7 @@ impl App {
                 return self
                     .view
                     .as_mut()
-                    .and_then(|v| v.search_step(toward, false, h))
+                    .and_then(|v| v.search_step(toward, false))
                     .into_iter()
                     .collect();
             }
@@ -201,19 +216,19 @@ impl App {
                 return self
                     .view
                     .as_mut()
-                    .and_then(|v| v.jump_to_quote(h))
+                    .and_then(|v| v.jump_to_quote())
                     .into_iter()
                     .collect();
             }
             Op::JumpBack => {
                 if let Some(v) = self.view.as_mut() {
-                    v.jump_back(h);
+                    v.jump_back();
                 }
                 return Vec::new();
             }
             Op::JumpForward => {
                 if let Some(v) = self.view.as_mut() {
-                    v.jump_forward(h);
+                    v.jump_forward();
                 }
                 return Vec::new();
             }
@@ -225,6 +240,7 @@ impl App {
             }
             Op::Wrap => {
                 self.wrap = !self.wrap;
+                self.relayout();
                 return Vec::new();
             }
             Op::Yank | Op::YankJson | Op::Pager | Op::Editor => {
@@ -236,6 +252,7 @@ impl App {
                     self.focus = Focus::List;
                 } else {
                     self.show_detail = true;
+                    self.relayout();
                     if self.areas().detail.is_some() {
                         self.focus = Focus::Detail;
                     }
@@ -247,15 +264,22 @@ impl App {
                 if !self.show_detail {
                     self.focus = Focus::List;
                 }
+                self.relayout();
                 return Vec::new();
             }
             Op::Retry => {
-                return self
+                // Also looks for the service (and new messages) now, not after the
+                // back-off: offline, r is how to try again at once.
+                let now = self.clock();
+                self.live.poll_now(now);
+                let mut commands: Vec<Command> = self
                     .view
                     .as_mut()
                     .and_then(|v| v.retry())
                     .into_iter()
                     .collect();
+                commands.extend(self.due_poll());
+                return commands;
             }
             _ => {}
         }
@@ -278,20 +302,21 @@ impl App {
             }
         };
         let mut commands = Vec::new();
-        if toward_edge && view.failed && view.at_fetch_edge() {
+        if toward_edge && view.failed() && view.at_fetch_edge() {
             commands.extend(view.retry());
         }
+        let h = view.list_height();
         let half = (h / 2).max(1);
         let full = (h - 1).max(1);
         match op {
-            Op::Down => view.step(1, h),
-            Op::Up => view.step(-1, h),
-            Op::HalfPageDown => view.page(half, h),
-            Op::HalfPageUp => view.page(-half, h),
-            Op::PageDown => view.page(full, h),
-            Op::PageUp => view.page(-full, h),
-            Op::First => view.select(0, 0, h),
-            Op::Last => view.select(view.store.len().saturating_sub(1), h - 1, h),
+            Op::Down => view.step(1),
+            Op::Up => view.step(-1),
+            Op::HalfPageDown => view.page(half),
+            Op::HalfPageUp => view.page(-half),
+            Op::PageDown => view.page(full),
+            Op::PageUp => view.page(-full),
+            Op::First => commands.extend(view.go_to_end(Toward::Older)),
+            Op::Last => commands.extend(view.go_to_end(Toward::Newer)),
             _ => {}
         }
         commands
@@ -301,21 +326,20 @@ impl App {
         let Some(view) = self.view.as_mut() else {
             return;
         };
-        let doc = &view.detail;
-        let scroll = &mut view.detail_scroll;
         let half = usize::from(height / 2).max(1);
         let full = usize::from(height.saturating_sub(1)).max(1);
-        match op {
-            Op::Down => doc.scroll_down(scroll, width, height, 1),
-            Op::Up => doc.scroll_up(scroll, width, 1),
-            Op::HalfPageDown => doc.scroll_down(scroll, width, height, half),
-            Op::HalfPageUp => doc.scroll_up(scroll, width, half),
-            Op::PageDown => doc.scroll_down(scroll, width, height, full),
-            Op::PageUp => doc.scroll_up(scroll, width, full),
-            Op::First => *scroll = DetailScroll::default(),
-            Op::Last => doc.scroll_to_end(scroll, width, height),
-            _ => {}
-        }
+        let how = match op {
+            Op::Down => PaneMove::Down(1),
+            Op::Up => PaneMove::Up(1),
+            Op::HalfPageDown => PaneMove::Down(half),
+            Op::HalfPageUp => PaneMove::Up(half),
+            Op::PageDown => PaneMove::Down(full),
+            Op::PageUp => PaneMove::Up(full),
+            Op::First => PaneMove::Top,
+            Op::Last => PaneMove::End,
+            _ => return,
+        };
+        view.scroll_detail(how, width, height);
     }
 
     pub(crate) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
@@ -341,6 +365,13 @@ impl App {
                 }
                 Vec::new()
             }
+            Screen::Everywhere => {
+                let op = if delta > 0 { Op::Down } else { Op::Up };
+                for _ in 0..delta.unsigned_abs() {
+                    self.everywhere_op(op);
+                }
+                Vec::new()
+            }
             Screen::Conversation => {
                 if let Some(inner) = areas
                     .detail_inner()
@@ -348,22 +379,16 @@ impl App {
                     && let Some(view) = self.view.as_mut()
                 {
                     let n = delta.unsigned_abs();
-                    if delta > 0 {
-                        view.detail.scroll_down(
-                            &mut view.detail_scroll,
-                            inner.width,
-                            inner.height,
-                            n,
-                        );
+                    let how = if delta > 0 {
+                        PaneMove::Down(n)
                     } else {
-                        view.detail
-                            .scroll_up(&mut view.detail_scroll, inner.width, n);
-                    }
+                        PaneMove::Up(n)
+                    };
+                    view.scroll_detail(how, inner.width, inner.height);
                     return Vec::new();
                 }
-                let h = i32::from(areas.list.height);
                 if let Some(view) = self.view.as_mut() {
-                    view.step(delta, h);
+                    view.step(delta);
                 }
                 Vec::new()
             }
@@ -386,6 +411,7 @@ impl App {
                     }
                 }
             }
+            Screen::Everywhere => {}
             Screen::Conversation => {
                 if areas.detail.is_some_and(|d| d.contains(at)) {
                     self.focus = Focus::Detail;
@@ -395,19 +421,9 @@ impl App {
                     return;
                 }
                 self.focus = Focus::List;
-                let h = i32::from(areas.list.height);
                 let row = i32::from(at.y - areas.list.y);
-                let Some(view) = self.view.as_mut() else {
-                    return;
-                };
-                let placed = viewport::place(&view.model(), view.scroll, h);
-                let hit = placed
-                    .iter()
-                    .find(|p| p.top <= row && row < p.top + p.height);
-                if let Some(p) = hit
-                    && let Item::Message(m) = p.item
-                {
-                    view.select(m, p.top + p.height - 1, h);
+                if let Some(view) = self.view.as_mut() {
+                    view.select_at_row(row);
                 }
             }
         }

@@ -7,14 +7,24 @@
 
 pub mod action;
 pub mod app;
+pub mod archived;
 pub mod conversation;
 pub mod detail;
+pub mod everywhere;
+mod finding;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod follow;
 mod handover;
 mod input;
 pub mod keys;
 pub mod layout;
+pub mod live;
+mod lookups;
+pub mod names;
+pub mod offline;
+mod opening;
+pub mod overview;
 pub mod prompt;
 pub mod search;
 pub mod seek;
@@ -26,6 +36,7 @@ pub mod text;
 mod tools;
 pub mod ui;
 pub mod viewport;
+pub mod when;
 pub mod worker;
 pub mod wrap;
 
@@ -76,13 +87,31 @@ pub struct TuiOptions {
     pub demo_hint: Option<String>,
     /// Keys and tools from the configuration.
     pub ui: settings::UiSettings,
+    /// How often the open conversation is looked at for new messages.
+    pub follow_interval: std::time::Duration,
 }
 
 /// Runs the browser until the user quits. The terminal is restored on the way out,
 /// also after an error or a panic. Logs go wherever the caller set up `tracing`
 /// (the binary: a file, never the screen).
 pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    // Reads go through a connection of their own: in WAL mode they never wait for
+    // the writes of fetched pages, nor those for them.
+    let reads = match &opts.archive {
+        Some(archive) => {
+            let path = archive.lock().path().to_path_buf();
+            match crate::archive::Archive::open_read_only(&path) {
+                Ok(reader) => Some(crate::archive::SharedArchive::new(reader)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the archive cannot be read: browsing without it");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let mut settings = Settings {
+        archive: reads.clone(),
         targets: opts.targets,
         start: opts.start,
         newest_cursor: opts.newest_cursor,
@@ -90,17 +119,29 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         demo_hint: opts.demo_hint,
         time_zone: jiff::tz::TimeZone::system(),
         ui: opts.ui,
+        offline: false,
+        follow_interval: opts.follow_interval,
     };
-    if settings.ui.tools.history_path.is_none() {
-        settings.ui.tools.history_path = self::settings::history_path();
-    }
-    if let Some(path) = &settings.ui.tools.history_path {
-        settings.ui.search_history = self::settings::read_history(path);
-    }
+    load_history(&mut settings.ui);
+    let archives = terminal::Archives {
+        reads,
+        writes: opts.archive.clone(),
+    };
     let source = crate::archive::Archiving {
         inner: opts.client,
         archive: opts.archive,
         newest_start: opts.newest_cursor,
     };
-    terminal::run(source, settings).await
+    terminal::run(source, settings, archives).await
+}
+
+/// Reads the search history kept from earlier runs (from its default place unless
+/// the settings name one).
+pub(crate) fn load_history(ui: &mut settings::UiSettings) {
+    if ui.tools.history_path.is_none() {
+        ui.tools.history_path = self::settings::history_path();
+    }
+    if let Some(path) = &ui.tools.history_path {
+        ui.search_history = self::settings::read_history(path);
+    }
 }

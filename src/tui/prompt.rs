@@ -18,6 +18,10 @@ pub enum Purpose {
     Search,
     /// The file to export the conversation to.
     Export,
+    /// A search across every archived conversation (`S`).
+    Everywhere,
+    /// A date and time to go to (`t`).
+    Time,
 }
 
 /// The query being typed.
@@ -63,6 +67,15 @@ impl Prompt {
         };
         p.set(name.to_owned());
         p
+    }
+
+    /// An empty prompt for `purpose`, whose Up key recalls `history`.
+    pub fn for_purpose(purpose: Purpose, history: Vec<String>) -> Prompt {
+        Prompt {
+            purpose,
+            history,
+            ..Prompt::default()
+        }
     }
 
     /// What the prompt asks for.

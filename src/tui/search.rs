@@ -5,64 +5,20 @@
 //! contains the query, compared in Unicode lowercase. Matches are found once, when the
 //! query is set, when messages arrive and when names arrive; never while drawing.
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::model::{AppId, Message};
+use crate::model::AppId;
 use crate::pager::Direction;
 
-use super::app::{Names, known_name};
+use super::names::{Names, shown_name};
+pub use super::seek::Toward;
 use super::store::{Entry, MessageStore, OrderKey};
 
 /// The most characters a query may have.
 pub const QUERY_MAX_CHARS: usize = 200;
-
-/// Which way through the conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Toward {
-    /// Up the list, to earlier messages.
-    Older,
-    /// Down the list, to later messages.
-    Newer,
-}
-
-impl Toward {
-    /// The other way.
-    pub fn reversed(self) -> Toward {
-        match self {
-            Toward::Older => Toward::Newer,
-            Toward::Newer => Toward::Older,
-        }
-    }
-
-    /// The way a walk in `direction` fetches more history.
-    pub fn of_walk(direction: Direction) -> Toward {
-        match direction {
-            Direction::NewestFirst => Toward::Older,
-            Direction::OldestFirst => Toward::Newer,
-        }
-    }
-
-    /// `older` or `newer`.
-    pub fn word(self) -> &'static str {
-        match self {
-            Toward::Older => "older",
-            Toward::Newer => "newer",
-        }
-    }
-}
-
-/// The name a message's sender is shown under: the display name when known, else the
-/// sender id.
-pub fn shown_name<'a>(names: &'a Names, app: AppId, message: &Message) -> Cow<'a, str> {
-    match message.body.sender.and_then(|u| known_name(names, app, u)) {
-        Some(n) => Cow::Borrowed(n),
-        None => Cow::Owned(message.sender_label()),
-    }
-}
 
 /// True when `haystack` contains `needle` (already lowercase), ignoring case.
 pub fn contains(haystack: &str, needle: &str) -> bool {
@@ -199,6 +155,23 @@ impl Search {
         found
     }
 
+    /// Takes the matches the archive's search found (by position), loaded or not.
+    pub fn add_archived(&mut self, keys: impl IntoIterator<Item = OrderKey>) {
+        let before = self.hits.len();
+        for key in keys {
+            self.text_hits.insert(key);
+            self.hits.insert(key);
+        }
+        if self.hits.len() != before {
+            self.version += 1;
+        }
+    }
+
+    /// True when `key` is a match, loaded or not.
+    pub fn has_hit(&self, key: OrderKey) -> bool {
+        self.hits.contains(&key)
+    }
+
     /// Looks at the senders' names again after names arrived: only names are compared,
     /// each sender once, so no message is decoded again.
     pub fn rescan_names(
@@ -295,8 +268,8 @@ pub fn highlights(shown: &str, needle: &str) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::app::Name;
     use crate::tui::fixtures;
+    use crate::tui::names::Name;
     use jiff::tz::TimeZone;
     use serde_json::json;
 

@@ -124,6 +124,38 @@ impl MessageStore {
             .ok()
     }
 
+    /// The oldest and newest loaded messages.
+    pub fn ends(&self) -> Option<(&Entry, &Entry)> {
+        Some((self.entries.front()?, self.entries.back()?))
+    }
+
+    /// The position of the first loaded message that sorts after `key`.
+    pub fn first_after(&self, key: OrderKey) -> Option<usize> {
+        let at = self
+            .entries
+            .partition_point(|e| e.message.order_key() <= key);
+        (at < self.entries.len()).then_some(at)
+    }
+
+    /// Forgets the `n` oldest loaded messages (positions of the rest go down by `n`).
+    pub fn drop_oldest(&mut self, n: usize) {
+        for _ in 0..n.min(self.entries.len()) {
+            if let Some(e) = self.entries.pop_front() {
+                self.by_key.remove(&e.message.key());
+                self.front_slot += 1;
+            }
+        }
+    }
+
+    /// Forgets the `n` newest loaded messages.
+    pub fn drop_newest(&mut self, n: usize) {
+        for _ in 0..n.min(self.entries.len()) {
+            if let Some(e) = self.entries.pop_back() {
+                self.by_key.remove(&e.message.key());
+            }
+        }
+    }
+
     /// Adds messages (any order), keeping conversation order; a message already
     /// loaded (by [`Message::key`]) is not added again. Returns where the message
     /// that was at `keep` is now.
@@ -234,6 +266,25 @@ mod tests {
         assert_eq!(ids(&s), vec![0, 1, 2, 3, 5, 6]);
         assert_eq!(kept, Some(2), "message 2 stays selected");
         assert_eq!(s.position(fixtures::id(6)), Some(5));
+    }
+
+    #[test]
+    fn either_end_can_be_forgotten_and_positions_follow() {
+        let mut s = store_of(&(1..=10).collect::<Vec<_>>());
+        s.drop_oldest(3);
+        s.drop_newest(2);
+        assert_eq!(ids(&s), vec![4, 5, 6, 7, 8]);
+        assert_eq!(s.position(fixtures::id(4)), Some(0));
+        assert_eq!(s.position(fixtures::id(2)), None);
+        assert_eq!(s.position(fixtures::id(10)), None);
+        assert_eq!(
+            s.first_after(fixtures::message(5).order_key()),
+            Some(2),
+            "message 6"
+        );
+        assert_eq!(s.first_after(fixtures::message(8).order_key()), None);
+        s.insert(vec![fixtures::entry(3)], None);
+        assert_eq!(s.position(fixtures::id(4)), Some(1), "put in front again");
     }
 
     #[test]

@@ -22,7 +22,9 @@ use tokio::task::JoinHandle;
 
 use super::action::{Action, Command, ExportJob, Outside};
 use super::app::{App, Settings};
+use super::overview::Overview;
 use super::{handover, settings, ui, worker};
+use crate::archive::SharedArchive;
 use crate::export::{ExportOptions, Output, export};
 use crate::source::Source;
 
@@ -95,12 +97,26 @@ pub fn restore() {
     let _ = disable_raw_mode();
 }
 
+/// The archive's connections the loop carries the browser's archive commands out on.
+#[derive(Clone, Debug, Default)]
+pub struct Archives {
+    /// Read-only: stretches of conversations.
+    pub reads: Option<SharedArchive>,
+    /// Where the reading places are kept, and what searches the archive (it indexes
+    /// the messages queued for the search index first).
+    pub writes: Option<SharedArchive>,
+}
+
 /// Runs the browser on the real terminal with a [`Source`].
-pub async fn run<S: Source>(source: S, settings: Settings) -> anyhow::Result<()> {
+pub async fn run<S: Source>(
+    source: S,
+    settings: Settings,
+    archives: Archives,
+) -> anyhow::Result<()> {
     // Listening before the terminal changes: a signal from now on restores it.
     let signals = listen_for_signals()?;
     let mut screen = enter()?;
-    let result = event_loop(&mut screen, source, settings, signals).await;
+    let result = event_loop(&mut screen, source, settings, archives, signals).await;
     restore();
     result
 }
@@ -169,6 +185,7 @@ async fn event_loop<S: Source>(
     screen: &mut Screen,
     source: S,
     settings: Settings,
+    archives: Archives,
     mut signals: mpsc::UnboundedReceiver<i32>,
 ) -> anyhow::Result<()> {
     let size = screen.size()?;
@@ -203,6 +220,12 @@ async fn event_loop<S: Source>(
                         n => {
                             tracing::info!(signal = n, "stopped by a signal");
                             restore();
+                            // Where the conversation was read is kept on this way out too.
+                            for command in app.quitting() {
+                                if let Command::SaveReading { .. } = command {
+                                    save_reading(&archives, command).await;
+                                }
+                            }
                             return Err(Signalled(n).into());
                         }
                     }
@@ -255,6 +278,51 @@ async fn event_loop<S: Source>(
                             }
                             dirty = true;
                         }
+                        Command::ReadArchive { view, read } => {
+                            spawn_archive_read(&archives, view, read, tx.clone());
+                        }
+                        Command::SearchEverywhere { id, query } => {
+                            // The writing connection: a search first indexes what is
+                            // queued, which a read-only one cannot.
+                            let archive = archives.writes.clone().or(archives.reads.clone());
+                            spawn_lookup(archive, tx.clone(), move |a| a.search(&query), move |r| {
+                                Action::FoundEverywhere { id, result: r }
+                            });
+                        }
+                        Command::FindTime {
+                            view,
+                            app: a,
+                            conversation,
+                            time_ms,
+                        } => {
+                            let reads = archives.reads.clone();
+                            spawn_lookup(
+                                reads,
+                                tx.clone(),
+                                move |archive| archive.landing_at(a, conversation, time_ms),
+                                move |result| Action::TimeFound {
+                                    view,
+                                    time_ms,
+                                    result,
+                                },
+                            );
+                        }
+                        Command::LoadOverview => {
+                            // The writing connection keeps the figures it brings up to
+                            // date, so the next look costs only what arrived since.
+                            let archive = archives.writes.clone().or(archives.reads.clone());
+                            spawn_lookup(archive, tx.clone(), Overview::read, Action::OverviewLoaded);
+                        }
+                        Command::SearchArchive {
+                            view,
+                            app,
+                            conversation,
+                            query,
+                        } => spawn_archive_search(&archives, view, (app, conversation), query, tx.clone()),
+                        // Awaited: quitting right after must not lose it.
+                        command @ Command::SaveReading { .. } => {
+                            save_reading(&archives, command).await;
+                        }
                         command => worker::spawn(&source, command, tx.clone()),
                     }
                 }
@@ -271,6 +339,104 @@ async fn event_loop<S: Source>(
     .await;
     ticker.abort();
     result
+}
+
+/// Runs `read` on the archive off the UI thread; `answer` makes its action.
+fn spawn_lookup<T: Send + 'static>(
+    archive: Option<SharedArchive>,
+    tx: mpsc::UnboundedSender<Action>,
+    read: impl FnOnce(&crate::archive::Archive) -> Result<T, crate::archive::ArchiveError>
+    + Send
+    + 'static,
+    answer: impl FnOnce(Result<T, String>) -> Action + Send + 'static,
+) {
+    let Some(archive) = archive else {
+        let _ = tx.send(answer(Err(
+            "no archive (--no-archive): nothing is kept to look in".into(),
+        )));
+        return;
+    };
+    tokio::spawn(async move {
+        let result = archive
+            .with(move |a| read(a))
+            .await
+            .map_err(|e| e.to_string());
+        let _ = tx.send(answer(result));
+    });
+}
+
+/// Keeps where a conversation was read ([`Command::SaveReading`]) in the archive; a
+/// failure is logged, never fatal.
+async fn save_reading(archives: &Archives, command: Command) {
+    let Command::SaveReading {
+        app,
+        conversation,
+        last_read,
+        newest_seen,
+    } = command
+    else {
+        return;
+    };
+    if let Some(archive) = &archives.writes {
+        let saved = archive
+            .with(move |a| a.store_reading(app, conversation, &last_read, &newest_seen))
+            .await;
+        if let Err(e) = saved {
+            tracing::warn!(error = %e, "where the conversation was read is not kept");
+        }
+    }
+}
+
+/// Reads a stretch of a conversation from the archive off the UI thread; the answer
+/// comes back as [`Action::ArchiveRead`].
+fn spawn_archive_read(
+    archives: &Archives,
+    view: super::ViewId,
+    read: super::archived::WindowRead,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    let Some(archive) = archives.reads.clone() else {
+        let _ = tx.send(Action::ArchiveRead {
+            view,
+            read,
+            result: Err("no archive".into()),
+        });
+        return;
+    };
+    tokio::spawn(async move {
+        let result = archive
+            .with(move |a| super::archived::read_window(a, &read))
+            .await
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Action::ArchiveRead { view, read, result });
+    });
+}
+
+/// Searches a conversation's archive off the UI thread; the answer comes back as
+/// [`Action::ArchiveSearched`].
+fn spawn_archive_search(
+    archives: &Archives,
+    view: super::ViewId,
+    (app, conversation): (crate::model::AppId, crate::model::ConversationId),
+    query: String,
+    tx: mpsc::UnboundedSender<Action>,
+) {
+    // The writing connection: it indexes what is queued before it searches.
+    let Some(archive) = archives.writes.clone() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let asked = query.clone();
+        let result = archive
+            .with(move |a| super::archived::search_conversation(a, app, conversation, &asked))
+            .await
+            .map_err(|e| e.to_string());
+        let _ = tx.send(Action::ArchiveSearched {
+            view,
+            query,
+            result,
+        });
+    });
 }
 
 /// Runs an export started from the view in its own task, with the engine and the

@@ -42,7 +42,7 @@ impl App {
                 let sender = message
                     .body
                     .sender
-                    .and_then(|u| self.display_name(view.target.app_id, u));
+                    .and_then(|u| self.display_name(view.target().app_id, u));
                 let id = message
                     .id()
                     .map_or_else(|| "unknown".to_owned(), |i| i.0.to_string());
@@ -160,10 +160,10 @@ impl App {
             }
             return None;
         }
-        let name = self.conversation_name(&view.target);
+        let name = self.conversation_name(view.target());
         Some(format!(
             "{}.jsonl",
-            file_stem(name, view.target.conversation)
+            file_stem(name, view.target().conversation)
         ))
     }
 
@@ -184,13 +184,13 @@ impl App {
         };
         let format = format_for(&path);
         let view = self.view.as_ref()?;
-        let live = self.kind_of(&view.target) == Some(crate::model::ConversationKind::LiveGroup);
+        let live = self.kind_of(view.target()) == Some(crate::model::ConversationKind::LiveGroup);
         let target = crate::export::ConversationTarget {
             label: self
-                .conversation_name(&view.target)
-                .map_or_else(|| view.target.conversation.to_string(), str::to_owned),
-            app: view.target.app_id,
-            conversation: view.target.conversation,
+                .conversation_name(view.target())
+                .map_or_else(|| view.target().conversation.to_string(), str::to_owned),
+            app: view.target().app_id,
+            conversation: view.target().conversation,
             live,
         };
         let refusal = refusal.or_else(|| {

@@ -40,6 +40,9 @@ pub struct ListModel<'a> {
     pub gravity: Gravity,
     /// With messages wrapped over several rows: the columns of a row's text.
     pub wrap_cols: Option<usize>,
+    /// The first message that arrived since the conversation was last looked at: a
+    /// "new since you last looked" row goes above it.
+    pub new_since: Option<usize>,
 }
 
 impl ListModel<'_> {
@@ -87,7 +90,10 @@ impl ListModel<'_> {
                 let text_rows = self
                     .wrap_cols
                     .map_or(1, |cols| super::wrap::row_count(entry, cols));
-                text_rows + i32::from(entry.hint.is_some()) + i32::from(self.day_separator(m))
+                text_rows
+                    + i32::from(entry.hint.is_some())
+                    + i32::from(self.day_separator(m))
+                    + i32::from(self.new_since == Some(m))
             }
         }
     }
@@ -288,6 +294,7 @@ mod tests {
             bottom: None,
             gravity: Gravity::Bottom,
             wrap_cols: None,
+            new_since: None,
         };
         let mut sc = Scroll {
             selected: 49,
@@ -309,6 +316,7 @@ mod tests {
             bottom: None,
             gravity: Gravity::Bottom,
             wrap_cols: None,
+            new_since: None,
         };
         let mut sc = Scroll {
             selected: 0,
@@ -338,6 +346,7 @@ mod tests {
             bottom: None,
             gravity: Gravity::Top,
             wrap_cols: None,
+            new_since: None,
         };
         // The first message has a day separator: two rows, in a one-row window.
         let mut sc = Scroll::default();

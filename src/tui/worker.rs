@@ -60,7 +60,24 @@ pub async fn execute<S: Source>(source: &S, command: Command) -> Option<Action> 
             let result = source.batch_get_conversations(request).await;
             Action::ConversationsLoaded { app, ids, result }
         }
-        Command::Quit | Command::Outside(_) => return None,
+        Command::Poll {
+            view,
+            app,
+            conversation,
+            request,
+        } => Action::Polled {
+            view,
+            result: source.fetch_page(app, conversation, request).await,
+        },
+        // The archive's commands are the terminal loop's, not the source's.
+        Command::Quit
+        | Command::Outside(_)
+        | Command::ReadArchive { .. }
+        | Command::SearchArchive { .. }
+        | Command::SaveReading { .. }
+        | Command::SearchEverywhere { .. }
+        | Command::LoadOverview
+        | Command::FindTime { .. } => return None,
     })
 }
 
@@ -71,6 +88,13 @@ fn kind(command: &Command) -> &'static str {
         Command::FetchUsers { .. } => "fetch_users",
         Command::FetchReferenced { .. } => "fetch_referenced",
         Command::FetchConversations { .. } => "fetch_conversations",
+        Command::Poll { .. } => "poll",
+        Command::ReadArchive { .. } => "read_archive",
+        Command::SaveReading { .. } => "save_reading",
+        Command::SearchArchive { .. } => "search_archive",
+        Command::SearchEverywhere { .. } => "search_everywhere",
+        Command::LoadOverview => "load_overview",
+        Command::FindTime { .. } => "find_time",
         Command::Outside(_) => "outside",
         Command::Quit => "quit",
     }

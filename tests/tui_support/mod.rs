@@ -33,8 +33,20 @@ pub struct DemoProcess {
 
 impl DemoProcess {
     pub fn start() -> DemoProcess {
+        DemoProcess::start_with(&[])
+    }
+
+    /// The demo server with extra options (`--grow-every-ms 300`, `--port N`, ...).
+    pub fn start_with(extra: &[&str]) -> DemoProcess {
+        let port: &[&str] = if extra.contains(&"--port") {
+            &[]
+        } else {
+            &["--port", "0"]
+        };
         let mut child = Command::new(BIN)
-            .args(["demo-server", "--port", "0", "--log-requests"])
+            .args(["demo-server", "--log-requests"])
+            .args(port)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -33,6 +33,10 @@ pub enum Op {
     SearchNext,
     /// The next search match the other way (newer).
     SearchPrevious,
+    /// Search every archived conversation (the results replace the list).
+    SearchEverywhere,
+    /// Go to the first message at or after a date and time.
+    JumpToTime,
     /// Go to the message the selected reply quotes.
     JumpToQuote,
     /// Back to where the last jump started (older in the jump list).
@@ -109,8 +113,8 @@ pub const BINDINGS: &[Binding] = &[
         "a page down",
     ),
     b(Op::PageUp, "page-up", &["pageup", "ctrl-b"], "a page up"),
-    b(Op::First, "first", &["g", "home"], "first loaded message"),
-    b(Op::Last, "last", &["G", "end"], "last loaded message"),
+    b(Op::First, "first", &["g", "home"], "oldest message"),
+    b(Op::Last, "last", &["G", "end"], "newest message"),
     b(
         Op::Focus,
         "focus",
@@ -137,6 +141,18 @@ pub const BINDINGS: &[Binding] = &[
         "search-previous",
         &["N"],
         "next match, newer",
+    ),
+    b(
+        Op::SearchEverywhere,
+        "search-everywhere",
+        &["S"],
+        "search every archived conversation",
+    ),
+    b(
+        Op::JumpToTime,
+        "jump-to-time",
+        &["t"],
+        "go to a date and time (2025-05-16, -2h)",
     ),
     b(
         Op::JumpToQuote,

@@ -29,14 +29,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     };
     let focused = app.focus() == Focus::Detail;
     let inner = layout::detail_inner(area);
-    let doc = &view.detail;
+    let doc = view.detail();
     let rows = doc.rows(
-        view.detail_scroll,
+        view.detail_scroll(),
         inner.width,
         usize::from(inner.height) + 1,
     );
     let more_below = rows.len() > usize::from(inner.height);
-    let more_above = view.detail_scroll != Default::default();
+    let more_above = view.detail_scroll() != Default::default();
     let mut title = String::from(" Message ");
     if more_above {
         title.push_str("↑ ");

@@ -40,6 +40,9 @@ pub(super) fn mark(selected: bool) -> Span<'static> {
     }
 }
 
+/// The row above the first message that arrived since the conversation was last looked at.
+pub const NEW_SINCE: &str = " new since you last looked ";
+
 /// The sender column's width for a list `width` columns wide.
 fn sender_cols(width: u16) -> usize {
     (usize::from(width) / 5).clamp(SENDER_MIN_COLS, SENDER_MAX_COLS)
@@ -65,7 +68,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let model = view.model();
     let h = i32::from(area.height);
     let buf = frame.buffer_mut();
-    let placed_items = viewport::place(&model, view.scroll, h);
+    let placed_items = viewport::place(&model, view.scroll(), h);
     let free_from = placed_items
         .iter()
         .map(|p| p.top + p.height)
@@ -82,16 +85,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Item::Top(edge) => edge_row(buf, row, app, view, edge, true),
                 Item::Bottom(edge) => edge_row(buf, row, app, view, edge, false),
                 Item::Message(m) => {
-                    let Some(entry) = view.store.get(m) else {
+                    let Some(entry) = view.store().get(m) else {
                         continue;
                     };
+                    let new_rows = i32::from(model.new_since == Some(m));
                     let separator = model.day_separator(m);
                     let hint_rows = i32::from(entry.hint.is_some());
-                    let sep_rows = i32::from(separator);
-                    if r < sep_rows {
+                    let sep_rows = new_rows + i32::from(separator);
+                    if r < new_rows {
+                        centered_rule(buf, row, NEW_SINCE, theme::heading());
+                    } else if r < sep_rows {
                         day_separator(buf, row, entry);
                     } else {
-                        let selected = m == view.scroll.selected;
+                        let selected = m == view.scroll().selected;
                         let focused = app.focus() == Focus::List;
                         if selected {
                             // The quote line belongs to its message: it is marked with it.
@@ -101,7 +107,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                             hint_row(buf, row, app, view, entry, selected);
                         } else {
                             let k = (r - sep_rows - hint_rows) as usize;
-                            let chunk = view.wrap_cols.map(|cols| wrapped_chunk(entry, cols, k));
+                            let chunk = view.wrap_cols().map(|cols| wrapped_chunk(entry, cols, k));
                             if k == 0 {
                                 main_row(buf, row, app, view, entry, selected, chunk);
                             } else if let Some(chunk) = chunk {
@@ -113,7 +119,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }
         }
     }
-    if view.failed && view.store.is_empty() {
+    if view.failed() && view.store().is_empty() {
         full_error(buf, area, view, free_from + 1);
     }
 }
@@ -121,7 +127,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// With nothing loaded the list has room for the whole error, which the status bar
 /// cuts: what failed, the request id, what to check.
 fn full_error(buf: &mut Buffer, area: Rect, view: &ConversationView, from_row: i32) {
-    let Some(error) = &view.error_full else {
+    let Some(error) = view.error_full() else {
         return;
     };
     let cols = usize::from(area.width.saturating_sub(2)).max(1);
@@ -146,8 +152,7 @@ fn full_error(buf: &mut Buffer, area: Rect, view: &ConversationView, from_row: i
 
 /// The search's needle when `entry` is one of its matches.
 fn needle_for<'v>(view: &'v ConversationView, entry: &Entry) -> Option<&'v str> {
-    view.search
-        .as_ref()
+    view.search()
         .filter(|s| s.is_hit(entry))
         .map(|s| s.needle())
 }
@@ -215,7 +220,7 @@ fn header(
     let name = message
         .body
         .sender
-        .and_then(|u| app.display_name(view.target.app_id, u))
+        .and_then(|u| app.display_name(view.target().app_id, u))
         .unwrap_or(&label);
     let sender = text::fit(&text::one_line(name, cols), cols).into_owned();
     let pad = " ".repeat(cols.saturating_sub(text::width(&sender)) + 1);
@@ -245,7 +250,7 @@ fn quoted_sender(app: &App, view: &ConversationView, entry: &Entry) -> Option<St
     let name = quoted
         .body
         .sender
-        .and_then(|u| app.display_name(view.target.app_id, u))
+        .and_then(|u| app.display_name(view.target().app_id, u))
         .unwrap_or(&label);
     Some(text::one_line(name, SENDER_MAX_COLS))
 }
@@ -387,7 +392,7 @@ fn edge_row(
 ) {
     match edge {
         EdgeRow::Loading => {
-            let what = match (view.store.is_empty(), top, view.direction()) {
+            let what = match (view.store().is_empty(), top, view.direction()) {
                 (true, _, _) => "loading…",
                 (false, true, Direction::NewestFirst) => "loading older messages…",
                 _ => "loading newer messages…",
@@ -401,7 +406,7 @@ fn edge_row(
             buf.set_line(row.x, row.y, &line, row.width);
         }
         EdgeRow::Failed => {
-            let what = if view.store.is_empty() {
+            let what = if view.store().is_empty() {
                 " ⚠ could not load messages: r retries"
             } else {
                 " ⚠ could not load more: r retries"

@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the app's state. One file per screen region.
 
 mod detail;
+pub mod everywhere;
 pub(crate) mod help;
 pub(crate) mod list;
 mod picker;
@@ -27,6 +28,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let areas = app.areas_for(frame.area());
     match app.screen() {
         Screen::Picker => picker::draw(frame, areas.list, app),
+        Screen::Everywhere => {
+            if let Some(found) = app.everywhere() {
+                everywhere::draw(frame, areas.list, found, &app.tz);
+            }
+        }
         Screen::Conversation => {
             list::draw(frame, areas.list, app);
             if let Some(area) = areas.detail {

@@ -17,6 +17,14 @@ pub const PROMPT_HINT: &str = "Enter searches · Esc cancels";
 pub const EXPORT_LABEL: &str = " export to: ";
 /// The export prompt's hint.
 pub const EXPORT_HINT: &str = ".jsonl .json .csv .md · Enter exports · Esc cancels";
+/// Before a search across every archived conversation.
+pub const EVERYWHERE_LABEL: &str = " search every conversation: ";
+/// Its hint.
+pub const EVERYWHERE_HINT: &str = "Enter searches the archive · Esc cancels";
+/// Before a date and time to go to.
+pub const TIME_LABEL: &str = " go to: ";
+/// Its hint.
+pub const TIME_HINT: &str = "2025-05-16 · 2025-05-16 14:00 · 14:00 · yesterday · -2h · Esc cancels";
 
 /// The end of clean text that fits in `cols` columns, after a `…` when cut: the part
 /// being typed stays in view.
@@ -70,6 +78,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, prompt: &Prompt) {
     let (label, hint) = match prompt.purpose() {
         Purpose::Search => (" /", PROMPT_HINT),
         Purpose::Export => (EXPORT_LABEL, EXPORT_HINT),
+        Purpose::Everywhere => (EVERYWHERE_LABEL, EVERYWHERE_HINT),
+        Purpose::Time => (TIME_LABEL, TIME_HINT),
     };
     let hint_w = text::width(hint) + 2;
     let fixed = text::width(label);

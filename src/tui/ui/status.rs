@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 
 use crate::model::MessageStatus;
 use crate::tui::app::{App, Screen};
-use crate::tui::conversation::ConversationView;
-use crate::tui::keys::{long_hint, short_hint};
-use crate::tui::search::Toward;
-use crate::tui::seek::{Goal, Note};
+use crate::tui::conversation::{ConversationView, goal_note_text};
+use crate::tui::everywhere::{Found, HITS_MAX};
+use crate::tui::keys::{Op, long_hint, short_hint};
+use crate::tui::seek::{Goal, Note, Toward};
 use crate::tui::text;
 
 use super::{prompt, spinner, theme};
@@ -48,14 +48,22 @@ fn status_suffix(status: MessageStatus) -> String {
 /// going (the spinner goes with it).
 pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
     let query = view
-        .search
-        .as_ref()
+        .search()
         .map(|s| format!("\"{}\"", text::one_line(s.query(), QUERY_SHOWN_MAX_COLS)))
         .unwrap_or_default();
-    if let Some(seek) = &view.seek {
+    if let Some(seek) = view.seek() {
         let text = match seek.goal {
             Goal::Match(toward) => format!("searching {} messages… {query}", toward.word()),
             Goal::Quote(..) => "finding the quoted message…".to_owned(),
+            Goal::Message(_) => format!("finding the message… {} loaded on the way", seek.messages),
+            Goal::Time(..) => format!(
+                "going to the time… {} messages loaded on the way (Esc stops)",
+                seek.messages
+            ),
+            Goal::First => format!(
+                "going to the first message… {} loaded; Esc stops",
+                seek.messages
+            ),
         };
         return Some((text, true));
     }
@@ -94,12 +102,25 @@ pub fn search_status(view: &ConversationView) -> Option<(String, bool)> {
                     .into()
             }
             Note::QuoteCancelled => "stopped finding the quoted message".into(),
+            Note::MessageNotInHistory
+            | Note::GoalNotWithin(_)
+            | Note::GoalStopped
+            | Note::GoalCancelled
+            | Note::NothingAfterTime => goal_note_text(note).unwrap_or_default(),
             Note::NoJumpBack => "no jump to go back from".into(),
             Note::NoJumpForward => "no jump to go forward to".into(),
+            Note::FirstStopped => {
+                "stopped on the way to the first message: more history could not be loaded; g tries again"
+                    .into()
+            }
+            Note::FirstCancelled => "stopped on the way to the first message".into(),
+            Note::FirstNotWithin(n) => {
+                format!("not at the first message after {n} more messages; g goes on")
+            }
         };
         return Some((text, false));
     }
-    let search = view.search.as_ref()?;
+    let search = view.search()?;
     let text = match (search.rank(), search.count()) {
         (_, 0) => format!("no match for {query}"),
         (Some(k), n) => format!("match {k}/{n} {query}"),
@@ -127,7 +148,56 @@ struct Parts {
     notice: Option<String>,
 }
 
+/// ` 3 new messages · G to jump `, while messages arrived below a reader scrolled up.
+pub fn new_messages_bar(app: &App) -> Option<String> {
+    let live = app.live();
+    let n = live.unseen();
+    if app.screen() != Screen::Conversation || n == 0 {
+        return None;
+    }
+    let more = if live.is_beyond() { "+" } else { "" };
+    let noun = if n == 1 && more.is_empty() {
+        "message"
+    } else {
+        "messages"
+    };
+    let jump = app
+        .keys()
+        .first_key(Op::Last)
+        .map(|k| format!(" · {k} to jump"))
+        .unwrap_or_default();
+    Some(format!(" {n}{more} new {noun}{jump} "))
+}
+
+/// What the results screen of a search across conversations says of itself.
+fn everywhere_parts(app: &App) -> Option<Parts> {
+    let found = app
+        .everywhere()
+        .filter(|_| app.screen() == Screen::Everywhere)?;
+    let query = text::one_line(found.typed(), QUERY_SHOWN_MAX_COLS);
+    let count = match found.state() {
+        Found::Searching => format!(" · searching… {}", spinner(app)),
+        Found::Failed(_) => String::new(),
+        Found::Hits(h) if h.len() >= HITS_MAX => format!(" · the newest {} found", h.len()),
+        Found::Hits(h) if h.len() == 1 => " · 1 found".to_owned(),
+        Found::Hits(h) => format!(" · {} found", h.len()),
+    };
+    Some(Parts {
+        name: format!("\"{query}\" in every conversation"),
+        tail: vec![
+            Span::raw(count),
+            Span::styled(" · Enter opens · Esc back", theme::dim()),
+        ],
+        error: None,
+        search: None,
+        notice: None,
+    })
+}
+
 fn parts(app: &App) -> Parts {
+    if let Some(parts) = everywhere_parts(app) {
+        return parts;
+    }
     let (Screen::Conversation, Some(view)) = (app.screen(), app.view()) else {
         let n = app.targets().len();
         return Parts {
@@ -140,12 +210,12 @@ fn parts(app: &App) -> Parts {
             notice: None,
         };
     };
-    let t = &view.target;
+    let t = view.target();
     let name = match app.conversation_name(t) {
         Some(n) => format!("{} · {}", text::one_line(n, 60), t.conversation),
         None => format!("conversation {}", t.conversation),
     };
-    let mut tail = vec![Span::raw(format!(" · {} loaded", view.store.len()))];
+    let mut tail = vec![Span::raw(format!(" · {} loaded", view.store().len()))];
     // A search in progress shows the spinner beside what it is doing.
     if app.is_fetching() && !view.is_seeking() {
         tail.push(Span::raw(" "));
@@ -156,13 +226,12 @@ fn parts(app: &App) -> Parts {
         name,
         tail,
         error: view
-            .error
-            .as_ref()
-            .map(|e| format!("⚠ {}", text::one_line(e, ERROR_MAX_COLS))),
+            .error()
+            .map(|e| format!("⚠ {}", text::one_line(&e, ERROR_MAX_COLS))),
         search: search_status(view),
         notice: view
-            .notice
-            .clone()
+            .notice()
+            .map(str::to_owned)
             .or_else(|| {
                 app.exporting().map(|p| match app.export_written() {
                     0 => format!("exporting to {p}…"),
@@ -178,9 +247,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     if area.is_empty() {
         return;
     }
-    if app.screen() == Screen::Conversation
-        && let Some(p) = app.prompt()
-    {
+    if let Some(p) = app.prompt() {
         prompt::draw(frame, area, p);
         draw_demo_hint(frame, area, app);
         return;
@@ -191,6 +258,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let mut head: Vec<Span<'static>> = Vec::new();
     if app.is_demo {
         head.push(Span::styled(" DEMO ", theme::demo_badge()));
+        head.push(Span::raw(" "));
+    }
+    if app.live().is_offline() {
+        head.push(Span::styled(" offline ", theme::offline_badge()));
+        head.push(Span::raw(" "));
+    }
+    if let Some(bar) = new_messages_bar(app) {
+        head.push(Span::styled(bar, theme::new_messages()));
         head.push(Span::raw(" "));
     }
     let Parts {

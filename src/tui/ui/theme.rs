@@ -164,6 +164,16 @@ pub fn demo_badge() -> Style {
     current().demo_badge
 }
 
+/// The `offline` marker: the error colour as a badge, so it reads as a state.
+pub fn offline_badge() -> Style {
+    error().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+}
+
+/// The "new messages" bar: as loud as the selection, so a reader scrolled up sees it.
+pub fn new_messages() -> Style {
+    selected_row(true).add_modifier(Modifier::BOLD)
+}
+
 pub fn status_bar() -> Style {
     current().status_bar
 }
