@@ -9,17 +9,25 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use tui_support::{BIN, DemoProcess, Tui, group_newest_first, recognisable};
-use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_GROUP, DEMO_SECRET_KEY};
+use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DEMO_SECRET_KEY};
 
 /// `volc-im sync` of the demo group from `endpoint` into `archive`.
 fn sync(endpoint: &str, archive: &Path, home: &Path) {
-    let out = Command::new(BIN)
+    sync_these(endpoint, archive, home, &[DEMO_GROUP]);
+}
+
+/// `volc-im sync` of `conversations` from `endpoint` into `archive`.
+fn sync_these(endpoint: &str, archive: &Path, home: &Path, conversations: &[i64]) {
+    let mut command = Command::new(BIN);
+    command
         .args(["sync", "--endpoint", endpoint, "--app-id"])
         .arg(DEMO_APP_ID.to_string())
         .arg("--archive")
-        .arg(archive)
-        .arg("--conversation")
-        .arg(DEMO_GROUP.to_string())
+        .arg(archive);
+    for conversation in conversations {
+        command.arg("--conversation").arg(conversation.to_string());
+    }
+    let out = command
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_STATE_HOME", home.join("state"))
@@ -216,4 +224,38 @@ fn s_searches_the_archive_and_opens_a_result_far_back() {
     });
     tui.send("q");
     assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn the_picker_shows_what_is_archived_from_its_first_frame() {
+    let home = tempfile::tempdir().unwrap();
+    let archive = home.path().join("archive.sqlite3");
+    {
+        let demo = DemoProcess::start();
+        sync_these(
+            &format!("http://127.0.0.1:{}", demo.port),
+            &archive,
+            home.path(),
+            &[DEMO_GROUP, DEMO_DIRECT],
+        );
+    }
+    let app = DEMO_APP_ID.to_string();
+    // No conversation named: the picker lists every archived one.
+    let tui = Tui::start(
+        &[
+            "--offline",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--app-id",
+            &app,
+        ],
+        home.path(),
+    );
+    let archived = group_newest_first().len().to_string();
+    let group = DEMO_GROUP.to_string();
+    tui.wait_until("the group's archived count in the picker", || {
+        tui.contents()
+            .lines()
+            .any(|l| l.contains(&group) && l.split_whitespace().any(|w| w == archived.as_str()))
+    });
 }

@@ -483,7 +483,7 @@ impl App {
     /// height from here.
     pub(crate) fn relayout(&mut self) {
         let list = self.areas().list;
-        let wrap_cols = self.wrap.then(|| super::ui::list::text_cols(list.width));
+        let wrap_cols = self.wrap.then(|| super::layout::text_cols(list.width));
         if let Some(view) = self.view.as_mut() {
             view.set_layout(i32::from(list.height), wrap_cols);
         }

@@ -95,6 +95,30 @@ pub fn areas(size: Rect, show_detail: bool, status_lines: u16) -> Areas {
     }
 }
 
+// The message list's columns: the state needs the text's width to wrap, the renderer
+// to draw.
+
+/// Columns of the time column (`HH:MM`).
+pub const TIME_COLS: usize = 5;
+/// The sender column's narrowest and widest.
+pub const SENDER_MIN_COLS: usize = 4;
+pub const SENDER_MAX_COLS: usize = 14;
+
+/// The sender column's width for a list `width` columns wide.
+pub fn sender_cols(width: u16) -> usize {
+    (usize::from(width) / 5).clamp(SENDER_MIN_COLS, SENDER_MAX_COLS)
+}
+
+/// Where the content starts: after the mark, the time and the sender.
+pub fn content_col(width: u16) -> usize {
+    1 + TIME_COLS + 1 + sender_cols(width) + 1
+}
+
+/// The columns of a message's text in a list `width` columns wide.
+pub fn text_cols(width: u16) -> usize {
+    usize::from(width).saturating_sub(content_col(width)).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -194,7 +194,11 @@ async fn event_loop<S: Source>(
     let (mut app, commands) = App::new(settings, size.width, size.height);
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     for command in commands {
-        worker::spawn(&source, command, tx.clone());
+        // The first commands (the picker's figures among them) go where the loop's
+        // would: archive work to the archive, the rest to the worker.
+        if let Some(command) = spawn_archive_command(&archives, command, tx.clone()) {
+            worker::spawn(&source, command, tx.clone());
+        }
     }
     let paused = Arc::new(AtomicBool::new(false));
     let mut input = Input::start(tx.clone(), Arc::clone(&paused));
@@ -278,52 +282,17 @@ async fn event_loop<S: Source>(
                             }
                             dirty = true;
                         }
-                        Command::ReadArchive { view, read } => {
-                            spawn_archive_read(&archives, view, read, tx.clone());
-                        }
-                        Command::SearchEverywhere { id, query } => {
-                            // The writing connection: a search first indexes what is
-                            // queued, which a read-only one cannot.
-                            let archive = archives.writes.clone().or(archives.reads.clone());
-                            spawn_lookup(archive, tx.clone(), move |a| a.search(&query), move |r| {
-                                Action::FoundEverywhere { id, result: r }
-                            });
-                        }
-                        Command::FindTime {
-                            view,
-                            app: a,
-                            conversation,
-                            time_ms,
-                        } => {
-                            let reads = archives.reads.clone();
-                            spawn_lookup(
-                                reads,
-                                tx.clone(),
-                                move |archive| archive.landing_at(a, conversation, time_ms),
-                                move |result| Action::TimeFound {
-                                    view,
-                                    time_ms,
-                                    result,
-                                },
-                            );
-                        }
-                        Command::LoadOverview => {
-                            // The writing connection keeps the figures it brings up to
-                            // date, so the next look costs only what arrived since.
-                            let archive = archives.writes.clone().or(archives.reads.clone());
-                            spawn_lookup(archive, tx.clone(), Overview::read, Action::OverviewLoaded);
-                        }
-                        Command::SearchArchive {
-                            view,
-                            app,
-                            conversation,
-                            query,
-                        } => spawn_archive_search(&archives, view, (app, conversation), query, tx.clone()),
                         // Awaited: quitting right after must not lose it.
                         command @ Command::SaveReading { .. } => {
                             save_reading(&archives, command).await;
                         }
-                        command => worker::spawn(&source, command, tx.clone()),
+                        command => {
+                            if let Some(command) =
+                                spawn_archive_command(&archives, command, tx.clone())
+                            {
+                                worker::spawn(&source, command, tx.clone());
+                            }
+                        }
                     }
                 }
                 applied += 1;
@@ -410,6 +379,63 @@ fn spawn_archive_read(
             .map_err(|e| e.to_string());
         let _ = tx.send(Action::ArchiveRead { view, read, result });
     });
+}
+
+/// Carries out a command answered from the archive, on a blocking thread of its own;
+/// its answer comes back as an action. Any other command is handed back.
+fn spawn_archive_command(
+    archives: &Archives,
+    command: Command,
+    tx: mpsc::UnboundedSender<Action>,
+) -> Option<Command> {
+    match command {
+        Command::ReadArchive { view, read } => {
+            spawn_archive_read(archives, view, read, tx);
+        }
+        Command::SearchEverywhere { id, query } => {
+            // The writing connection: a search first indexes what is
+            // queued, which a read-only one cannot.
+            let archive = archives.writes.clone().or(archives.reads.clone());
+            spawn_lookup(
+                archive,
+                tx.clone(),
+                move |a| a.search(&query),
+                move |r| Action::FoundEverywhere { id, result: r },
+            );
+        }
+        Command::FindTime {
+            view,
+            app: a,
+            conversation,
+            time_ms,
+        } => {
+            let reads = archives.reads.clone();
+            spawn_lookup(
+                reads,
+                tx.clone(),
+                move |archive| archive.landing_at(a, conversation, time_ms),
+                move |result| Action::TimeFound {
+                    view,
+                    time_ms,
+                    result,
+                },
+            );
+        }
+        Command::LoadOverview => {
+            // The writing connection keeps the figures it brings up to
+            // date, so the next look costs only what arrived since.
+            let archive = archives.writes.clone().or(archives.reads.clone());
+            spawn_lookup(archive, tx.clone(), Overview::read, Action::OverviewLoaded);
+        }
+        Command::SearchArchive {
+            view,
+            app,
+            conversation,
+            query,
+        } => spawn_archive_search(archives, view, (app, conversation), query, tx),
+        command => return Some(command),
+    }
+    None
 }
 
 /// Searches a conversation's archive off the UI thread; the answer comes back as

@@ -133,7 +133,7 @@ pub const BINDINGS: &[Binding] = &[
         Op::Search,
         "search",
         &["/"],
-        "search older messages (Enter, Esc)",
+        "search this conversation, older first (Enter, Esc)",
     ),
     b(Op::SearchNext, "search-next", &["n"], "next match, older"),
     b(

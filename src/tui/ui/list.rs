@@ -20,12 +20,8 @@ use crate::tui::viewport::{self, EdgeRow, Item};
 use crate::tui::wrap;
 
 use super::{spinner, theme};
+use crate::tui::layout::{SENDER_MAX_COLS, content_col, sender_cols};
 
-/// Columns of the time column (`HH:MM`).
-pub const TIME_COLS: usize = 5;
-/// The sender column's narrowest and widest.
-pub const SENDER_MIN_COLS: usize = 4;
-pub const SENDER_MAX_COLS: usize = 14;
 /// What an empty history says: most often the ids are not the ones meant.
 pub const NO_MESSAGES: &str = " no messages: check the app id and the conversation id ";
 /// Marks the selected message.
@@ -42,21 +38,6 @@ pub(super) fn mark(selected: bool) -> Span<'static> {
 
 /// The row above the first message that arrived since the conversation was last looked at.
 pub const NEW_SINCE: &str = " new since you last looked ";
-
-/// The sender column's width for a list `width` columns wide.
-fn sender_cols(width: u16) -> usize {
-    (usize::from(width) / 5).clamp(SENDER_MIN_COLS, SENDER_MAX_COLS)
-}
-
-/// Where the content starts: after the mark, the time and the sender.
-pub fn content_col(width: u16) -> usize {
-    1 + TIME_COLS + 1 + sender_cols(width) + 1
-}
-
-/// The columns of a message's text in a list `width` columns wide.
-pub fn text_cols(width: u16) -> usize {
-    usize::from(width).saturating_sub(content_col(width)).max(1)
-}
 
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let Some(view) = app.view() else {
