@@ -115,9 +115,16 @@ pub fn run(command: &str, timeout: Duration) -> Result<Secret, SecretCommandErro
         }
         if Instant::now() >= deadline {
             stop(&mut child);
-            // What it said before it was stopped, if its stderr closed in time.
-            if let Ok(Stream::Err(e)) = rx.recv_timeout(Duration::from_millis(200)) {
-                err = Some(e);
+            // What it said before it was stopped, if its stderr closes in time. Its
+            // stdout may close first: that answer is passed over, not taken for it.
+            let closing = Instant::now() + Duration::from_millis(200);
+            while err.is_none() {
+                let left = closing.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(Stream::Err(e)) => err = Some(e),
+                    Ok(Stream::Out(_)) => {}
+                    Err(_) => break,
+                }
             }
             return Err(SecretCommandError::Timeout(timeout, shown(&err)));
         }
