@@ -158,23 +158,7 @@ impl Archive {
             }
         };
         let key = found.unwrap_or(time_ms);
-        self.conn
-            .prepare_cached(sql)
-            .and_then(|mut s| {
-                s.query_row(params![app.0, conversation.0, key], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })
-                .optional()
-            })
-            .map(|found| {
-                found.map(|(row, raw)| ArchivedMessage {
-                    row,
-                    app,
-                    conversation,
-                    message: super::read::message_from(raw),
-                })
-            })
-            .map_err(sqlite)
+        self.one_message(sql, app, conversation, key)
     }
 
     /// Every conversation's figures, by app and conversation. Reads the kept figures

@@ -236,12 +236,27 @@ impl Archive {
         conversation: ConversationId,
         key: &str,
     ) -> Result<Option<ArchivedMessage>, ArchiveError> {
+        self.one_message(
+            "SELECT id, raw FROM messages WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3",
+            app,
+            conversation,
+            key,
+        )
+    }
+
+    /// The one message (`id, raw`) that `sql` finds of a conversation, given its third
+    /// parameter.
+    pub(super) fn one_message(
+        &self,
+        sql: &str,
+        app: AppId,
+        conversation: ConversationId,
+        third: impl rusqlite::ToSql,
+    ) -> Result<Option<ArchivedMessage>, ArchiveError> {
         self.conn
-            .prepare_cached(
-                "SELECT id, raw FROM messages WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3",
-            )
+            .prepare_cached(sql)
             .and_then(|mut s| {
-                s.query_row(params![app.0, conversation.0, key], |r| {
+                s.query_row(params![app.0, conversation.0, third], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
                 })
                 .optional()
@@ -274,21 +289,14 @@ impl Archive {
         let limit = limit as i64;
         let mut rows: Vec<(i64, String)> = Vec::new();
         match (side, from) {
-            (Side::Before, None) => {
-                rows = self.indexed(app, conversation, i64::MAX, Side::Before, true, limit)?;
-                if (rows.len() as i64) < limit {
-                    let more = self.unindexed(
-                        app,
-                        conversation,
-                        None,
-                        Side::Before,
-                        limit - rows.len() as i64,
-                    )?;
-                    rows.extend(more);
-                }
-            }
-            (Side::Before, Some((Some(idx), _, _))) => {
-                rows = self.indexed(app, conversation, idx, Side::Before, false, limit)?;
+            // From beyond the newest (inclusive of the largest index) or from an
+            // indexed message: the indexed ones before, then the unindexed, which sort first.
+            (Side::Before, None | Some((Some(_), _, _))) => {
+                let (idx, inclusive) = match from {
+                    Some((Some(idx), _, _)) => (idx, false),
+                    _ => (i64::MAX, true),
+                };
+                rows = self.indexed(app, conversation, idx, Side::Before, inclusive, limit)?;
                 if (rows.len() as i64) < limit {
                     let more = self.unindexed(
                         app,

@@ -304,57 +304,38 @@ fn insert_messages(
             Some((_, true)) => continue,
             _ => message.decoded_content().text,
         };
-        match found {
-            Some((id, _)) => {
-                tx.prepare_cached(
-                    "UPDATE messages SET message_id = ?2, idx = ?3, create_time = ?4,
-                        sender = ?5, sender_str = ?6, msg_type = ?7, status = ?8, text = ?9,
-                        raw = ?10, fetched_at = ?11
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    id,
-                    body.message_id.map(|m| m.0),
-                    body.index_in_conversation,
-                    body.create_time,
-                    body.sender.map(|s| s.0),
-                    body.sender_str,
-                    body.msg_type,
-                    body.status,
-                    text,
-                    message.raw_json(),
-                    now,
-                ])?;
-                written.changed += 1;
-            }
-            None => {
-                let inserted = tx
-                    .prepare_cached(
-                        "INSERT INTO messages (app_id, conversation_id, key, message_id, idx,
-                            create_time, sender, sender_str, msg_type, status, text, raw,
-                            fetched_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                         ON CONFLICT (app_id, conversation_id, key) DO NOTHING",
-                    )?
-                    .execute(params![
-                        app.0,
-                        conversation.0,
-                        key,
-                        body.message_id.map(|m| m.0),
-                        body.index_in_conversation,
-                        body.create_time,
-                        body.sender.map(|s| s.0),
-                        body.sender_str,
-                        body.msg_type,
-                        body.status,
-                        text,
-                        message.raw_json(),
-                        now,
-                    ])?;
-                // 1 but for a row that appeared since the lookup, which the write
-                // transaction rules out.
-                written.new += inserted as u64;
-            }
+        // One statement for a new message and a changed one; the lookup above says
+        // which it was (the write transaction rules out a row appearing since).
+        tx.prepare_cached(
+            "INSERT INTO messages (app_id, conversation_id, key, message_id, idx,
+                create_time, sender, sender_str, msg_type, status, text, raw, fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT (app_id, conversation_id, key) DO UPDATE SET
+                message_id = excluded.message_id, idx = excluded.idx,
+                create_time = excluded.create_time, sender = excluded.sender,
+                sender_str = excluded.sender_str, msg_type = excluded.msg_type,
+                status = excluded.status, text = excluded.text, raw = excluded.raw,
+                fetched_at = excluded.fetched_at",
+        )?
+        .execute(params![
+            app.0,
+            conversation.0,
+            key,
+            body.message_id.map(|m| m.0),
+            body.index_in_conversation,
+            body.create_time,
+            body.sender.map(|s| s.0),
+            body.sender_str,
+            body.msg_type,
+            body.status,
+            text,
+            message.raw_json(),
+            now,
+        ])?;
+        if found.is_some() {
+            written.changed += 1;
+        } else {
+            written.new += 1;
         }
     }
     Ok(written)
