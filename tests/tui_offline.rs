@@ -5,15 +5,41 @@
 mod tui_support;
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use tui_support::{BIN, DemoProcess, Tui, group_newest_first, recognisable};
 use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DEMO_SECRET_KEY};
 
-/// `volc-im sync` of the demo group from `endpoint` into `archive`.
-fn sync(endpoint: &str, archive: &Path, home: &Path) {
-    sync_these(endpoint, archive, home, &[DEMO_GROUP]);
+/// An archive in `home` holding `conversations`, synced from a demo server that is
+/// gone once this returns.
+fn synced_archive(home: &Path, conversations: &[i64]) -> PathBuf {
+    let archive = home.join("archive.sqlite3");
+    let demo = DemoProcess::start();
+    sync_these(
+        &format!("http://127.0.0.1:{}", demo.port),
+        &archive,
+        home,
+        conversations,
+    );
+    archive
+}
+
+/// The browser on the demo group of `archive`, with no network at all.
+fn offline_group(archive: &Path, home: &Path) -> Tui {
+    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
+    Tui::start(
+        &[
+            "--offline",
+            "--archive",
+            archive.to_str().unwrap(),
+            "--app-id",
+            &app,
+            "--conversation",
+            &group,
+        ],
+        home,
+    )
 }
 
 /// `volc-im sync` of `conversations` from `endpoint` into `archive`.
@@ -53,28 +79,8 @@ fn closed_port() -> u16 {
 #[test]
 fn offline_opens_a_synced_archive_at_once_with_no_server() {
     let home = tempfile::tempdir().unwrap();
-    let archive = home.path().join("archive.sqlite3");
-    {
-        let demo = DemoProcess::start();
-        sync(
-            &format!("http://127.0.0.1:{}", demo.port),
-            &archive,
-            home.path(),
-        );
-    }
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
-    let mut tui = Tui::start(
-        &[
-            "--offline",
-            "--archive",
-            archive.to_str().unwrap(),
-            "--app-id",
-            &app,
-            "--conversation",
-            &group,
-        ],
-        home.path(),
-    );
+    let archive = synced_archive(home.path(), &[DEMO_GROUP]);
+    let mut tui = offline_group(&archive, home.path());
     let newest = group_newest_first()[0].decoded_content().summary();
     let first_frame = tui.wait_for(&recognisable(&newest));
     eprintln!("first frame from the archive after {first_frame:?}");
@@ -147,15 +153,7 @@ fn a_server_that_does_not_answer_shows_offline_until_it_answers() {
 #[test]
 fn with_the_server_down_a_synced_archive_opens_at_once_and_says_offline() {
     let home = tempfile::tempdir().unwrap();
-    let archive = home.path().join("archive.sqlite3");
-    {
-        let demo = DemoProcess::start();
-        sync(
-            &format!("http://127.0.0.1:{}", demo.port),
-            &archive,
-            home.path(),
-        );
-    }
+    let archive = synced_archive(home.path(), &[DEMO_GROUP]);
     let config = home.path().join("c.toml");
     std::fs::write(&config, "max_attempts = 1\n").unwrap();
     let endpoint = format!("http://127.0.0.1:{}", closed_port());
@@ -186,28 +184,8 @@ fn with_the_server_down_a_synced_archive_opens_at_once_and_says_offline() {
 #[test]
 fn s_searches_the_archive_and_opens_a_result_far_back() {
     let home = tempfile::tempdir().unwrap();
-    let archive = home.path().join("archive.sqlite3");
-    {
-        let demo = DemoProcess::start();
-        sync(
-            &format!("http://127.0.0.1:{}", demo.port),
-            &archive,
-            home.path(),
-        );
-    }
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
-    let mut tui = Tui::start(
-        &[
-            "--offline",
-            "--archive",
-            archive.to_str().unwrap(),
-            "--app-id",
-            &app,
-            "--conversation",
-            &group,
-        ],
-        home.path(),
-    );
+    let archive = synced_archive(home.path(), &[DEMO_GROUP]);
+    let mut tui = offline_group(&archive, home.path());
     let newest = group_newest_first()[0].decoded_content().summary();
     tui.wait_for(&recognisable(&newest));
     tui.send("S");
@@ -229,16 +207,7 @@ fn s_searches_the_archive_and_opens_a_result_far_back() {
 #[test]
 fn the_picker_shows_what_is_archived_from_its_first_frame() {
     let home = tempfile::tempdir().unwrap();
-    let archive = home.path().join("archive.sqlite3");
-    {
-        let demo = DemoProcess::start();
-        sync_these(
-            &format!("http://127.0.0.1:{}", demo.port),
-            &archive,
-            home.path(),
-            &[DEMO_GROUP, DEMO_DIRECT],
-        );
-    }
+    let archive = synced_archive(home.path(), &[DEMO_GROUP, DEMO_DIRECT]);
     let app = DEMO_APP_ID.to_string();
     // No conversation named: the picker lists every archived one.
     let tui = Tui::start(
