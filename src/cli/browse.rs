@@ -123,17 +123,8 @@ pub async fn run(args: BrowseArgs) -> anyhow::Result<()> {
                             if let Some(archive) = &archive {
                                 archive.keep_conversations(app, list.clone()).await;
                             }
-                            list.into_iter()
-                                .map(|c| NamedConversation {
-                                    name: c
-                                        .name
-                                        .clone()
-                                        .filter(|n| !n.is_empty())
-                                        .unwrap_or_else(|| c.conversation_short_id.to_string()),
-                                    app_id: app.0,
-                                    conversation_id: c.conversation_short_id.0,
-                                    live: c.kind() == ConversationKind::LiveGroup,
-                                })
+                            list.iter()
+                                .map(|c| NamedConversation::listed(app, c))
                                 .collect()
                         }
                         // The service is out of reach: what the archive holds is browsable.

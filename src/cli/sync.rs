@@ -256,18 +256,7 @@ async fn targets(
                 .await
                 .context("listing your conversations (user_id in the config file)")?;
             archive.keep_conversations(app, listed.clone()).await;
-            found.extend(listed.into_iter().map(|c| {
-                NamedConversation {
-                    name: c
-                        .name
-                        .clone()
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| c.conversation_short_id.to_string()),
-                    app_id: app.0,
-                    conversation_id: c.conversation_short_id.0,
-                    live: c.kind() == ConversationKind::LiveGroup,
-                }
-            }));
+            found.extend(listed.iter().map(|c| NamedConversation::listed(app, c)));
         }
     }
     let mut seen = BTreeSet::new();

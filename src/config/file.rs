@@ -74,6 +74,22 @@ pub struct NamedConversation {
     pub live: bool,
 }
 
+impl NamedConversation {
+    /// A conversation the service listed, under its name (else its id).
+    pub fn listed(app: crate::model::AppId, info: &crate::model::ConversationInfo) -> Self {
+        NamedConversation {
+            name: info
+                .name
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| info.conversation_short_id.to_string()),
+            app_id: app.0,
+            conversation_id: info.conversation_short_id.0,
+            live: info.kind() == crate::model::ConversationKind::LiveGroup,
+        }
+    }
+}
+
 impl ConfigFile {
     /// True when the file holds a secret inline.
     pub fn holds_secret(&self) -> bool {
