@@ -3,25 +3,12 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use volc_im::archive::Archive;
 use volc_im::demo::{DEMO_APP_ID, DEMO_GROUP, DemoOptions, DemoServer};
 use volc_im::model::{AppId, ConversationId};
-
-/// Waits until `path` holds at least `lines` lines.
-async fn wait_for_lines(path: &std::path::Path, lines: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = std::fs::read_to_string(path).unwrap_or_default();
-        if now.lines().count() >= lines {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no output after 30 s: {now:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// The raw JSON of every archived message of the demo group.
 fn archived(home: &std::path::Path) -> Vec<String> {
@@ -45,22 +32,7 @@ async fn an_export_stopped_by_a_signal_has_archived_every_message_it_wrote() {
     for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
         let home = tempfile::tempdir().unwrap();
         let out = home.path().join("group.jsonl");
-        let mut args = export_from(&server.endpoint(), &[DEMO_GROUP]);
-        args.extend(words(&["--output", out.to_str().unwrap()]));
-        let child = volc_im(home.path())
-            .args(&args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        wait_for_lines(&out, 40).await;
-        let pid = child.id().unwrap() as i32;
-        // SAFETY: kill(2) sends a signal to the child this test started.
-        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-        let ran = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
-            .await
-            .expect("the export ends after the signal")
-            .unwrap();
+        let ran = export_stopped_by(&server.endpoint(), home.path(), &out, signal, 40).await;
         assert!(!ran.status.success(), "stopped by signal {signal}");
         let stderr = String::from_utf8_lossy(&ran.stderr);
         assert!(!stderr.contains("into the archive failed"), "{stderr}");

@@ -213,3 +213,46 @@ pub fn sync_args(endpoint: &str, archive: &Path, conversations: &[i64]) -> Vec<S
     }
     args
 }
+
+/// Waits until `path` holds at least `lines` lines.
+pub async fn wait_for_lines(path: &Path, lines: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let now = std::fs::read_to_string(path).unwrap_or_default();
+        if now.lines().count() >= lines {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no output after 30 s: {now:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// `volc-im export` of the demo group from `endpoint` to `out`, sent `signal` once
+/// `out` holds `lines` lines; what it printed and how it ended.
+pub async fn export_stopped_by(
+    endpoint: &str,
+    home: &Path,
+    out: &Path,
+    signal: i32,
+    lines: usize,
+) -> std::process::Output {
+    let mut args = export_from(endpoint, &[volc_im::demo::DEMO_GROUP]);
+    args.extend(words(&["--output", out.to_str().unwrap()]));
+    let child = volc_im(home)
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_lines(out, lines).await;
+    let pid = child.id().unwrap() as i32;
+    // SAFETY: kill(2) sends a signal to the child this test started.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("the export ends after the signal")
+        .unwrap()
+}
