@@ -57,10 +57,23 @@ pub const DEMO_FILE_NAME: &str = "demo-archive.sqlite3";
 pub struct Archive {
     conn: Connection,
     path: PathBuf,
+    /// Pages stored in a transaction still open (see [`Archive::store_in_batch`]).
+    batch: Option<Batch>,
+}
+
+/// A write transaction left open between stores, so that pages stored as they
+/// arrive share one commit.
+#[derive(Debug, Default)]
+struct Batch {
+    /// Pages stored in it: lost together if its commit fails.
+    pages: u64,
 }
 
 impl Drop for Archive {
     fn drop(&mut self) {
+        // Its owner ends a batch and reports what that did; one still open here is
+        // committed rather than lost.
+        let _ = self.end_batch();
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
         let long = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_KEPT);
@@ -115,6 +128,7 @@ impl Archive {
         let mut archive = Archive {
             conn,
             path: path.to_path_buf(),
+            batch: None,
         };
         archive.refuse_unknown()?;
         let mode: String = archive
@@ -170,6 +184,7 @@ impl Archive {
         let archive = Archive {
             conn,
             path: path.to_path_buf(),
+            batch: None,
         };
         archive.refuse_unknown()?;
         if archive.version()? < schema::current_version() {

@@ -20,9 +20,14 @@ use crate::pager::{Direction, PageRequest};
 /// fetched within it share one transaction. A read, or the end of the command,
 /// writes them at once.
 const LINGER: Duration = Duration::from_millis(200);
-/// Pages of this many bytes (by [`page_weight`]) are written without waiting out
-/// the linger.
+/// A batch of this many bytes of pages (by [`page_weight`]) is committed without
+/// waiting out the linger.
 const BATCH_BYTES: usize = 512 * 1024;
+/// Within a batch, the writer stores pages once this many bytes of them wait (and
+/// at the linger's end), so that a fast walk's pages are stored while the walk
+/// goes on, not all after it, while a slow walk still costs one wake-up per
+/// several pages.
+const STEP_BYTES: usize = 64 * 1024;
 /// At most this many bytes of pages wait for the writer: past it, handing a page
 /// over waits (a page bigger than this still goes, alone).
 const ROOM_BYTES: usize = 4 * 1024 * 1024;
@@ -67,33 +72,83 @@ struct Queue {
     /// The writer waits for a first page: the next hand-off must wake it (and only
     /// that one, so that a batch costs one wake-up).
     idle: bool,
+    /// The writer has a batch open and waits for [`STEP_BYTES`] more.
+    stepping: bool,
     /// The last handle is gone: the writer writes what is left and ends.
     closed: bool,
 }
 
-/// The writer thread, ended (after writing what is left) with the last clone.
+/// The writer thread, started with the second page handed over (or [`LINGER`]
+/// after the first), and ended (after writing what is left) with the last clone:
+/// a command that hands over one page and ends writes it as it ends, without a
+/// thread.
 struct Writer {
     shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
+    thread: Mutex<Thread>,
+    /// A start after [`LINGER`] is scheduled.
+    timed: std::sync::atomic::AtomicBool,
+}
+
+enum Thread {
+    NotYet,
+    Running(JoinHandle<()>),
+    /// It could not be started: each page is written as it is kept.
+    Unavailable,
+}
+
+impl Writer {
+    /// Starts the thread unless it runs (or could not start).
+    fn start(&self) {
+        let mut thread = lock(&self.thread);
+        if !matches!(*thread, Thread::NotYet) {
+            return;
+        }
+        let shared = Arc::clone(&self.shared);
+        *thread = match std::thread::Builder::new()
+            .name("archive-writer".into())
+            .spawn(move || write_batches(&shared))
+        {
+            Ok(handle) => Thread::Running(handle),
+            Err(e) => {
+                tracing::warn!("no archive writer thread ({e}): each page is written as kept");
+                Thread::Unavailable
+            }
+        };
+    }
+
+    /// Whether pages handed over will be written by the thread (now or once it
+    /// starts): not when it could not start, nor once it has ended (a panic).
+    fn writes(&self) -> bool {
+        match &*lock(&self.thread) {
+            Thread::NotYet => true,
+            Thread::Running(handle) => !handle.is_finished(),
+            Thread::Unavailable => false,
+        }
+    }
+
+    fn started(&self) -> bool {
+        !matches!(*lock(&self.thread), Thread::NotYet)
+    }
 }
 
 impl Drop for Writer {
     fn drop(&mut self) {
         lock(&self.shared.queue).closed = true;
         self.shared.wake.notify_all();
-        if let Some(thread) = self.thread.take() {
+        let thread = std::mem::replace(&mut *lock(&self.thread), Thread::Unavailable);
+        if let Thread::Running(handle) = thread {
             // The thread writes whatever is queued before it ends; a panic there has
             // been reported by the panic hook already.
-            let _ = thread.join();
+            let _ = handle.join();
         }
-        // Without a thread (it could not be started, or it panicked) the pages left
-        // are written here.
+        // Without a thread (not started, could not start, or it panicked) the pages
+        // left are written here.
         drop(self.shared.lock_flushed());
     }
 }
 
 impl SharedArchive {
-    /// Shares `archive`, starting its writer thread.
+    /// Shares `archive`; its writer thread starts when pages come.
     pub fn new(archive: Archive) -> SharedArchive {
         let shared = Arc::new(Shared {
             archive: Mutex::new(archive),
@@ -102,18 +157,11 @@ impl SharedArchive {
             room: Semaphore::new(ROOM_BYTES),
             first_failure: Mutex::default(),
         });
-        let for_thread = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("archive-writer".into())
-            .spawn(move || write_batches(&for_thread))
-            .map_err(|e| {
-                tracing::warn!("no archive writer thread ({e}): each page is written as kept")
-            })
-            .ok();
         SharedArchive {
             writer: Arc::new(Writer {
                 shared: Arc::clone(&shared),
-                thread,
+                thread: Mutex::new(Thread::NotYet),
+                timed: std::sync::atomic::AtomicBool::new(false),
             }),
             shared,
         }
@@ -155,12 +203,7 @@ impl SharedArchive {
     pub async fn keep_page(&self, fetch: PageFetch, page: Page) {
         // Without a writer (it could not start, or it panicked) nothing would free
         // the room the pages waiting take: each page is written as it is kept.
-        let writing = self
-            .writer
-            .thread
-            .as_ref()
-            .is_some_and(|t| !t.is_finished());
-        if !writing {
+        if !self.writer.writes() {
             let result = self.store_page(fetch, page).await;
             self.shared.keep(result.map(drop));
             return;
@@ -175,11 +218,43 @@ impl SharedArchive {
         let mut queue = lock(&self.shared.queue);
         queue.pages.push((fetch, page));
         queue.bytes += weight;
-        let wake = std::mem::take(&mut queue.idle) || queue.bytes >= BATCH_BYTES;
-        drop(queue);
+        let waiting = queue.pages.len();
+        let wake = std::mem::take(&mut queue.idle)
+            || (queue.stepping && queue.bytes >= STEP_BYTES)
+            || queue.bytes >= BATCH_BYTES;
         if wake {
-            self.shared.wake.notify_one();
+            queue.stepping = false;
         }
+        drop(queue);
+        if self.writer.started() {
+            if wake {
+                self.shared.wake.notify_one();
+            }
+        } else if waiting >= 2 || queue_full(weight) {
+            self.writer.start();
+        } else {
+            self.start_writer_later();
+        }
+    }
+
+    /// Starts the writer [`LINGER`] from now (at once outside an async runtime),
+    /// so that a lone page is written within it even if no other follows.
+    fn start_writer_later(&self) {
+        use std::sync::atomic::Ordering;
+        if self.writer.timed.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.writer.start();
+            return;
+        };
+        let writer = Arc::downgrade(&self.writer);
+        runtime.spawn(async move {
+            tokio::time::sleep(LINGER).await;
+            if let Some(writer) = writer.upgrade() {
+                writer.start();
+            }
+        });
     }
 
     /// Stores messages fetched by id, keeping any failure.
@@ -216,10 +291,19 @@ impl SharedArchive {
 }
 
 impl Shared {
-    /// The archive, locked, with every page handed over so far written: pages leave
-    /// the queue only under the archive's lock, so once it is held none is in flight.
+    /// The archive, locked, with every page handed over so far written and
+    /// committed: pages leave the queue only under the archive's lock, so once it
+    /// is held none is in flight.
     fn lock_flushed(&self) -> MutexGuard<'_, Archive> {
         let mut archive = lock(&self.archive);
+        self.store_waiting(&mut archive);
+        self.end_batch(&mut archive);
+        archive
+    }
+
+    /// Stores the pages waiting in the archive's open batch (opening one); their
+    /// bytes, given back to the room.
+    fn store_waiting(&self, archive: &mut Archive) -> usize {
         let (pages, bytes) = {
             let mut queue = lock(&self.queue);
             (
@@ -228,14 +312,21 @@ impl Shared {
             )
         };
         if !pages.is_empty() {
-            match archive.store_pages(&pages) {
+            match archive.store_in_batch(&pages) {
                 Ok(results) => results.into_iter().for_each(|r| self.keep(r.map(drop))),
                 Err(e) => self.keep_failures(&e, pages.len() as u64),
             }
             drop(pages);
             self.room.add_permits(bytes);
         }
-        archive
+        bytes
+    }
+
+    /// Commits the archive's open batch, counting the pages it lost if it fails.
+    fn end_batch(&self, archive: &mut Archive) {
+        if let Err(lost) = archive.end_batch() {
+            self.keep_failures(&lost.error, lost.pages);
+        }
     }
 
     fn keep(&self, result: Result<(), ArchiveError>) {
@@ -254,8 +345,10 @@ impl Shared {
     }
 }
 
-/// The writer thread: waits for a first page, then up to [`LINGER`] for more (less
-/// once a batch is full, none once the last handle is gone), and writes them all.
+/// The writer thread: waits for a first page and stores it in a new batch, then
+/// for [`LINGER`] stores more as [`STEP_BYTES`] of them wait (all at once when the
+/// last handle is gone), and commits the batch at the linger's end or once it
+/// holds [`BATCH_BYTES`].
 fn write_batches(shared: &Shared) {
     loop {
         let mut queue = lock(&shared.queue);
@@ -270,20 +363,40 @@ fn write_batches(shared: &Shared) {
                 .unwrap_or_else(PoisonError::into_inner);
         }
         queue.idle = false;
+        drop(queue);
         let deadline = Instant::now() + LINGER;
-        while !queue.closed && !queue.pages.is_empty() && queue.bytes < BATCH_BYTES {
+        let mut archive = lock(&shared.archive);
+        let mut batch = shared.store_waiting(&mut archive);
+        drop(archive);
+        loop {
+            let mut queue = lock(&shared.queue);
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if queue.closed || left.is_zero() || batch + queue.bytes >= BATCH_BYTES {
                 break;
             }
-            queue = match shared.wake.wait_timeout(queue, left) {
-                Ok((queue, _)) => queue,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
+            if queue.bytes < STEP_BYTES {
+                queue.stepping = true;
+                queue = match shared.wake.wait_timeout(queue, left) {
+                    Ok((queue, _)) => queue,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+                queue.stepping = false;
+            }
+            let closed = queue.closed;
+            drop(queue);
+            if closed {
+                break;
+            }
+            let mut archive = lock(&shared.archive);
+            batch += shared.store_waiting(&mut archive);
         }
-        drop(queue);
         drop(shared.lock_flushed());
     }
+}
+
+/// A page this heavy alone fills a batch: the writer starts at once.
+fn queue_full(weight: usize) -> bool {
+    weight >= BATCH_BYTES
 }
 
 /// The bytes a page waiting for the writer is counted as: each message's received
@@ -499,14 +612,14 @@ mod tests {
     async fn without_its_writer_a_page_is_written_as_it_is_kept() {
         let dir = tempfile::tempdir().unwrap();
         let archive = open(&dir);
+        archive.writer.start();
         lock(&archive.shared.queue).closed = true;
         archive.shared.wake.notify_all();
-        let writer = archive.writer.thread.as_ref().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !writer.is_finished() && Instant::now() < deadline {
+        while archive.writer.writes() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
-        assert!(writer.is_finished(), "the writer ends once closed");
+        assert!(!archive.writer.writes(), "the writer ends once closed");
         let (fetch, page) = page(0);
         archive.keep_page(fetch, page).await;
         // Read past the flush: the page is there without it.

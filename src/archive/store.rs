@@ -1,8 +1,6 @@
 //! Storing: pages with their coverage, messages fetched by id, conversation and user
 //! names. Every message goes through [`write_messages`], the one write path.
 
-use std::fmt::Write as _;
-
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::coverage::{
@@ -108,20 +106,64 @@ impl Archive {
         &mut self,
         pages: &[(PageFetch, Page)],
     ) -> Result<Vec<Result<PageStored, ArchiveError>>, ArchiveError> {
+        let results = self.store_in_batch(pages)?;
+        self.end_batch()?;
+        Ok(results)
+    }
+
+    /// Stores pages as [`Archive::store_pages`] does, in a write transaction left
+    /// open for more: pages stored as they arrive share one commit, made by
+    /// [`Archive::end_batch`]. Until then nothing of the batch is visible to
+    /// other connections, and other writers wait. The outer error is the
+    /// transaction's own (it could not begin), and then no page was stored.
+    pub(crate) fn store_in_batch(
+        &mut self,
+        pages: &[(PageFetch, Page)],
+    ) -> Result<Vec<Result<PageStored, ArchiveError>>, ArchiveError> {
         let path = self.path.clone();
         let sqlite = |e| ArchiveError::from_sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sqlite)?;
+        if self.batch.is_none() {
+            self.conn
+                .prepare_cached("BEGIN IMMEDIATE")
+                .and_then(|mut begin| begin.execute([]))
+                .map_err(sqlite)?;
+            self.batch = Some(super::Batch::default());
+        }
         let now = now_ms();
-        let results = pages
+        let results: Vec<_> = pages
             .iter()
-            .map(|(fetch, page)| store_one(&tx, fetch, page, now).map_err(sqlite))
+            .map(|(fetch, page)| store_one(&self.conn, fetch, page, now).map_err(sqlite))
             .collect();
-        super::search_index::index_if_due(&tx).map_err(sqlite)?;
-        tx.commit().map_err(sqlite)?;
+        if let Some(batch) = &mut self.batch {
+            batch.pages += results.iter().filter(|r| r.is_ok()).count() as u64;
+        }
         Ok(results)
+    }
+
+    /// Commits the batch [`Archive::store_in_batch`] left open, if any, after
+    /// indexing the search queue when it is due. On failure the batch is rolled
+    /// back: the error says how many stored pages it took with it.
+    pub(crate) fn end_batch(&mut self) -> Result<u64, BatchLost> {
+        let Some(batch) = self.batch.take() else {
+            return Ok(0);
+        };
+        let committed = super::search_index::index_if_due(&self.conn).and_then(|()| {
+            self.conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut commit| commit.execute([]))
+        });
+        match committed {
+            Ok(_) => Ok(batch.pages),
+            Err(e) => {
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                Err(BatchLost {
+                    error: ArchiveError::from_sqlite(&self.path, e),
+                    pages: batch.pages,
+                })
+            }
+        }
     }
 
     /// Stores messages fetched by id (`GetMessages`): they are kept, but say nothing
@@ -230,9 +272,22 @@ impl Archive {
     }
 }
 
+/// A batch that could not be committed, and the stored pages it lost.
+#[derive(Debug)]
+pub(crate) struct BatchLost {
+    pub(crate) error: ArchiveError,
+    pub(crate) pages: u64,
+}
+
+impl From<BatchLost> for ArchiveError {
+    fn from(lost: BatchLost) -> ArchiveError {
+        lost.error
+    }
+}
+
 /// One page of a grouped store, inside a savepoint of its own.
 fn store_one(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     fetch: &PageFetch,
     page: &Page,
     now: i64,
@@ -284,21 +339,25 @@ fn insert_messages(
     now: i64,
 ) -> rusqlite::Result<Written> {
     // Looked up first: a message archived as it is now (every message of an export
-    // run again) costs one index lookup, and neither its text's decoding nor a write.
+    // run again) costs neither its text's decoding nor a write. The page's span is
+    // read as one range of the position index; a message not in it (new, or
+    // without a position) is looked up by its key.
+    let keys: Vec<String> = messages.iter().map(|m| m.key().to_string()).collect();
+    let in_span = archived_in_span(tx, app, conversation, messages, &keys)?;
     let mut archived = tx.prepare_cached(
         "SELECT id, raw FROM messages WHERE app_id = ?1 AND conversation_id = ?2 AND key = ?3",
     )?;
     let mut written = Written::default();
-    let mut key = String::new();
-    for message in messages {
-        key.clear();
-        write!(key, "{}", message.key()).expect("a String takes any text");
-        let found = archived
-            .query_row(params![app.0, conversation.0, key], |row| {
-                let same = row.get_ref(1)?.as_bytes()? == message.raw_json().as_bytes();
-                Ok((row.get::<_, i64>(0)?, same))
-            })
-            .optional()?;
+    for ((message, key), in_span) in messages.iter().zip(&keys).zip(in_span) {
+        let found = match in_span {
+            Some(found) => Some(found),
+            None => archived
+                .query_row(params![app.0, conversation.0, key], |row| {
+                    let same = row.get_ref(1)?.as_bytes()? == message.raw_json().as_bytes();
+                    Ok((row.get::<_, i64>(0)?, same))
+                })
+                .optional()?,
+        };
         let body = &message.body;
         let text = match found {
             Some((_, true)) => continue,
@@ -339,6 +398,38 @@ fn insert_messages(
         }
     }
     Ok(written)
+}
+
+/// For each of `messages` (whose keys are `keys`), its row id and whether its
+/// archived JSON is the same, when it is archived within the page's span of
+/// positions: one read of a range of the position index, bounded (a message the
+/// range does not reach is left to a lookup by key).
+fn archived_in_span(
+    tx: &Connection,
+    app: AppId,
+    conversation: ConversationId,
+    messages: &[Message],
+    keys: &[String],
+) -> rusqlite::Result<Vec<Option<(i64, bool)>>> {
+    let mut found = vec![None; messages.len()];
+    let (Some((lo, _)), Some((hi, _))) = page_span(messages) else {
+        return Ok(found);
+    };
+    let limit = 2 * messages.len() as i64 + 8;
+    let mut span = tx.prepare_cached(
+        "SELECT key, id, raw FROM messages INDEXED BY messages_by_position
+         WHERE app_id = ?1 AND conversation_id = ?2 AND idx BETWEEN ?3 AND ?4 LIMIT ?5",
+    )?;
+    let mut rows = span.query(params![app.0, conversation.0, lo, hi, limit])?;
+    while let Some(row) = rows.next()? {
+        let key = row.get_ref(0)?.as_str()?;
+        let Some(i) = keys.iter().position(|k| k == key) else {
+            continue;
+        };
+        let same = row.get_ref(2)?.as_bytes()? == messages[i].raw_json().as_bytes();
+        found[i] = Some((row.get(1)?, same));
+    }
+    Ok(found)
 }
 
 /// A message's position and `CreateTime`.
