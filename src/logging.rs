@@ -3,8 +3,15 @@
 
 use std::path::PathBuf;
 
+use tracing::Level;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::log_escape::EscapeControls;
 
 /// The environment variable that sets the log filter (`tracing` syntax), e.g. `debug`.
 pub const LOG_ENV: &str = "VOLC_IM_LOG";
@@ -17,21 +24,27 @@ pub const LOG_FILE: &str = "volc-im.log";
 /// handful of lines per command.
 const BUFFERED_LINES: usize = 1024;
 
-/// Creates the log file readable by its owner only (it names endpoints, access key
-/// ids and conversations), or narrows an existing one's permissions.
-fn make_private(path: &std::path::Path) {
+/// Opens the log file for appending, created readable by its owner only (it names
+/// endpoints, access key ids and conversations), an existing one's permissions
+/// narrowed.
+fn open_private(path: &std::path::Path) -> Option<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let _ = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path);
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        options.mode(0o600);
+        let file = options.open(path).ok()?;
+        let wide = file
+            .metadata()
+            .is_ok_and(|m| m.permissions().mode() & 0o777 != 0o600);
+        if wide {
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+        }
+        Some(file)
     }
     #[cfg(not(unix))]
-    let _ = path;
+    options.open(path).ok()
 }
 
 /// The directory logs are written to (Linux: `~/.local/state/volc-im`).
@@ -54,25 +67,30 @@ fn log_dir() -> Option<PathBuf> {
 pub fn init(background: bool) -> Option<WorkerGuard> {
     let dir = log_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
-    make_private(&dir.join(LOG_FILE));
-    let appender = tracing_appender::rolling::never(&dir, LOG_FILE);
-    let filter =
-        EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("volc_im=info"));
-    let log = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false);
-    if !background {
-        log.with_writer(crate::log_escape::EscapeControls(appender))
-            .try_init()
-            .ok()?;
-        return None;
-    }
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .buffered_lines_limit(BUFFERED_LINES)
-        .lossy(true)
-        .finish(appender);
-    log.with_writer(crate::log_escape::EscapeControls(writer))
+    let file = open_private(&dir.join(LOG_FILE))?;
+    let (writer, guard) = if background {
+        let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .buffered_lines_limit(BUFFERED_LINES)
+            .lossy(true)
+            .finish(file);
+        (BoxMakeWriter::new(EscapeControls(writer)), Some(guard))
+    } else {
+        let file = std::sync::Mutex::new(file);
+        (BoxMakeWriter::new(EscapeControls(file)), None)
+    };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(writer);
+    // The default needs no directive parser: a filter by target does.
+    let filtered = match EnvFilter::try_from_env(LOG_ENV) {
+        Ok(filter) => layer.with_filter(filter).boxed(),
+        Err(_) => layer
+            .with_filter(Targets::new().with_target("volc_im", Level::INFO))
+            .boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(filtered)
         .try_init()
         .ok()?;
-    Some(guard)
+    guard
 }
