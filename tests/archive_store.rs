@@ -345,3 +345,48 @@ fn a_full_archive_stores_nothing_of_the_failed_page_and_loses_nothing() {
             .collect::<Vec<_>>()[..]
     );
 }
+
+/// A message like [`message`] at position `idx` but numbered `id`.
+fn message_with_id(id: i64, idx: i64) -> Message {
+    let raw = format!(
+        r#"{{"MessageId": {id}, "IndexInConversation": {idx}, "CreateTime": {}, "Sender": 9, "MsgType": 10001, "Status": 0, "Content": "{{\"text\":\"m{idx}\"}}"}}"#,
+        1_700_000_000_000i64 + idx * 1000
+    );
+    Message::from_raw(serde_json::value::RawValue::from_string(raw).unwrap())
+}
+
+#[test]
+fn a_page_stored_again_is_told_apart_message_by_message() {
+    // The store reads a page's archived messages as one range of positions; what
+    // the range does not hold (a new message, one whose position moved, one with
+    // no position) is still found by its key, so counts stay exact.
+    let dir = tempfile::tempdir().unwrap();
+    let mut archive = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+    let first = archive
+        .store_page(&fetch(Cursor::NEWEST), &page(1, 20, None))
+        .unwrap();
+    assert_eq!((first.new, first.changed), (20, 0));
+    let same = archive
+        .store_page(&fetch(Cursor::NEWEST), &page(1, 20, None))
+        .unwrap();
+    assert_eq!((same.new, same.changed), (0, 0), "nothing written again");
+
+    let mut mixed = page(1, 20, None);
+    mixed.messages[0] = message(20, 3); // recalled since
+    mixed.messages[5] = message_with_id(1_000_015, 1_500); // its position moved
+    mixed.messages.push(message_with_id(77, 0)); // new, below the span
+    let unpositioned =
+        r#"{"MessageId": 88, "CreateTime": 1, "Content": "{\"text\":\"no position\"}"}"#;
+    mixed.messages.push(Message::from_raw(
+        serde_json::value::RawValue::from_string(unpositioned.into()).unwrap(),
+    ));
+    let stored = archive.store_page(&fetch(Cursor::NEWEST), &mixed).unwrap();
+    assert_eq!((stored.new, stored.changed), (2, 2), "{stored:?}");
+    assert_eq!(
+        archive.message_count(APP, CONV).unwrap(),
+        22,
+        "the moved message kept its row"
+    );
+    let again = archive.store_page(&fetch(Cursor::NEWEST), &mixed).unwrap();
+    assert_eq!((again.new, again.changed), (0, 0), "{again:?}");
+}

@@ -259,6 +259,41 @@ async fn the_log_file_is_private_and_holds_no_secret() {
     assert!(!text.contains("log-must-not-hold-this"), "{text}");
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn the_log_holds_info_lines_unless_asked_for_more_and_an_open_log_is_narrowed() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("state").join("volc-im");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("volc-im.log");
+    std::fs::write(&log, "an earlier line\n").unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let args = words(&[
+        "api",
+        "GetMessages",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--body",
+        "{}",
+    ]);
+    let mut cmd = volc_im(home.path());
+    cmd.env_remove("VOLC_IM_LOG");
+    assert!(!run(&mut cmd, &args).await.status.success());
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "narrowed");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("an earlier line\n"), "appended to: {text}");
+    assert!(text.contains(" INFO volc_im::"), "{text}");
+    assert!(!text.contains("DEBUG"), "info and above by default: {text}");
+
+    let mut cmd = volc_im(home.path());
+    cmd.env("VOLC_IM_LOG", "debug");
+    assert!(!run(&mut cmd, &args).await.status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("DEBUG"), "VOLC_IM_LOG asks for more: {text}");
+}
+
 #[tokio::test]
 async fn region_on_the_command_line_picks_its_endpoint_over_the_files() {
     let home = tempfile::tempdir().unwrap();

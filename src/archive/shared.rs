@@ -28,6 +28,10 @@ const BATCH_BYTES: usize = 512 * 1024;
 /// goes on, not all after it, while a slow walk still costs one wake-up per
 /// several pages.
 const STEP_BYTES: usize = 64 * 1024;
+/// A step is taken only when its bytes came within this long: pages arriving
+/// more slowly (a walk at the rate limit, or on a slow network) wait for the
+/// linger's end instead, so that each wake-up of the writer stores many pages.
+const STEP_WINDOW: Duration = Duration::from_millis(20);
 /// At most this many bytes of pages wait for the writer: past it, handing a page
 /// over waits (a page bigger than this still goes, alone).
 const ROOM_BYTES: usize = 4 * 1024 * 1024;
@@ -61,6 +65,9 @@ struct Shared {
     /// Bytes of room for pages waiting; taken by a hand-off, given back once written.
     room: Semaphore,
     first_failure: Mutex<Option<(String, u64)>>,
+    /// [`LINGER`] and [`STEP_WINDOW`], but in tests.
+    linger: Duration,
+    step_window: Duration,
 }
 
 /// Pages handed over and not yet written.
@@ -72,8 +79,9 @@ struct Queue {
     /// The writer waits for a first page: the next hand-off must wake it (and only
     /// that one, so that a batch costs one wake-up).
     idle: bool,
-    /// The writer has a batch open and waits for [`STEP_BYTES`] more.
-    stepping: bool,
+    /// The writer has a batch open and waits for [`STEP_BYTES`] more, since this
+    /// instant.
+    stepping: Option<Instant>,
     /// The last handle is gone: the writer writes what is left and ends.
     closed: bool,
 }
@@ -150,12 +158,18 @@ impl Drop for Writer {
 impl SharedArchive {
     /// Shares `archive`; its writer thread starts when pages come.
     pub fn new(archive: Archive) -> SharedArchive {
+        SharedArchive::with_timing(archive, LINGER, STEP_WINDOW)
+    }
+
+    fn with_timing(archive: Archive, linger: Duration, step_window: Duration) -> SharedArchive {
         let shared = Arc::new(Shared {
             archive: Mutex::new(archive),
             queue: Mutex::default(),
             wake: Condvar::new(),
             room: Semaphore::new(ROOM_BYTES),
             first_failure: Mutex::default(),
+            linger,
+            step_window,
         });
         SharedArchive {
             writer: Arc::new(Writer {
@@ -219,11 +233,13 @@ impl SharedArchive {
         queue.pages.push((fetch, page));
         queue.bytes += weight;
         let waiting = queue.pages.len();
-        let wake = std::mem::take(&mut queue.idle)
-            || (queue.stepping && queue.bytes >= STEP_BYTES)
-            || queue.bytes >= BATCH_BYTES;
+        let step = queue.bytes >= STEP_BYTES
+            && queue
+                .stepping
+                .is_some_and(|since| since.elapsed() <= self.shared.step_window);
+        let wake = std::mem::take(&mut queue.idle) || step || queue.bytes >= BATCH_BYTES;
         if wake {
-            queue.stepping = false;
+            queue.stepping = None;
         }
         drop(queue);
         if self.writer.started() {
@@ -249,8 +265,9 @@ impl SharedArchive {
             return;
         };
         let writer = Arc::downgrade(&self.writer);
+        let linger = self.shared.linger;
         runtime.spawn(async move {
-            tokio::time::sleep(LINGER).await;
+            tokio::time::sleep(linger).await;
             if let Some(writer) = writer.upgrade() {
                 writer.start();
             }
@@ -364,7 +381,7 @@ fn write_batches(shared: &Shared) {
         }
         queue.idle = false;
         drop(queue);
-        let deadline = Instant::now() + LINGER;
+        let deadline = Instant::now() + shared.linger;
         let mut archive = lock(&shared.archive);
         let mut batch = shared.store_waiting(&mut archive);
         drop(archive);
@@ -375,12 +392,12 @@ fn write_batches(shared: &Shared) {
                 break;
             }
             if queue.bytes < STEP_BYTES {
-                queue.stepping = true;
+                queue.stepping = Some(Instant::now());
                 queue = match shared.wake.wait_timeout(queue, left) {
                     Ok((queue, _)) => queue,
                     Err(poisoned) => poisoned.into_inner().0,
                 };
-                queue.stepping = false;
+                queue.stepping = None;
             }
             let closed = queue.closed;
             drop(queue);
@@ -530,6 +547,45 @@ mod tests {
         (fetch, page)
     }
 
+    /// Page `n` as [`page`] makes it, each message carrying `pad` bytes more text.
+    fn heavy_page(n: i64, pad: usize) -> (PageFetch, Page) {
+        let (fetch, mut page) = page(n);
+        page.messages = page
+            .messages
+            .iter()
+            .map(|m| {
+                let idx = m.body.index_in_conversation.unwrap();
+                Message::from_value(&json!({
+                    "MessageId": 1000 + idx,
+                    "IndexInConversation": idx,
+                    "CreateTime": idx * 1000,
+                    "Content": format!("message {idx} {}", "x".repeat(pad)),
+                }))
+            })
+            .collect();
+        (fetch, page)
+    }
+
+    /// Waits (bounded) until the writer has taken every page handed over.
+    fn until_taken(archive: &SharedArchive) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !lock(&archive.shared.queue).pages.is_empty() {
+            assert!(Instant::now() < deadline, "the writer never took the pages");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Counts the commits of `archive`'s connection from now on.
+    fn count_commits(archive: &SharedArchive) -> Arc<AtomicUsize> {
+        let commits = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&commits);
+        let _previous = archive.lock().conn.commit_hook(Some(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            false
+        }));
+        commits
+    }
+
     fn open(dir: &tempfile::TempDir) -> SharedArchive {
         SharedArchive::new(Archive::open(&dir.path().join("a.sqlite3")).unwrap())
     }
@@ -653,5 +709,120 @@ mod tests {
         let held: Vec<i64> = indexes(&archive.lock());
         let expected: Vec<i64> = (71..=80).chain(91..=100).collect();
         assert_eq!(held, expected, "the failed page is rolled back whole");
+    }
+
+    #[tokio::test]
+    async fn a_lone_page_is_written_as_the_command_ends_without_a_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        let (fetch, page) = page(0);
+        archive.keep_page(fetch, page).await;
+        assert!(!archive.writer.started(), "one page starts no thread");
+        drop(archive);
+        let reopened = Archive::open(&dir.path().join("a.sqlite3")).unwrap();
+        assert_eq!(indexes(&reopened), (91..=100).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn the_second_page_starts_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = open(&dir);
+        let (fetch, first) = page(0);
+        archive.keep_page(fetch, first).await;
+        assert!(!archive.writer.started());
+        let (fetch, second) = page(1);
+        archive.keep_page(fetch, second).await;
+        assert!(archive.writer.started());
+        until_taken(&archive);
+    }
+
+    #[tokio::test]
+    async fn a_lone_page_lands_within_the_linger_while_the_command_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite3");
+        let archive = SharedArchive::with_timing(
+            Archive::open(&path).unwrap(),
+            Duration::from_millis(50),
+            STEP_WINDOW,
+        );
+        let (fetch, page) = page(0);
+        archive.keep_page(fetch, page).await;
+        // Read through a connection of its own, which writes nothing of this
+        // archive's queue: the page is there once the writer committed it.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = indexes(&Archive::open_read_only(&path).unwrap());
+            if seen == (91..=100).collect::<Vec<_>>() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the page never landed: {seen:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(archive.writer.started());
+    }
+
+    #[tokio::test]
+    async fn pages_arriving_fast_are_stored_as_they_come_and_committed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = Duration::from_secs(600);
+        let archive = SharedArchive::with_timing(
+            Archive::open(&dir.path().join("a.sqlite3")).unwrap(),
+            long,
+            long,
+        );
+        let commits = count_commits(&archive);
+        for n in 0..4 {
+            // Each page weighs more than a step; the second starts the writer.
+            let (fetch, page) = heavy_page(n, STEP_BYTES / 8);
+            archive.keep_page(fetch, page).await;
+            if n > 0 {
+                until_taken(&archive);
+            }
+        }
+        assert_eq!(
+            commits.load(Ordering::SeqCst),
+            0,
+            "stored within the batch, which is still open"
+        );
+        assert_eq!(indexes(&archive.lock()).len(), 40);
+        assert_eq!(
+            commits.load(Ordering::SeqCst),
+            1,
+            "one commit for the batch"
+        );
+    }
+
+    #[tokio::test]
+    async fn pages_arriving_slowly_wait_for_the_linger() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = SharedArchive::with_timing(
+            Archive::open(&dir.path().join("a.sqlite3")).unwrap(),
+            Duration::from_secs(600),
+            Duration::ZERO,
+        );
+        let (fetch, first) = heavy_page(0, STEP_BYTES / 8);
+        archive.keep_page(fetch, first).await;
+        let (fetch, second) = heavy_page(1, STEP_BYTES / 8);
+        archive.keep_page(fetch, second).await;
+        // The writer took the first page at once (or both); a page that arrives
+        // after the step's window no longer wakes it.
+        until_taken(&archive);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while lock(&archive.shared.queue).stepping.is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the writer never waited for a step"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let (fetch, third) = heavy_page(2, STEP_BYTES / 8);
+        archive.keep_page(fetch, third).await;
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            lock(&archive.shared.queue).pages.len(),
+            1,
+            "left for the linger"
+        );
+        assert_eq!(indexes(&archive.lock()).len(), 30, "a read still sees it");
     }
 }

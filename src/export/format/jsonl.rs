@@ -74,6 +74,35 @@ mod tests {
     use crate::export::format::fixtures::{SharedBuf, odd_messages, raw, target};
 
     #[test]
+    fn a_line_break_is_found_at_every_place_in_short_and_long_text() {
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 100, 1000] {
+            let plain = "a".repeat(len);
+            assert!(!has_line_break(plain.as_bytes()), "{len}");
+            assert_eq!(one_line(&plain), plain);
+            for at in 0..len {
+                for cut in [b'\n', b'\r'] {
+                    let mut bytes = plain.clone().into_bytes();
+                    bytes[at] = cut;
+                    assert!(has_line_break(&bytes), "{len} {at} {cut}");
+                }
+            }
+        }
+        assert_eq!(one_line("{\"a\":\r\n1}"), "{\"a\":  1}");
+    }
+
+    /// The build keeps httparse's SIMD off (see `.cargo/config.toml`): its first
+    /// response would otherwise query every CPU feature std knows. Set `RUSTFLAGS`
+    /// replaces the config's flags; this names what was lost.
+    #[test]
+    fn the_build_asks_httparse_for_its_scalar_parser() {
+        let scalar: bool = cfg!(httparse_disable_simd = "1");
+        assert!(
+            scalar,
+            "built without `--cfg httparse_disable_simd=\"1\"` (RUSTFLAGS set?)"
+        );
+    }
+
+    #[test]
     fn each_line_is_the_raw_message_byte_for_byte() {
         let buf = SharedBuf::default();
         let mut w = JsonlWriter::new(Box::new(buf.clone()));
