@@ -1,9 +1,10 @@
 //! The archive shared by the tasks of one command. Pages are handed to a writer
-//! thread of its own, which stores every page waiting in one transaction, so a fast
-//! walk costs one commit per batch and a slow one one wake-up per batch, not one
+//! thread of its own, which stores them in a transaction it keeps open for a batch
+//! (the pages of up to [`LINGER`]), so a fast walk costs one commit per batch, with
+//! its pages stored beside the walk, and a slow one one wake-up per batch, not one
 //! blocking call per page; every read through [`SharedArchive::with`] or
-//! [`SharedArchive::lock`] first writes whatever was handed over before it. A
-//! failure is kept so the command can report it.
+//! [`SharedArchive::lock`] first writes and commits whatever was handed over before
+//! it. A failure is kept so the command can report it.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
