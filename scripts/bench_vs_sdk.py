@@ -446,7 +446,7 @@ def main():
         p2(args.volc_im, args.runs, archive=False)
         p2(args.volc_im, args.runs, archive=True)
     if "p3" in only:
-        p3(args.volc_im, max(args.runs // 2, 3))
+        p3(args.volc_im, args.runs)
     if "start" in only:
         startup(args.volc_im, max(args.runs, 20))
     if "limit" in only:
