@@ -226,6 +226,18 @@ async fn a_config_file_with_a_secret_readable_by_others_gets_a_warning() {
     assert!(!out.stderr.contains("chmod"), "no warning once private");
 }
 
+/// A call to a closed loopback port: it fails after its retries, and logs.
+fn unanswered_call() -> Vec<String> {
+    words(&[
+        "api",
+        "GetMessages",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--body",
+        "{}",
+    ])
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn the_log_file_is_private_and_holds_no_secret() {
@@ -234,18 +246,7 @@ async fn the_log_file_is_private_and_holds_no_secret() {
     let mut cmd = volc_im(home.path());
     cmd.env("VOLC_SECRETKEY", "log-must-not-hold-this")
         .env("VOLC_IM_LOG", "debug");
-    let out = run(
-        &mut cmd,
-        &words(&[
-            "api",
-            "GetMessages",
-            "--endpoint",
-            "http://127.0.0.1:9",
-            "--body",
-            "{}",
-        ]),
-    )
-    .await;
+    let out = run(&mut cmd, &unanswered_call()).await;
     assert!(!out.status.success());
     let log = home
         .path()
@@ -269,14 +270,7 @@ async fn the_log_holds_info_lines_unless_asked_for_more_and_an_open_log_is_narro
     let log = dir.join("volc-im.log");
     std::fs::write(&log, "an earlier line\n").unwrap();
     std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let args = words(&[
-        "api",
-        "GetMessages",
-        "--endpoint",
-        "http://127.0.0.1:9",
-        "--body",
-        "{}",
-    ]);
+    let args = unanswered_call();
     let mut cmd = volc_im(home.path());
     cmd.env_remove("VOLC_IM_LOG");
     assert!(!run(&mut cmd, &args).await.status.success());

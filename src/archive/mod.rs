@@ -6,6 +6,7 @@
 //! and the browser share it through [`Archive`]'s methods. Its tables are a public
 //! surface (see the README): users query them with `sqlite3`.
 
+mod archiving;
 mod coverage;
 mod error;
 mod file;
@@ -25,13 +26,14 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use archiving::Archiving;
 pub use coverage::{NewerEdge, OlderEdge, Stretch};
 pub use error::ArchiveError;
 pub use positions::{Figures, TimeLanding};
 pub use read::{ArchivedConversation, ArchivedMessage, Position, Side};
 pub use reading::{Place, Reading};
 pub use search::{SearchHit, SearchPlan, SearchQuery, match_ranges};
-pub use shared::{Archiving, SharedArchive};
+pub use shared::SharedArchive;
 pub use store::{PageFetch, PageStored};
 
 /// How long a write waits for another process's write to finish before giving up.

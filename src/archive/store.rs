@@ -143,9 +143,9 @@ impl Archive {
     /// Commits the batch [`Archive::store_in_batch`] left open, if any, after
     /// indexing the search queue when it is due. On failure the batch is rolled
     /// back: the error says how many stored pages it took with it.
-    pub(crate) fn end_batch(&mut self) -> Result<u64, BatchLost> {
+    pub(crate) fn end_batch(&mut self) -> Result<(), BatchLost> {
         let Some(batch) = self.batch.take() else {
-            return Ok(0);
+            return Ok(());
         };
         let committed = super::search_index::index_if_due(&self.conn).and_then(|()| {
             self.conn
@@ -153,7 +153,7 @@ impl Archive {
                 .and_then(|mut commit| commit.execute([]))
         });
         match committed {
-            Ok(_) => Ok(batch.pages),
+            Ok(_) => Ok(()),
             Err(e) => {
                 if !self.conn.is_autocommit() {
                     let _ = self.conn.execute_batch("ROLLBACK");

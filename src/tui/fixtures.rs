@@ -385,15 +385,10 @@ impl ArchiveFixture {
 
     /// Keeps a fetched page, as the browser's source does before answering.
     pub fn keep(&self, conversation: ConversationId, request: &PageRequest, page: &Page) {
-        let direction = if request.reverse == 1 {
-            crate::pager::Direction::NewestFirst
-        } else {
-            crate::pager::Direction::OldestFirst
-        };
         let fetch = crate::archive::PageFetch::new(
             APP,
             conversation,
-            direction,
+            request.direction(),
             request.cursor,
             Cursor::NEWEST,
         );
