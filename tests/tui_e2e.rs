@@ -5,27 +5,18 @@
 mod tui_support;
 
 use std::time::Duration;
-use tui_support::{DemoProcess, Tui, contains, group_newest_first, recognisable, silent_server};
+use tui_support::{
+    DemoProcess, Tui, contains, demo_group, group_newest_first, recognisable, silent_server,
+};
 
-use volc_im::demo::{DEMO_APP_ID, DEMO_GROUP, demo_data};
+use volc_im::demo::{DEMO_GROUP, demo_data};
 
 #[test]
 fn browses_the_demo_group_pages_back_and_quits_cleanly() {
     let demo = DemoProcess::start();
     let home = tempfile::tempdir().unwrap();
     let endpoint = format!("http://127.0.0.1:{}", demo.port);
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
-    let mut tui = Tui::start(
-        &[
-            "--endpoint",
-            &endpoint,
-            "--app-id",
-            &app,
-            "--conversation",
-            &group,
-        ],
-        home.path(),
-    );
+    let mut tui = Tui::start(&demo_group(&["--endpoint", &endpoint]), home.path());
 
     // It opens on the newest message.
     let newest = group_newest_first();

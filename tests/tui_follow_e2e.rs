@@ -7,8 +7,7 @@ mod tui_support;
 
 use std::path::{Path, PathBuf};
 
-use tui_support::{DemoProcess, Tui};
-use volc_im::demo::{DEMO_APP_ID, DEMO_GROUP};
+use tui_support::{DemoProcess, Tui, demo_group};
 
 /// A config file that looks for new messages every 300 ms.
 fn fast_follow(home: &Path) -> PathBuf {
@@ -22,18 +21,13 @@ fn browse_growing(grow_ms: &str, home: &Path) -> (DemoProcess, Tui) {
     let demo = DemoProcess::start_with(&["--grow-every-ms", grow_ms]);
     let endpoint = format!("http://127.0.0.1:{}", demo.port);
     let config = fast_follow(home);
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
     let tui = Tui::start(
-        &[
+        &demo_group(&[
             "--config",
             config.to_str().unwrap(),
             "--endpoint",
             &endpoint,
-            "--app-id",
-            &app,
-            "--conversation",
-            &group,
-        ],
+        ]),
         home,
     );
     (demo, tui)

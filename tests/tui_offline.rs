@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use tui_support::{BIN, DemoProcess, Tui, group_newest_first, recognisable};
+use tui_support::{BIN, DemoProcess, Tui, demo_group, group_newest_first, recognisable};
 use volc_im::demo::{DEMO_ACCESS_KEY, DEMO_APP_ID, DEMO_DIRECT, DEMO_GROUP, DEMO_SECRET_KEY};
 
 /// An archive in `home` holding `conversations`, synced from a demo server that is
@@ -27,17 +27,8 @@ fn synced_archive(home: &Path, conversations: &[i64]) -> PathBuf {
 
 /// The browser on the demo group of `archive`, with no network at all.
 fn offline_group(archive: &Path, home: &Path) -> Tui {
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
     Tui::start(
-        &[
-            "--offline",
-            "--archive",
-            archive.to_str().unwrap(),
-            "--app-id",
-            &app,
-            "--conversation",
-            &group,
-        ],
+        &demo_group(&["--offline", "--archive", archive.to_str().unwrap()]),
         home,
     )
 }
@@ -124,18 +115,13 @@ fn a_server_that_does_not_answer_shows_offline_until_it_answers() {
     std::fs::write(&config, "max_attempts = 1\nfollow_interval_ms = 300\n").unwrap();
     let port = closed_port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
     let mut tui = Tui::start(
-        &[
+        &demo_group(&[
             "--config",
             config.to_str().unwrap(),
             "--endpoint",
             &endpoint,
-            "--app-id",
-            &app,
-            "--conversation",
-            &group,
-        ],
+        ]),
         home.path(),
     );
     tui.wait_for(" offline ");
@@ -157,20 +143,15 @@ fn with_the_server_down_a_synced_archive_opens_at_once_and_says_offline() {
     let config = home.path().join("c.toml");
     std::fs::write(&config, "max_attempts = 1\n").unwrap();
     let endpoint = format!("http://127.0.0.1:{}", closed_port());
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
     let mut tui = Tui::start(
-        &[
+        &demo_group(&[
             "--config",
             config.to_str().unwrap(),
             "--archive",
             archive.to_str().unwrap(),
             "--endpoint",
             &endpoint,
-            "--app-id",
-            &app,
-            "--conversation",
-            &group,
-        ],
+        ]),
         home.path(),
     );
     let newest = group_newest_first()[0].decoded_content().summary();

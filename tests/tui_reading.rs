@@ -3,7 +3,7 @@
 
 mod tui_support;
 
-use tui_support::{DemoProcess, Tui, group_newest_first, recognisable};
+use tui_support::{DemoProcess, Tui, demo_group, group_newest_first, recognisable};
 
 use volc_im::demo::{DEMO_APP_ID, DEMO_GROUP};
 
@@ -17,15 +17,7 @@ fn a_restart_returns_to_the_message_last_read() {
     let demo = DemoProcess::start();
     let home = tempfile::tempdir().unwrap();
     let endpoint = format!("http://127.0.0.1:{}", demo.port);
-    let (app, group) = (DEMO_APP_ID.to_string(), DEMO_GROUP.to_string());
-    let args = [
-        "--endpoint",
-        &endpoint,
-        "--app-id",
-        &app,
-        "--conversation",
-        &group,
-    ];
+    let args = demo_group(&["--endpoint", &endpoint]);
     let newest = group_newest_first();
     let mut tui = Tui::start(&args, home.path());
     tui.wait_for(&recognisable(&newest[0].decoded_content().summary()));
@@ -137,16 +129,7 @@ fn a_search_finds_an_archived_message_far_from_the_view_without_paging() {
     );
     let synced_pages = demo.logged("GetConversationMessages").len();
 
-    let args = [
-        "--endpoint",
-        &endpoint,
-        "--app-id",
-        &app,
-        "--conversation",
-        &group,
-        "--archive",
-        archive,
-    ];
+    let args = demo_group(&["--endpoint", &endpoint, "--archive", archive]);
     let mut tui = Tui::start(&args, home.path());
     let newest = group_newest_first();
     tui.wait_for(&recognisable(&newest[0].decoded_content().summary()));

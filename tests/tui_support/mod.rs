@@ -121,13 +121,13 @@ pub struct Tui {
 }
 
 impl Tui {
-    pub fn start(args: &[&str], home: &Path) -> Tui {
+    pub fn start<S: AsRef<OsStr>>(args: &[S], home: &Path) -> Tui {
         Tui::start_with(args, home, (COLS, ROWS), &[])
     }
 
     /// The browser at `cols`×`rows` with extra environment variables.
-    pub fn start_with(
-        args: &[&str],
+    pub fn start_with<S: AsRef<OsStr>>(
+        args: &[S],
         home: &Path,
         (cols, rows): (u16, u16),
         env: &[(&str, &str)],
@@ -387,6 +387,16 @@ fn open_slave(master: &dyn portable_pty::MasterPty) -> std::fs::File {
 }
 
 /// True when `needle` occurs in `haystack`.
+/// The arguments that name the demo app's group conversation, then `more`.
+pub fn demo_group(more: &[&str]) -> Vec<String> {
+    let (app, group) = (
+        volc_im::demo::DEMO_APP_ID.to_string(),
+        volc_im::demo::DEMO_GROUP.to_string(),
+    );
+    let named = ["--app-id", &app, "--conversation", &group];
+    named.iter().chain(more).map(|a| a.to_string()).collect()
+}
+
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
