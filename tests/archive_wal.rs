@@ -82,18 +82,22 @@ fn cut_short_checkpoint(from: &Path, to: &Path) {
     );
 }
 
+/// An archive `live.sqlite3` filled in `dir` and, while it is open, what is on disk
+/// (the file and its log, as a kill would leave them) copied to `copy.sqlite3` as
+/// a checkpoint cut short.
+fn filled_and_cut_short(dir: &tempfile::TempDir) -> (PathBuf, PathBuf) {
+    let live = dir.path().join("live.sqlite3");
+    let copy = dir.path().join("copy.sqlite3");
+    let mut archive = Archive::open(&live).unwrap();
+    fill(&mut archive);
+    cut_short_checkpoint(&live, &copy);
+    (live, copy)
+}
+
 #[test]
 fn a_checkpoint_cut_short_is_recovered_and_every_message_reads_back() {
     let dir = tempfile::tempdir().unwrap();
-    let live = dir.path().join("live.sqlite3");
-    let copy = dir.path().join("copy.sqlite3");
-    {
-        let mut archive = Archive::open(&live).unwrap();
-        fill(&mut archive);
-        // What is on disk while the archive is open: the file and its log, as a
-        // kill would leave them, made into a checkpoint cut short.
-        cut_short_checkpoint(&live, &copy);
-    }
+    let (live, copy) = filled_and_cut_short(&dir);
     let expected = Archive::open_read_only(&live)
         .unwrap()
         .messages(APP, CONV)
@@ -116,13 +120,7 @@ fn a_checkpoint_cut_short_is_recovered_and_every_message_reads_back() {
 #[test]
 fn the_same_file_without_its_log_is_refused_as_truncated_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let live = dir.path().join("live.sqlite3");
-    let copy = dir.path().join("copy.sqlite3");
-    {
-        let mut archive = Archive::open(&live).unwrap();
-        fill(&mut archive);
-        cut_short_checkpoint(&live, &copy);
-    }
+    let (_, copy) = filled_and_cut_short(&dir);
     std::fs::remove_file(sibling(&copy, "-wal")).unwrap();
     let before = std::fs::read(&copy).unwrap();
     let err = Archive::open(&copy).expect_err("refused");
@@ -136,13 +134,7 @@ fn the_same_file_without_its_log_is_refused_as_truncated_and_left_alone() {
 #[test]
 fn a_log_that_is_not_a_write_ahead_log_does_not_excuse_a_short_file() {
     let dir = tempfile::tempdir().unwrap();
-    let live = dir.path().join("live.sqlite3");
-    let copy = dir.path().join("copy.sqlite3");
-    {
-        let mut archive = Archive::open(&live).unwrap();
-        fill(&mut archive);
-        cut_short_checkpoint(&live, &copy);
-    }
+    let (_, copy) = filled_and_cut_short(&dir);
     let wal = sibling(&copy, "-wal");
     let mut bytes = std::fs::read(&wal).unwrap();
     bytes[..4].copy_from_slice(b"junk");

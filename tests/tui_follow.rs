@@ -448,12 +448,17 @@ fn t_lands_at_once_from_the_archive_far_from_the_view() {
     let commands = type_in(&mut app, &time_of(120));
     let after = from_archive(&mut app, &archive, &commands);
     assert_eq!(selected_number(&app), 120, "landed without paging back");
-    // The view opened there checks the newest page, as every view does; nothing older.
+    only_the_newest_page_is_asked(&after);
+}
+
+/// The view opened checks the newest page, as every view does, and pages back
+/// nowhere.
+fn only_the_newest_page_is_asked(commands: &[Command]) {
     assert!(
-        page_requests(&after)
+        page_requests(commands)
             .iter()
             .all(|(_, r)| r.cursor == Cursor::NEWEST),
-        "{after:?}"
+        "{commands:?}"
     );
 }
 
@@ -483,12 +488,7 @@ fn s_opens_a_result_at_once_from_the_archive() {
     let after = app.update(code(KeyCode::Enter));
     assert_eq!(app.screen(), Screen::Conversation);
     assert_eq!(selected_number(&app), 77);
-    assert!(
-        page_requests(&after)
-            .iter()
-            .all(|(_, r)| r.cursor == Cursor::NEWEST),
-        "{after:?}"
-    );
+    only_the_newest_page_is_asked(&after);
 }
 
 #[test]
