@@ -19,6 +19,7 @@ mod search;
 mod search_index;
 mod shared;
 mod store;
+mod stretches;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::value::RawValue;
 
 use super::coverage::Stretch;
-use super::store::stretches_of;
+use super::stretches::stretches_of;
 use super::{Archive, ArchiveError};
 use crate::model::{AppId, ConversationId, Message, MessageId, UserId};
 
